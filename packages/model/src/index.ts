@@ -1,0 +1,17 @@
+export * from './types.ts';
+export * from './otlp.ts';
+export * from './dialect.ts';
+export * from './attributes.ts';
+export * from './messages.ts';
+export { deriveSpanType } from './span-type.ts';
+export { DIALECTS } from './dialects/index.ts';
+export { eventMessages } from './dialects/otel-genai.ts';
+export {
+  mapSpan,
+  readGenAiFields,
+  validateOtlpSpan,
+  normaliseProvider,
+  MAX_TEXT_CHARS,
+  MAX_ATTRIBUTE_CHARS,
+  type MapSpanInput,
+} from './map-span.ts';

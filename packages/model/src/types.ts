@@ -1,0 +1,135 @@
+// The Spanhouse span and trace model. schemas/span.schema.json and the README describe
+// the same fields for users; keep the three in step.
+
+export const SPAN_TYPES = ['generation', 'embedding', 'tool', 'agent', 'chain', 'retriever', 'span'] as const;
+export type SpanType = (typeof SPAN_TYPES)[number];
+
+export const SPAN_STATUSES = ['success', 'error', 'timeout'] as const;
+export type SpanStatus = (typeof SPAN_STATUSES)[number];
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Arguments as the model produced them (usually a JSON string). */
+  arguments: string;
+}
+
+/** One chat turn, normalised from whatever shape the dialect used. */
+export interface Message {
+  role: string;
+  /** Plain text of the turn (text parts joined). */
+  content: string;
+  name?: string;
+  tool_calls?: ToolCall[];
+  /** For role "tool": which call this answers. */
+  tool_call_id?: string;
+  finish_reason?: string;
+}
+
+export interface SpanEvent {
+  name: string;
+  /** ISO-8601 time. */
+  time: string;
+  attributes: Record<string, unknown>;
+}
+
+export interface MappingInfo {
+  /** Dialects that recognised something on this span, in the order they ran. */
+  dialects: string[];
+  /** Attribute keys no dialect understood (capped). */
+  unmapped: string[];
+}
+
+export interface SpanhouseSpan {
+  tenant_id: string;
+  trace_id: string;
+  span_id: string;
+  /** Empty string for a root span. */
+  parent_span_id: string;
+  name: string;
+  type: SpanType;
+  /** OTel span kind: internal, server, client, producer, consumer or unspecified. */
+  kind: string;
+  /** Unix microseconds. */
+  start_time_us: number;
+  end_time_us: number;
+  latency_ms: number;
+  status: SpanStatus;
+  error_type: string;
+  error_message: string;
+  /** Response model if known, else the requested one. */
+  model: string;
+  request_model: string;
+  provider: string;
+  /** GenAI operation name (chat, embeddings, execute_tool, invoke_agent, …). */
+  operation: string;
+  /** Routing alias when the call went through a router or proxy; empty when direct. */
+  routing_alias: string;
+  input_messages: Message[];
+  output_messages: Message[];
+  /** Plain text of input and output, for search and previews. */
+  input_text: string;
+  output_text: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  total_tokens: number;
+  /** USD; null when unknown (no usage, or usage no price covers). */
+  cost_usd: number | null;
+  /** "client" when the instrumentation supplied the cost, "computed" when Spanhouse priced it. */
+  cost_source: string;
+  cost_details: Record<string, number>;
+  cluster_id: string | null;
+  tool_name: string;
+  tool_call_id: string;
+  agent_name: string;
+  user_id: string;
+  session_id: string;
+  metadata: Record<string, string>;
+  tags: string[];
+  finish_reasons: string[];
+  /** Time to first token/chunk in milliseconds, for streamed calls. */
+  ttft_ms: number | null;
+  service_name: string;
+  scope_name: string;
+  resource_attributes: Record<string, string>;
+  /** Every original span attribute, stringified (non-strings as JSON), so nothing is lost. */
+  span_attributes: Record<string, string>;
+  events: SpanEvent[];
+  mapping: MappingInfo;
+  /** True when a huge value was cut to fit (see MAX_TEXT_CHARS). */
+  truncated: boolean;
+}
+
+export type TraceStatus = 'success' | 'error' | 'timeout';
+
+/** The rollup of every span in one trace. */
+export interface TraceSummary {
+  tenant_id: string;
+  trace_id: string;
+  name: string;
+  start_time: string;
+  end_time: string;
+  duration_ms: number;
+  /** error if any span failed, else timeout if any timed out, else success. */
+  status: TraceStatus;
+  span_count: number;
+  llm_count: number;
+  tool_count: number;
+  error_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  /** Sum over generation and embedding spans; null when none had a cost. */
+  cost_usd: number | null;
+  models: string[];
+  services: string[];
+  tags: string[];
+  /** The root span's input/output, else the first generation's input and the last one's output (previews). */
+  input: string;
+  output: string;
+  user_id: string;
+  session_id: string;
+}
