@@ -1,0 +1,63 @@
+// Collector configuration: defaults, then environment variables, then CLI flags.
+import { resolve } from 'node:path';
+
+export interface CollectorConfig {
+  /** Interface to listen on; loopback unless configured. */
+  host: string;
+  /** One port for OTLP/HTTP, the API and the UI (4318, the OTLP/HTTP default). */
+  port: number;
+  /** Embedded chDB data directory (used when no ClickHouse URL is set). */
+  dataDir: string;
+  clickhouseUrl?: string;
+  clickhouseUser?: string;
+  clickhousePassword?: string;
+  clickhouseDatabase?: string;
+  /** Largest OTLP or API request body accepted, after decompression. */
+  maxBodyBytes: number;
+  /** Spans per insert at most. */
+  batchMaxSpans: number;
+  /** Longest a request waits for its batch to fill before the insert starts. */
+  batchMaxDelayMs: number;
+  /** Where the built web UI lives; served at `/` when present. */
+  uiDir: string;
+  log: (message: string) => void;
+}
+
+export const DEFAULT_UI_DIR = new URL('../../packages/ui/dist', import.meta.url).pathname;
+
+export function defaultConfig(): CollectorConfig {
+  return {
+    host: '127.0.0.1',
+    port: 4318,
+    dataDir: resolve('spanhouse-data'),
+    maxBodyBytes: 20 * 1024 * 1024,
+    batchMaxSpans: 10_000,
+    batchMaxDelayMs: 50,
+    uiDir: DEFAULT_UI_DIR,
+    log: (message) => console.log(`[spanhouse] ${message}`),
+  };
+}
+
+function intFromEnv(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  return n;
+}
+
+/** Settings from SPANHOUSE_* and CLICKHOUSE_* variables (unset ones are left out). */
+export function configFromEnv(env: NodeJS.ProcessEnv): Partial<CollectorConfig> {
+  const out: Partial<CollectorConfig> = {
+    host: env.SPANHOUSE_HOST || undefined,
+    port: intFromEnv('SPANHOUSE_PORT', env.SPANHOUSE_PORT),
+    dataDir: env.SPANHOUSE_DATA_DIR ? resolve(env.SPANHOUSE_DATA_DIR) : undefined,
+    clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    clickhouseUser: env.CLICKHOUSE_USER || undefined,
+    clickhousePassword: env.CLICKHOUSE_PASSWORD || undefined,
+    clickhouseDatabase: env.CLICKHOUSE_DATABASE || undefined,
+    maxBodyBytes: intFromEnv('SPANHOUSE_MAX_BODY_BYTES', env.SPANHOUSE_MAX_BODY_BYTES),
+    batchMaxSpans: intFromEnv('SPANHOUSE_BATCH_MAX_SPANS', env.SPANHOUSE_BATCH_MAX_SPANS),
+    batchMaxDelayMs: intFromEnv('SPANHOUSE_BATCH_MAX_DELAY_MS', env.SPANHOUSE_BATCH_MAX_DELAY_MS),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<CollectorConfig>;
+}

@@ -1,0 +1,12 @@
+import type { SpanhouseSpan } from '@spanhouse/model';
+
+/**
+ * One pipeline stage between mapping and storage (pricing, redaction, clustering, …).
+ * Stages are independent: each takes the spans of one request and returns them,
+ * changed or not, in the same order. A stage must not do per-span network I/O on
+ * the hot path without batching.
+ */
+export interface SpanProcessor {
+  readonly name: string;
+  process(spans: SpanhouseSpan[]): SpanhouseSpan[] | Promise<SpanhouseSpan[]>;
+}

@@ -1,0 +1,87 @@
+// OTLP/HTTP receiver (POST /v1/traces), answering as the OTLP/HTTP spec says:
+// the response in the request's encoding, partial_success for rejected spans, 400 for
+// an undecodable body, 413 past the size limit, 415 for other content types, and 503
+// with Retry-After when storage fails so exporters retry.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IngestPipeline } from '../pipeline/ingest.ts';
+import {
+  OtlpDecodeError,
+  contentTypeOf,
+  decodeTraceRequest,
+  encodeErrorStatus,
+  encodeTraceResponse,
+  encodingOf,
+  type OtlpEncoding,
+} from './otlp-codec.ts';
+
+export interface OtlpReceiverOptions {
+  pipeline: IngestPipeline;
+  /** Largest accepted body, after decompression. */
+  maxBodyBytes: number;
+  /** Which tenant a request belongs to. */
+  tenantOf: (req: Request) => string;
+  /** Seconds an exporter should wait before retrying after a storage failure. */
+  retryAfterSeconds?: number;
+  log?: (message: string) => void;
+}
+
+// google.rpc.Code values used in Status bodies
+const RPC_INVALID_ARGUMENT = 3;
+const RPC_RESOURCE_EXHAUSTED = 8;
+const RPC_UNAVAILABLE = 14;
+
+type Encoded = Request & { otlpEncoding?: OtlpEncoding };
+
+function sendStatus(res: Response, encoding: OtlpEncoding, httpStatus: number, rpcCode: number, message: string): void {
+  res.status(httpStatus).type(contentTypeOf(encoding)).send(encodeErrorStatus(encoding, rpcCode, message));
+}
+
+export function otlpReceiver(options: OtlpReceiverOptions): express.Router {
+  const router = express.Router();
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const rawBody = express.raw({ type: () => true, limit: options.maxBodyBytes, inflate: true });
+
+  const requireOtlpContentType = (req: Encoded, res: Response, next: NextFunction) => {
+    const encoding = encodingOf(req.headers['content-type']);
+    if (!encoding) {
+      sendStatus(res, 'json', 415, RPC_INVALID_ARGUMENT, `unsupported content type "${req.headers['content-type'] ?? ''}": send application/x-protobuf or application/json`);
+      return;
+    }
+    req.otlpEncoding = encoding;
+    next();
+  };
+
+  router.post('/v1/traces', requireOtlpContentType, rawBody, async (req: Encoded, res: Response) => {
+    const encoding = req.otlpEncoding!;
+    let request;
+    try {
+      request = decodeTraceRequest(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), encoding);
+    } catch (error) {
+      if (error instanceof OtlpDecodeError) return sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, error.message);
+      throw error;
+    }
+    try {
+      const result = await options.pipeline.ingestTraces(request, options.tenantOf(req));
+      res.status(200).type(contentTypeOf(encoding)).send(encodeTraceResponse(encoding, result.rejected, result.errorMessage));
+    } catch (error) {
+      options.log?.(`storing spans failed: ${(error as Error).message}`);
+      res.setHeader('Retry-After', retryAfter);
+      sendStatus(res, encoding, 503, RPC_UNAVAILABLE, 'storage is unavailable; retry later');
+    }
+  });
+
+  // body-parser errors: size limit, bad gzip, unknown content-encoding
+  router.use((error: Error & { status?: number; type?: string }, req: Encoded, res: Response, next: NextFunction) => {
+    if (!req.path.startsWith('/v1/')) return next(error);
+    const encoding = req.otlpEncoding ?? 'json';
+    if (error.type === 'entity.too.large') {
+      return sendStatus(res, encoding, 413, RPC_RESOURCE_EXHAUSTED, `body larger than the limit of ${options.maxBodyBytes} bytes`);
+    }
+    if (error.status === 415) return sendStatus(res, encoding, 415, RPC_INVALID_ARGUMENT, error.message);
+    if (error.status && error.status >= 400 && error.status < 500) {
+      return sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, `undecodable body: ${error.message}`);
+    }
+    next(error);
+  });
+  return router;
+}

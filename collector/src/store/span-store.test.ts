@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { mapSpan, type Attributes, type OtlpSpan } from '@spanhouse/model';
+import { SpanStore } from './span-store.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'spanhouse-store-'));
+let store: SpanStore;
+before(async () => {
+  store = await SpanStore.open({ dataDir });
+});
+after(async () => {
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const T0 = Date.now() * 1000 - 60_000_000;
+function span(traceId: string, spanId: string, parentSpanId: string, offsetMs: number, durationMs: number, attributes: Attributes, code = 0): OtlpSpan {
+  return {
+    traceId, spanId, parentSpanId, name: String(attributes['gen_ai.operation.name'] ?? 'step'), kind: 1,
+    startTimeUs: T0 + offsetMs * 1000, endTimeUs: T0 + (offsetMs + durationMs) * 1000,
+    attributes, events: [], links: [], status: { code, message: code === 2 ? 'boom' : '' },
+  };
+}
+const map = (s: OtlpSpan, tenantId = 'default') => mapSpan({ span: s, resource: { 'service.name': 'store-test' }, scope: { name: 's', version: '' }, tenantId });
+const llm = (model: string, tokens: number, cost?: number): Attributes => ({
+  'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model, 'gen_ai.provider.name': 'openai',
+  'gen_ai.usage.input_tokens': tokens, 'gen_ai.usage.output_tokens': 10,
+  'gen_ai.input.messages': JSON.stringify([{ role: 'user', content: `question for ${model}` }]),
+  'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', content: `answer from ${model}` }]),
+  ...(cost !== undefined ? { 'gen_ai.usage.cost': cost } : {}),
+});
+
+test('rollup, dedup of re-sent spans, and fetching a trace and a span', async () => {
+  const A = '1'.repeat(32);
+  const spans = [
+    map(span(A, 'a000000000000001', '', 0, 1000, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'root-agent' })),
+    map(span(A, 'a000000000000002', 'a000000000000001', 10, 300, llm('gpt-4o', 100, 0.01))),
+    map(span(A, 'a000000000000003', 'a000000000000001', 400, 50, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' })),
+    map(span(A, 'a000000000000004', 'a000000000000001', 500, 400, llm('gpt-4o-mini', 50, 0.002), 2)),
+  ];
+  assert.deepEqual(await store.insertSpans(spans.slice(0, 2)), { inserted: 2, duplicates: 0 });
+  // the second export repeats a span already stored: it must not be stored or counted twice
+  assert.deepEqual(await store.insertSpans(spans.slice(1)), { inserted: 2, duplicates: 1 });
+
+  const page = await store.listTraces({ tenantId: 'default', limit: 10 });
+  assert.equal(page.traces.length, 1);
+  const trace = page.traces[0];
+  assert.equal(trace.name, 'invoke_agent');
+  assert.equal(trace.span_count, 4);
+  assert.equal(trace.llm_count, 2);
+  assert.equal(trace.tool_count, 1);
+  assert.equal(trace.error_count, 1);
+  assert.equal(trace.status, 'error');
+  assert.equal(trace.input_tokens, 150);
+  assert.ok(Math.abs((trace.cost_usd ?? 0) - 0.012) < 1e-9);
+  assert.deepEqual(trace.models, ['gpt-4o', 'gpt-4o-mini']);
+  assert.equal(trace.duration_ms, 1000);
+  assert.equal(trace.input, 'question for gpt-4o');
+  assert.equal(trace.output, 'answer from gpt-4o-mini');
+
+  const full = await store.getTrace('default', A, true);
+  assert.ok(full);
+  assert.equal(full.spans.length, 4);
+  assert.equal(full.spans[0].parent_span_id, '');
+  assert.equal(full.spans[1].output_messages?.[0].content, 'answer from gpt-4o');
+  const light = await store.getTrace('default', A, false);
+  assert.equal(light?.spans[1].input_messages, undefined);
+  assert.equal(light?.spans[1].input_preview, 'question for gpt-4o');
+
+  const one = await store.getSpan('default', 'a000000000000004');
+  assert.equal(one?.status, 'error');
+  assert.equal(one?.model, 'gpt-4o-mini');
+  assert.equal(await store.getSpan('other-tenant', 'a000000000000004'), null);
+  assert.equal(await store.getTrace('other-tenant', A, false), null);
+});
+
+test('listing filters and cursor pagination', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const traceId = `${i + 2}`.repeat(32);
+    ids.push(traceId);
+    await store.insertSpans([map(span(traceId, `b00000000000000${i}`, '', 2000 + i * 100, 10 * (i + 1), llm(i % 2 ? 'claude' : 'gemini', 10 + i, i / 100)), 'tenant-b')]);
+  }
+  const first = await store.listTraces({ tenantId: 'tenant-b', limit: 2 });
+  assert.deepEqual(first.traces.map((t) => t.trace_id), [ids[4], ids[3]]);
+  assert.ok(first.nextCursor);
+  const second = await store.listTraces({ tenantId: 'tenant-b', limit: 2, cursor: first.nextCursor });
+  assert.deepEqual(second.traces.map((t) => t.trace_id), [ids[2], ids[1]]);
+  const third = await store.listTraces({ tenantId: 'tenant-b', limit: 2, cursor: second.nextCursor! });
+  assert.deepEqual(third.traces.map((t) => t.trace_id), [ids[0]]);
+  assert.equal(third.nextCursor, null);
+
+  assert.deepEqual((await store.listTraces({ tenantId: 'tenant-b', limit: 10, model: 'claude' })).traces.map((t) => t.trace_id), [ids[3], ids[1]]);
+  assert.deepEqual((await store.listTraces({ tenantId: 'tenant-b', limit: 10, minCost: 0.025 })).traces.map((t) => t.trace_id), [ids[4], ids[3]]);
+  assert.deepEqual((await store.listTraces({ tenantId: 'tenant-b', limit: 10, maxLatencyMs: 20 })).traces.map((t) => t.trace_id), [ids[1], ids[0]]);
+  assert.equal((await store.listTraces({ tenantId: 'tenant-b', limit: 10, status: 'error' })).traces.length, 0);
+  const future = new Date(Date.now() + 3_600_000);
+  assert.equal((await store.listTraces({ tenantId: 'tenant-b', limit: 10, since: future })).traces.length, 0);
+  // the default tenant's trace is not visible to tenant-b
+  assert.ok((await store.listTraces({ tenantId: 'tenant-b', limit: 10 })).traces.every((t) => t.tenant_id === 'tenant-b'));
+});
