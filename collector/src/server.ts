@@ -35,7 +35,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     database: config.clickhouseDatabase,
   });
   const writer = new BatchWriter(store, { maxSpans: config.batchMaxSpans, maxDelayMs: config.batchMaxDelayMs });
-  const pipeline = new IngestPipeline(writer, processors);
+  const pipeline = new IngestPipeline(writer, store, processors);
   // Until API keys exist every request belongs to the default tenant (or the one it names).
   const tenantOf = (_req: Request, requested?: string) => requested ?? DEFAULT_TENANT;
 

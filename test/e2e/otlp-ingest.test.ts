@@ -203,7 +203,8 @@ function jsonSpan(traceId: string, spanId: string, name: string) {
   };
 }
 const body = (spans: object[]) => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw-json' } }] }, scopeSpans: [{ scope: { name: 'raw' }, spans }] }] });
-const post = (payload: string | Buffer, headers: Record<string, string>) => fetch(`${collector.url}/v1/traces`, { method: 'POST', body: payload, headers });
+const post = (payload: string | Buffer, headers: Record<string, string>) =>
+  fetch(`${collector.url}/v1/traces`, { method: "POST", body: typeof payload === "string" ? payload : new Uint8Array(payload), headers });
 
 describe('OTLP/HTTP error handling', () => {
   test('one span without a trace id: partial_success, the rest stored', async () => {

@@ -1,7 +1,7 @@
 // Receiver -> processors -> exporter, with one data type between stages: OTLP is
 // validated and mapped to SpanhouseSpan here, then each SpanProcessor runs, then the
 // BatchWriter stores. Invalid spans are counted and reported, never fatal to a batch.
-import { mapSpan, validateOtlpSpan, type OtlpTraceRequest, type SpanhouseSpan } from '@spanhouse/model';
+import { mapSpan, spanLogsFromRequest, validateOtlpSpan, type OtlpLogsRequest, type OtlpTraceRequest, type SpanLog, type SpanhouseSpan } from '@spanhouse/model';
 import type { BatchWriter } from './batch-writer.ts';
 import type { SpanProcessor } from './processor.ts';
 
@@ -14,11 +14,38 @@ export interface IngestResult {
 
 const MAX_REASONS = 3;
 
+/** Where span-bound log records go (the store joins them to their spans). */
+export interface LogSink {
+  insertLogs(logs: SpanLog[]): Promise<unknown>;
+}
+
+/** A stage for log records, the counterpart of SpanProcessor (e.g. redaction must see log bodies too). */
+export interface LogProcessor {
+  readonly name: string;
+  processLogs(logs: SpanLog[]): SpanLog[] | Promise<SpanLog[]>;
+}
+
 export class IngestPipeline {
   constructor(
     private readonly writer: BatchWriter,
+    private readonly logSink: LogSink,
     private readonly processors: SpanProcessor[] = [],
+    private readonly logProcessors: LogProcessor[] = [],
   ) {}
+
+  /**
+   * Stores the log records that name a span; resolves once they are durable. Records
+   * without a span context are not GenAI content we can place: they are accepted and
+   * dropped (the response says how many).
+   */
+  async ingestLogs(request: OtlpLogsRequest, tenantId: string): Promise<IngestResult> {
+    const { logs, unattached } = spanLogsFromRequest(request, tenantId);
+    let processed = logs;
+    for (const processor of this.logProcessors) processed = await processor.processLogs(processed);
+    await this.logSink.insertLogs(processed);
+    const errorMessage = unattached > 0 ? `${unattached} log record(s) without a trace and span id were dropped` : '';
+    return { accepted: processed.length, rejected: unattached, errorMessage };
+  }
 
   /** Maps, enriches and stores one export request; resolves once its spans are durable. */
   async ingestTraces(request: OtlpTraceRequest, tenantId: string): Promise<IngestResult> {

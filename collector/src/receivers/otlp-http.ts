@@ -1,14 +1,16 @@
-// OTLP/HTTP receiver (POST /v1/traces), answering as the OTLP/HTTP spec says:
+// OTLP/HTTP receiver (POST /v1/traces and /v1/logs), answering as the OTLP/HTTP spec says:
 // the response in the request's encoding, partial_success for rejected spans, 400 for
 // an undecodable body, 413 past the size limit, 415 for other content types, and 503
 // with Retry-After when storage fails so exporters retry.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { IngestPipeline } from '../pipeline/ingest.ts';
+import type { IngestPipeline, IngestResult } from '../pipeline/ingest.ts';
 import {
   OtlpDecodeError,
   contentTypeOf,
+  decodeLogsRequest,
   decodeTraceRequest,
   encodeErrorStatus,
+  encodeLogsResponse,
   encodeTraceResponse,
   encodingOf,
   type OtlpEncoding,
@@ -51,24 +53,35 @@ export function otlpReceiver(options: OtlpReceiverOptions): express.Router {
     next();
   };
 
-  router.post('/v1/traces', requireOtlpContentType, rawBody, async (req: Encoded, res: Response) => {
-    const encoding = req.otlpEncoding!;
-    let request;
-    try {
-      request = decodeTraceRequest(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), encoding);
-    } catch (error) {
-      if (error instanceof OtlpDecodeError) return sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, error.message);
-      throw error;
-    }
-    try {
-      const result = await options.pipeline.ingestTraces(request, options.tenantOf(req));
-      res.status(200).type(contentTypeOf(encoding)).send(encodeTraceResponse(encoding, result.rejected, result.errorMessage));
-    } catch (error) {
-      options.log?.(`storing spans failed: ${(error as Error).message}`);
-      res.setHeader('Retry-After', retryAfter);
-      sendStatus(res, encoding, 503, RPC_UNAVAILABLE, 'storage is unavailable; retry later');
-    }
-  });
+  /** One OTLP export route: decode, hand to the pipeline, answer in the request's encoding. */
+  function exportRoute<T>(
+    path: string,
+    decode: (body: Buffer, encoding: OtlpEncoding) => T,
+    ingest: (request: T, tenantId: string) => Promise<IngestResult>,
+    encodeResponse: (encoding: OtlpEncoding, rejected: number, message: string) => Buffer | string,
+  ) {
+    router.post(path, requireOtlpContentType, rawBody, async (req: Encoded, res: Response) => {
+      const encoding = req.otlpEncoding!;
+      let request: T;
+      try {
+        request = decode(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), encoding);
+      } catch (error) {
+        if (error instanceof OtlpDecodeError) return sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, error.message);
+        throw error;
+      }
+      try {
+        const result = await ingest(request, options.tenantOf(req));
+        res.status(200).type(contentTypeOf(encoding)).send(encodeResponse(encoding, result.rejected, result.errorMessage));
+      } catch (error) {
+        options.log?.(`storing ${path} data failed: ${(error as Error).message}`);
+        res.setHeader('Retry-After', retryAfter);
+        sendStatus(res, encoding, 503, RPC_UNAVAILABLE, 'storage is unavailable; retry later');
+      }
+    });
+  }
+
+  exportRoute('/v1/traces', decodeTraceRequest, (r, t) => options.pipeline.ingestTraces(r, t), encodeTraceResponse);
+  exportRoute('/v1/logs', decodeLogsRequest, (r, t) => options.pipeline.ingestLogs(r, t), encodeLogsResponse);
 
   // body-parser errors: size limit, bad gzip, unknown content-encoding
   router.use((error: Error & { status?: number; type?: string }, req: Encoded, res: Response, next: NextFunction) => {

@@ -1,5 +1,5 @@
 // SpanhouseSpan <-> ClickHouse rows of the `spans` table, and the API's span record.
-import type { Message, SpanEvent, SpanStatus, SpanType, SpanhouseSpan } from '@spanhouse/model';
+import type { Message, SpanEvent, SpanLog, SpanStatus, SpanType, SpanhouseSpan } from '@spanhouse/model';
 
 /** A span as the API returns it: ISO times instead of microseconds, plus list previews. */
 export type SpanRecord = Omit<SpanhouseSpan, 'start_time_us' | 'end_time_us' | 'input_messages' | 'output_messages'> & {
@@ -192,4 +192,50 @@ export function fromRow(row: SpanRow, withContent: boolean): SpanRecord {
     record.output_messages = parseJson<Message[]>(row.output_messages, []);
   }
   return record;
+}
+
+/** A stored row back to the model, for rewriting a span (e.g. when its logs arrive late). */
+export function rowToSpan(row: SpanRow & { start_us: number | string; end_us: number | string }): SpanhouseSpan {
+  const { start_time: _s, end_time: _e, input_preview: _ip, output_preview: _op, ...record } = fromRow(row, true);
+  return {
+    ...record,
+    start_time_us: Number(row.start_us),
+    end_time_us: Number(row.end_us),
+    input_messages: record.input_messages ?? [],
+    output_messages: record.output_messages ?? [],
+  };
+}
+
+export interface SpanLogRow {
+  tenant_id: string;
+  trace_id: string;
+  span_id: string;
+  time: number | string;
+  event_name: string;
+  body: string;
+  attributes: string;
+}
+
+export function toLogRow(log: SpanLog): SpanLogRow {
+  return {
+    tenant_id: log.tenant_id,
+    trace_id: log.trace_id,
+    span_id: log.span_id,
+    time: log.time_us,
+    event_name: log.event_name,
+    body: JSON.stringify(log.body ?? null),
+    attributes: JSON.stringify(log.attributes),
+  };
+}
+
+export function fromLogRow(row: SpanLogRow & { time_us: number | string }): SpanLog {
+  return {
+    tenant_id: row.tenant_id,
+    trace_id: row.trace_id,
+    span_id: row.span_id,
+    time_us: Number(row.time_us),
+    event_name: row.event_name,
+    body: parseJson(row.body, null),
+    attributes: parseJson(row.attributes, {}),
+  };
 }

@@ -1,10 +1,10 @@
 // The only place that speaks SQL. Every value reaches ClickHouse as a typed query
 // parameter ({name:Type}); nothing from a request is ever spliced into SQL text.
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { SpanhouseSpan, TraceStatus, TraceSummary } from '@spanhouse/model';
+import { attachLogs, type SpanLog, type SpanhouseSpan, type TraceStatus, type TraceSummary } from '@spanhouse/model';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
 import { migrate } from './migrations.ts';
-import { fromRow, isoTime, toRow, type SpanRecord, type SpanRow } from './rows.ts';
+import { fromLogRow, fromRow, isoTime, rowToSpan, toLogRow, toRow, type SpanLogRow, type SpanRecord, type SpanRow } from './rows.ts';
 
 export interface TraceCursor {
   startUs: number;
@@ -144,49 +144,95 @@ export class SpanStore {
     await this.client.close();
   }
 
+  /** Writes run one at a time, so the duplicate check and log joining see every earlier write. */
+  private writes: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(work, work);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * Inserts spans that are not stored yet. A retried export re-sends spans the store
    * already holds; they are dropped here (by tenant, trace and span id) so they never
-   * appear twice nor count twice in the trace rollup. Callers serialise inserts.
+   * appear twice nor count twice in the trace rollup. Logs that arrived before their
+   * span are joined to it here.
    */
-  async insertSpans(spans: SpanhouseSpan[], version = Date.now() * 1000): Promise<InsertResult> {
-    const unique = new Map<string, SpanhouseSpan>();
-    for (const span of spans) unique.set(`${span.tenant_id}/${span.trace_id}/${span.span_id}`, span);
-    const existing = await this.existingSpanKeys([...unique.values()]);
-    const fresh = [...unique.entries()].filter(([key]) => !existing.has(key)).map(([, span]) => span);
-    if (fresh.length > 0) {
-      await this.client.insert({
-        table: 'spans',
-        values: fresh.map((span) => toRow(span, version)),
-        format: 'JSONEachRow',
-      });
-    }
-    return { inserted: fresh.length, duplicates: spans.length - fresh.length };
+  insertSpans(spans: SpanhouseSpan[], version = Date.now() * 1000): Promise<InsertResult> {
+    return this.exclusive(async () => {
+      const unique = new Map<string, SpanhouseSpan>();
+      for (const span of spans) unique.set(`${span.tenant_id}/${span.trace_id}/${span.span_id}`, span);
+      const existing = await this.existingSpanKeys([...unique.values()]);
+      let fresh = [...unique.entries()].filter(([key]) => !existing.has(key)).map(([, span]) => span);
+      const logs = await this.logsFor(fresh);
+      if (logs.length > 0) fresh = fresh.map((span) => attachLogs(span, logs));
+      if (fresh.length > 0) {
+        await this.client.insert({ table: 'spans', values: fresh.map((span) => toRow(span, version)), format: 'JSONEachRow' });
+      }
+      return { inserted: fresh.length, duplicates: spans.length - fresh.length };
+    });
+  }
+
+  /**
+   * Stores span-bound log records and joins them to spans already stored (a new
+   * version of each such span). Spans that arrive later pick them up in insertSpans.
+   */
+  insertLogs(logs: SpanLog[]): Promise<{ attachedToStoredSpans: number }> {
+    return this.exclusive(async () => {
+      if (logs.length === 0) return { attachedToStoredSpans: 0 };
+      await this.client.insert({ table: 'span_logs', values: logs.map(toLogRow), format: 'JSONEachRow' });
+      const rewritten: SpanhouseSpan[] = [];
+      let version = Date.now() * 1000;
+      for (const [tenantId, traceIds] of groupTraces(logs)) {
+        const spanIds = [...new Set(logs.filter((l) => l.tenant_id === tenantId).map((l) => l.span_id))];
+        const result = await this.client.query({
+          query: `SELECT *, input_preview, output_preview,
+                         toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us
+                  FROM spans
+                  WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)} AND span_id IN {spans:Array(String)}
+                  ORDER BY span_id, version DESC LIMIT 1 BY trace_id, span_id`,
+          query_params: { tenant: tenantId, traces: traceIds, spans: spanIds },
+          format: 'JSONEachRow',
+        });
+        for (const row of await result.json<SpanRow & { start_us: number; end_us: number }>()) {
+          version = Math.max(version, Number(row.version) + 1);
+          rewritten.push(attachLogs(rowToSpan(row), logs));
+        }
+      }
+      if (rewritten.length > 0) {
+        await this.client.insert({ table: 'spans', values: rewritten.map((span) => toRow(span, version)), format: 'JSONEachRow' });
+      }
+      return { attachedToStoredSpans: rewritten.length };
+    });
+  }
+
+  private async logsFor(spans: SpanhouseSpan[]): Promise<SpanLog[]> {
+    const rows = await this.queryByTrace<SpanLogRow & { time_us: number }>(
+      spans,
+      'SELECT *, toUnixTimestamp64Micro(time) AS time_us FROM span_logs',
+    );
+    return rows.map(({ row }) => fromLogRow(row));
   }
 
   private async existingSpanKeys(spans: SpanhouseSpan[]): Promise<Set<string>> {
-    const keys = new Set<string>();
-    const byTenant = new Map<string, Set<string>>();
-    for (const span of spans) {
-      const traces = byTenant.get(span.tenant_id) ?? new Set<string>();
-      traces.add(span.trace_id);
-      byTenant.set(span.tenant_id, traces);
-    }
-    for (const [tenantId, traceSet] of byTenant) {
-      const traceIds = [...traceSet];
+    const rows = await this.queryByTrace<{ trace_id: string; span_id: string }>(spans, 'SELECT DISTINCT trace_id, span_id FROM spans');
+    return new Set(rows.map(({ tenantId, row }) => `${tenantId}/${row.trace_id}/${row.span_id}`));
+  }
+
+  /** Runs `select` for the traces of `items`, per tenant and in chunks of trace ids (a primary-key lookup). */
+  private async queryByTrace<T>(items: Array<{ tenant_id: string; trace_id: string }>, select: string): Promise<Array<{ tenantId: string; row: T }>> {
+    const out: Array<{ tenantId: string; row: T }> = [];
+    for (const [tenantId, traceIds] of groupTraces(items)) {
       for (let i = 0; i < traceIds.length; i += DEDUP_CHUNK) {
         const result = await this.client.query({
-          query: `SELECT DISTINCT trace_id, span_id FROM spans
-                  WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}`,
+          query: `${select} WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}`,
           query_params: { tenant: tenantId, traces: traceIds.slice(i, i + DEDUP_CHUNK) },
           format: 'JSONEachRow',
         });
-        for (const row of await result.json<{ trace_id: string; span_id: string }>()) {
-          keys.add(`${tenantId}/${row.trace_id}/${row.span_id}`);
-        }
+        for (const row of await result.json<T>()) out.push({ tenantId, row });
       }
     }
-    return keys;
+    return out;
   }
 
   /** Traces newest first, filtered on their rollup, one cursor page at a time. */
@@ -320,4 +366,15 @@ export class SpanStore {
     const rows = await result.json<SpanRow>();
     return rows.map((row) => fromRow(row, withContent)).sort((a, b) => (a.start_time < b.start_time ? -1 : a.start_time > b.start_time ? 1 : 0));
   }
+}
+
+/** Trace ids per tenant. */
+function groupTraces(items: Array<{ tenant_id: string; trace_id: string }>): Map<string, string[]> {
+  const byTenant = new Map<string, Set<string>>();
+  for (const item of items) {
+    const traces = byTenant.get(item.tenant_id) ?? new Set<string>();
+    traces.add(item.trace_id);
+    byTenant.set(item.tenant_id, traces);
+  }
+  return new Map([...byTenant].map(([tenant, traces]) => [tenant, [...traces]]));
 }

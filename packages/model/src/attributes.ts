@@ -39,21 +39,23 @@ export class AttributeReader {
     return asStrings(this.raw(key));
   }
 
-  /** First key of `keys` that is present, read as a string. */
+  /** First key of `keys` that is present, read as a string. Every present alternative counts as read. */
   firstStr(...keys: string[]): string | undefined {
+    let found: string | undefined;
     for (const key of keys) {
       const value = this.str(key);
-      if (value !== undefined && value !== '') return value;
+      if (found === undefined && value !== undefined && value !== '') found = value;
     }
-    return undefined;
+    return found;
   }
 
   firstNum(...keys: string[]): number | undefined {
+    let found: number | undefined;
     for (const key of keys) {
       const value = this.num(key);
-      if (value !== undefined) return value;
+      if (found === undefined && value !== undefined) found = value;
     }
-    return undefined;
+    return found;
   }
 
   /** Every `prefix<rest>` attribute as [rest, value] pairs, marked as read. */

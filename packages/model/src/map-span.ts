@@ -124,6 +124,8 @@ export function mapSpan({ span, resource, scope, tenantId }: MapSpanInput): Span
     cost_usd: fields.cost_usd ?? null,
     cost_source: fields.cost_usd !== undefined ? 'client' : '',
     cost_details: fields.cost_details ?? {},
+    pricing: null,
+    unpriced: false,
     cluster_id: null,
     tool_name: fields.tool_name ?? '',
     tool_call_id: fields.tool_call_id ?? '',
@@ -182,6 +184,13 @@ const PROVIDER_ALIASES: Record<string, string> = {
   mistralai: 'mistral',
   x_ai: 'xai',
   'x-ai': 'xai',
+  // OpenInference llm.provider / llm.system values
+  aws: 'aws.bedrock',
+  amazon: 'aws.bedrock',
+  // Vercel AI SDK provider ids (`vertex.anthropic.messages`, `azure-openai.chat`)
+  vertex: 'google.vertex',
+  'vertex.anthropic': 'google.vertex',
+  'azure-openai': 'azure',
 };
 
 export function normaliseProvider(raw: string): string {
@@ -192,5 +201,5 @@ export function normaliseProvider(raw: string): string {
   const [head, second] = lower.split('.');
   const twoPart = `${head}.${second}`;
   if (second !== undefined && PROVIDER_ALIASES[twoPart]) return PROVIDER_ALIASES[twoPart];
-  return head;
+  return PROVIDER_ALIASES[head] ?? head;
 }

@@ -40,6 +40,18 @@ export interface MappingInfo {
   unmapped: string[];
 }
 
+/** Where a computed cost came from. */
+export interface PricingInfo {
+  /** Price-table provider id that matched (a genai-prices id such as "openai", "aws", "x-ai"; or the override's provider). */
+  provider: string;
+  /** Price-table model id that matched (e.g. "claude-sonnet-4-0"), or the override's model match. */
+  model: string;
+  /** "genai-prices" for the bundled/refreshed table, "override" for a user price. */
+  source: 'genai-prices' | 'override';
+  /** Price data version (e.g. "genai-prices@0.1.8", "remote:<time>", "override:<label>"). */
+  version: string;
+}
+
 export interface SpanhouseSpan {
   tenant_id: string;
   trace_id: string;
@@ -81,6 +93,17 @@ export interface SpanhouseSpan {
   /** "client" when the instrumentation supplied the cost, "computed" when Spanhouse priced it. */
   cost_source: string;
   cost_details: Record<string, number>;
+  /**
+   * Which price priced this span when cost_source is "computed" (set by the pricing stage); null otherwise.
+   * Optional until the store persists it; mapSpan sets null.
+   */
+  pricing?: PricingInfo | null;
+  /**
+   * True when a generation/embedding span has token usage, no client cost, and no known price covers
+   * its model (so cost_usd is null on purpose, never a silent $0). Optional until the store persists it;
+   * mapSpan sets false.
+   */
+  unpriced?: boolean;
   cluster_id: string | null;
   tool_name: string;
   tool_call_id: string;

@@ -101,13 +101,16 @@ function readInput(attrs: AttributeReader, events: OtlpEvent[]): Message[] {
   const legacy = attrs.raw('gen_ai.prompt');
   if (legacy !== undefined) return [...messages, ...toMessages(legacy, 'user')];
 
+  const systemCount = messages.length;
   for (const event of events) {
     if (event.name === 'gen_ai.content.prompt') messages.push(...toMessages(event.attributes['gen_ai.prompt'], 'user'));
     else if (event.name === 'gen_ai.client.inference.operation.details') {
       messages.push(...toMessages(event.attributes['gen_ai.input.messages'], 'user'));
     } else if (INPUT_EVENT_ROLES[event.name]) messages.push(...eventMessages(event.attributes, INPUT_EVENT_ROLES[event.name]));
   }
-  return messages;
+  // System instructions alone are not the input: leave it to a dialect that has the
+  // messages (pydantic-ai agent spans keep them in pydantic_ai.all_messages).
+  return messages.length > systemCount ? messages : [];
 }
 
 function readOutput(attrs: AttributeReader, events: OtlpEvent[]): Message[] {
