@@ -73,20 +73,6 @@ ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(start_time)
 ORDER BY (tenant_id, trace_id, span_id);
 
--- Span id -> trace id, so GET /api/spans/:spanId is a primary-key lookup too.
-CREATE TABLE IF NOT EXISTS span_index
-(
-    tenant_id  LowCardinality(String),
-    span_id    String,
-    trace_id   String,
-    start_time DateTime64(6, 'UTC')
-)
-ENGINE = ReplacingMergeTree
-ORDER BY (tenant_id, span_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS span_index_mv TO span_index AS
-SELECT tenant_id, span_id, trace_id, start_time FROM spans;
-
 -- Trace rollup, maintained at insert time by trace_rollup_mv and merged at read time
 -- with the -Merge combinators (GROUP BY trace_id). Every column is an idempotent
 -- aggregate or one keyed by span id (maxMap), so a span written twice (a new version)

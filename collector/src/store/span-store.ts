@@ -45,7 +45,7 @@ const LIST_WINDOWS_DAYS = [1, 7, 31, 366, Infinity];
 const DEDUP_CHUNK = 2000;
 
 // The trace rollup merged from `traces` states; stats arrays are documented in the DDL.
-const TRACE_SELECT = `
+export const TRACE_SELECT = `
   SELECT
     tenant_id,
     trace_id,
@@ -74,7 +74,7 @@ const TRACE_SELECT = `
     max(session_id) AS session_id
   FROM traces`;
 
-interface TraceRow {
+export interface TraceRow {
   tenant_id: string;
   trace_id: string;
   start_time: string;
@@ -100,7 +100,7 @@ interface TraceRow {
   session_id: string;
 }
 
-function toTraceSummary(row: TraceRow): TraceSummary {
+export function toTraceSummary(row: TraceRow): TraceSummary {
   return {
     tenant_id: row.tenant_id,
     trace_id: row.trace_id,
@@ -333,23 +333,24 @@ export class SpanStore {
     });
     const [trace] = await rollup.json<TraceRow>();
     if (!trace) return null;
-    const spans = await this.selectSpans(tenantId, traceId, undefined, withContent);
+    const spans = await this.selectSpans(tenantId, traceId, withContent);
     return { trace: toTraceSummary(trace), spans };
   }
 
+  /** One span by id; the bloom filter on span_id narrows the scan to a few granules. */
   async getSpan(tenantId: string, spanId: string): Promise<SpanRecord | null> {
-    const lookup = await this.client.query({
-      query: 'SELECT trace_id FROM span_index WHERE tenant_id = {tenant:String} AND span_id = {span:String} LIMIT 1',
+    const result = await this.client.query({
+      query: `SELECT *, input_preview, output_preview FROM spans
+              WHERE tenant_id = {tenant:String} AND span_id = {span:String}
+              ORDER BY version DESC LIMIT 1`,
       query_params: { tenant: tenantId, span: spanId },
       format: 'JSONEachRow',
     });
-    const [hit] = await lookup.json<{ trace_id: string }>();
-    if (!hit) return null;
-    const [span] = await this.selectSpans(tenantId, hit.trace_id, spanId, true);
-    return span ?? null;
+    const [row] = await result.json<SpanRow>();
+    return row ? fromRow(row, true) : null;
   }
 
-  private async selectSpans(tenantId: string, traceId: string, spanId: string | undefined, withContent: boolean): Promise<SpanRecord[]> {
+  private async selectSpans(tenantId: string, traceId: string, withContent: boolean): Promise<SpanRecord[]> {
     // Without content, the heavy text columns are never read (large traces stay cheap).
     const columns = withContent
       ? '*, input_preview, output_preview'
@@ -357,14 +358,40 @@ export class SpanStore {
          '' AS input_text, '' AS output_text, input_preview, output_preview`;
     const result = await this.client.query({
       query: `SELECT ${columns} FROM spans
-              WHERE tenant_id = {tenant:String} AND trace_id = {trace:String} ${spanId ? 'AND span_id = {span:String}' : ''}
+              WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}
               ORDER BY span_id, version DESC
               LIMIT 1 BY span_id`,
-      query_params: { tenant: tenantId, trace: traceId, span: spanId ?? '' },
+      query_params: { tenant: tenantId, trace: traceId },
       format: 'JSONEachRow',
     });
     const rows = await result.json<SpanRow>();
     return rows.map((row) => fromRow(row, withContent)).sort((a, b) => (a.start_time < b.start_time ? -1 : a.start_time > b.start_time ? 1 : 0));
+  }
+
+  /**
+   * Writes a new version of a stored span on purpose (PATCH /api/spans/:id): reads the
+   * newest version, lets `revise` change it, stores the result with a higher version.
+   * Runs under the write lock, so concurrent revisions and log joins never lose updates.
+   * Resolves to null when the tenant has no such span (or `revise` returns null).
+   */
+  reviseSpan(tenantId: string, spanId: string, revise: (span: SpanhouseSpan) => Promise<SpanhouseSpan | null>): Promise<SpanhouseSpan | null> {
+    return this.exclusive(async () => {
+      const result = await this.client.query({
+        query: `SELECT *, input_preview, output_preview,
+                       toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us
+                FROM spans WHERE tenant_id = {tenant:String} AND span_id = {span:String}
+                ORDER BY version DESC LIMIT 1`,
+        query_params: { tenant: tenantId, span: spanId },
+        format: 'JSONEachRow',
+      });
+      const [row] = await result.json<SpanRow & { start_us: number; end_us: number }>();
+      if (!row) return null;
+      const next = await revise(rowToSpan(row));
+      if (!next) return null;
+      const version = Math.max(Date.now() * 1000, Number(row.version) + 1);
+      await this.client.insert({ table: 'spans', values: [toRow({ ...next, tenant_id: tenantId }, version)], format: 'JSONEachRow' });
+      return next;
+    });
   }
 }
 

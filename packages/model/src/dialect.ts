@@ -52,6 +52,11 @@ export interface DialectInput {
 export interface Dialect {
   /** Short stable id shown to users in `mapping.dialects`. */
   name: string;
+  /**
+   * Attribute-key prefixes (or whole keys) without which the dialect has nothing to
+   * read; the mapper skips it for spans that carry none. Omit to always run.
+   */
+  keyPrefixes?: readonly string[];
   /** Pure: reads the span, returns what it understood (an empty object when nothing). */
   map(input: DialectInput): GenAiFields;
 }

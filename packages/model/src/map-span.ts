@@ -43,7 +43,10 @@ export function readGenAiFields(span: OtlpSpan, dialects: readonly Dialect[] = D
   const merged: GenAiFields = {};
   const consumed = new Set<string>();
   const recognisedBy: string[] = [];
+  const keys = Object.keys(span.attributes);
   for (const dialect of dialects) {
+    const prefixes = dialect.keyPrefixes;
+    if (prefixes && !keys.some((key) => prefixes.some((prefix) => key.startsWith(prefix)))) continue;
     const attrs = new AttributeReader(span.attributes);
     const fields = dialect.map({ span, attrs });
     let recognised = false;
@@ -74,8 +77,10 @@ export function mapSpan({ span, resource, scope, tenantId }: MapSpanInput): Span
   };
   const inputMessages = fields.input_messages ?? [];
   const outputMessages = fields.output_messages ?? [];
-  const inputText = cut(messagesText(inputMessages), MAX_TEXT_CHARS);
-  const outputText = cut(messagesText(outputMessages), MAX_TEXT_CHARS);
+  const fullInputText = messagesText(inputMessages);
+  const fullOutputText = messagesText(outputMessages);
+  const inputText = cut(fullInputText, MAX_TEXT_CHARS);
+  const outputText = cut(fullOutputText, MAX_TEXT_CHARS);
 
   const spanAttributes = stringifyAttributes(span.attributes);
   for (const key in spanAttributes) spanAttributes[key] = cut(spanAttributes[key], MAX_ATTRIBUTE_CHARS);
@@ -111,8 +116,8 @@ export function mapSpan({ span, resource, scope, tenantId }: MapSpanInput): Span
     provider: normaliseProvider(fields.provider ?? ''),
     operation: fields.operation ?? '',
     routing_alias: fields.routing_alias ?? '',
-    input_messages: truncateMessages(inputMessages, inputText.length < messagesText(inputMessages).length),
-    output_messages: truncateMessages(outputMessages, outputText.length < messagesText(outputMessages).length),
+    input_messages: truncateMessages(inputMessages, inputText.length < fullInputText.length),
+    output_messages: truncateMessages(outputMessages, outputText.length < fullOutputText.length),
     input_text: inputText,
     output_text: outputText,
     input_tokens: inputTokens,

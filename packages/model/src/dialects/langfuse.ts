@@ -51,6 +51,7 @@ const KNOWN_KEYS = [
 
 export const langfuse: Dialect = {
   name: 'langfuse',
+  keyPrefixes: ['langfuse.'],
   map({ span, attrs }) {
     const fields: GenAiFields = {};
     const type = attrs.str('langfuse.observation.type')?.toLowerCase();

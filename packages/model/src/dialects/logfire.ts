@@ -22,6 +22,7 @@ const KNOWN_KEYS = [
 
 export const logfire: Dialect = {
   name: 'logfire',
+  keyPrefixes: ['logfire.', 'pydantic_ai.', 'gen_ai.aggregated_usage.', 'operation.cost', 'final_result', 'request_data', 'response_data'],
   map({ attrs }) {
     const fields: GenAiFields = {};
     const isPydanticAi = attrs.has('pydantic_ai.all_messages') || attrs.has('agent_name') || attrs.has('final_result');

@@ -49,6 +49,7 @@ const KNOWN_PREFIXES = ['llm.tools.', 'llm.prompts.', 'llm.choices.', 'llm.token
 
 export const openInference: Dialect = {
   name: 'openinference',
+  keyPrefixes: ['openinference.', 'llm.', 'input.value', 'output.value', 'tool.', 'embedding.', 'reranker.', 'retrieval.', 'tag.tags'],
   map({ attrs }) {
     const fields: GenAiFields = {};
     const kind = attrs.str('openinference.span.kind')?.toUpperCase();

@@ -43,6 +43,7 @@ const KNOWN_PREFIXES = ['llm.request.functions.', 'traceloop.prompt.'];
 
 export const traceloop: Dialect = {
   name: 'traceloop',
+  keyPrefixes: ['traceloop.', 'gen_ai.prompt.', 'gen_ai.completion.', 'llm.', 'gen_ai.is_streaming', 'gen_ai.openai.'],
   map({ attrs }) {
     const fields: GenAiFields = {};
     const kind = attrs.str('traceloop.span.kind')?.toLowerCase();

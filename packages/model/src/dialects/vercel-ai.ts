@@ -43,6 +43,7 @@ const KNOWN_PREFIXES = ['ai.settings.', 'ai.request.headers.', 'ai.usage.inputTo
 
 export const vercelAi: Dialect = {
   name: 'vercel-ai',
+  keyPrefixes: ['ai.', 'operation.name', 'resource.name'],
   map({ span, attrs }) {
     const fields: GenAiFields = {};
     const operationId = attrs.str('ai.operationId');

@@ -1,0 +1,195 @@
+// npm run bench [-- --spans 100000 --batch 512 --concurrency 4]
+//
+// End to end: a collector (child process, embedded chDB in a temp dir) receives N GenAI
+// spans (~1.3 KB each with content) as OTLP/HTTP protobuf from a load generator (another
+// child process). Reports acked spans/s, p50/p99 request latency and the collector's
+// peak RSS. Then, in a fresh process, the raw ceiling: the same rows inserted straight
+// into chDB with the store's insert path and no HTTP, decoding or mapping.
+import { fork } from "node:child_process";
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { tempDataDir } from '../support/collector.ts';
+
+const { values } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '512' },
+    concurrency: { type: 'string', default: '4' },
+    role: { type: 'string' },
+    url: { type: 'string' },
+    data: { type: 'string' },
+  },
+});
+const SPANS = Number(values.spans);
+const BATCH = Number(values.batch);
+const CONCURRENCY = Number(values.concurrency);
+const SELF = fileURLToPath(import.meta.url);
+
+// ---- the spans ------------------------------------------------------------------------
+
+const TOPICS = ['refund for a damaged blender', 'SQL to find duplicate orders', 'a 3-day itinerary in Kyoto', 'why my React effect runs twice', 'a vegetarian lasagna recipe'];
+
+/** Real OTel SDK spans (ReadableSpan) with GenAI attributes, ~1.3 KB each once encoded. */
+async function buildSpans(count: number) {
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench-app', 'deployment.environment': 'bench' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('bench');
+  for (let i = 0; i < count; i++) {
+    const topic = TOPICS[i % TOPICS.length];
+    const span = tracer.startSpan('chat gpt-4o-mini', {
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+        'gen_ai.usage.input_tokens': 180 + (i % 50),
+        'gen_ai.usage.output_tokens': 90 + (i % 30),
+        'gen_ai.request.temperature': 0.3,
+        'gen_ai.input.messages': JSON.stringify([
+          { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant for an online shop. Answer briefly and politely, in the language of the user.' }] },
+          { role: 'user', parts: [{ type: 'text', content: `Request #${i}: please help me with ${topic}. I have tried a few things already and would like a clear, step by step answer.` }] },
+        ]),
+        'gen_ai.output.messages': JSON.stringify([
+          {
+            role: 'assistant',
+            parts: [{ type: 'text', content: `Of course. Here is how to approach ${topic}: first, gather what you have; second, follow the steps in order; third, check the result and tell me if anything is unclear. (answer ${i})` }],
+            finish_reason: 'stop',
+          },
+        ]),
+      },
+    });
+    span.end();
+  }
+  await provider.forceFlush();
+  return exporter.getFinishedSpans();
+}
+
+// ---- roles ----------------------------------------------------------------------------
+
+async function collectorRole() {
+  const { startCollector } = await import('@spanhouse/collector');
+  const collector = await startCollector({ host: '127.0.0.1', port: 0, dataDir: values.data!, log: () => {} });
+  process.send!({ url: collector.url });
+  process.on('message', async (message) => {
+    if (message === 'stop') {
+      await collector.close();
+      process.exit(0);
+    }
+  });
+}
+
+async function loadRole() {
+  const { ProtobufTraceSerializer } = await import('@opentelemetry/otlp-transformer');
+  const spans = await buildSpans(SPANS);
+  const bodies: Uint8Array[] = [];
+  for (let i = 0; i < spans.length; i += BATCH) bodies.push(ProtobufTraceSerializer.serializeRequest(spans.slice(i, i + BATCH))!);
+  const bytes = bodies.reduce((n, b) => n + b.length, 0);
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const t = performance.now();
+        const res = await fetch(`${values.url}/v1/traces`, { method: "POST", body: new Uint8Array(body), headers: { 'content-type': 'application/x-protobuf' } });
+        await res.arrayBuffer();
+        if (res.status !== 200) failed++;
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  process.send!({ seconds, failed, requests: bodies.length, bytesPerSpan: bytes / spans.length, p50: pct(50), p99: pct(99) });
+}
+
+async function rawRole() {
+  const { mapSpan } = await import('@spanhouse/model');
+  const { SpanStore } = await import('@spanhouse/collector');
+  const { toRow } = await import('../../collector/src/store/rows.ts');
+  const { decodeTraceRequest } = await import('../../collector/src/receivers/otlp-codec.ts');
+  const { ProtobufTraceSerializer } = await import('@opentelemetry/otlp-transformer');
+  const spans = await buildSpans(SPANS);
+  // the very rows the collector stores, prepared before the clock starts
+  const decoded = decodeTraceRequest(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!), 'protobuf');
+  const { resource, scopeSpans } = decoded.resourceSpans[0];
+  const rows = scopeSpans.flatMap(({ scope, spans: s }) => s.map((span) => toRow(mapSpan({ span, resource, scope, tenantId: 'default' }), 1)));
+  const store = await SpanStore.open({ dataDir: values.data! });
+  const insertBatch = 10_000;
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += insertBatch) {
+    await store.client.insert({ table: 'spans', values: rows.slice(i, i + insertBatch), format: 'JSONEachRow' });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  process.send!({ seconds });
+}
+
+// ---- driver ---------------------------------------------------------------------------
+
+function child(role: string, extra: string[] = []) {
+  return fork(SELF, ['--role', role, '--spans', String(SPANS), '--batch', String(BATCH), '--concurrency', String(CONCURRENCY), ...extra], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+function nextMessage<T>(proc: ReturnType<typeof fork>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    proc.once('message', (m) => resolve(m as T));
+    proc.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+}
+
+/** Peak resident set of a process (VmHWM), in MiB. */
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function main() {
+  const e2eData = tempDataDir('bench-e2e');
+  const rawData = tempDataDir('bench-raw');
+  try {
+    const collector = child('collector', ['--data', e2eData.dir]);
+    const { url } = await nextMessage<{ url: string }>(collector);
+    const load = child('load', ['--url', url]);
+    const result = await nextMessage<{ seconds: number; failed: number; requests: number; bytesPerSpan: number; p50: number; p99: number }>(load);
+    const rss = peakRssMiB(collector.pid!);
+    collector.send('stop');
+    await new Promise((r) => collector.once('exit', r));
+
+    const raw = child('raw', ['--data', rawData.dir]);
+    const ceiling = await nextMessage<{ seconds: number }>(raw);
+    await new Promise((r) => raw.once('exit', r));
+
+    const e2eRate = SPANS / result.seconds;
+    const rawRate = SPANS / ceiling.seconds;
+    const lines = [
+      `spans: ${SPANS} in ${result.requests} requests of ${BATCH} (${result.bytesPerSpan.toFixed(0)} B/span protobuf), concurrency ${CONCURRENCY}, node ${process.version}`,
+      `end to end: ${e2eRate.toFixed(0)} acked spans/s, request p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, failed requests ${result.failed}`,
+      `collector peak RSS: ${rss.toFixed(0)} MiB`,
+      `raw chDB ceiling (same rows, JSONEachRow inserts of 10000): ${rawRate.toFixed(0)} rows/s`,
+      `end to end / ceiling: ${((100 * e2eRate) / rawRate).toFixed(0)}%`,
+    ];
+    console.log(lines.join('\n'));
+    if (result.failed > 0) process.exitCode = 1;
+  } finally {
+    e2eData.remove();
+    rawData.remove();
+  }
+}
+
+const roles: Record<string, () => Promise<void>> = { collector: collectorRole, load: loadRole, raw: rawRole };
+if (values.role) await roles[values.role]();
+else await main();
