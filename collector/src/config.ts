@@ -1,5 +1,6 @@
 // Collector configuration: defaults, then environment variables, then CLI flags.
 import { resolve } from 'node:path';
+import { loadEnrichmentSettings, readSettingsFile, type EnrichmentSettings } from './enrichment/settings.ts';
 
 export interface CollectorConfig {
   /** Interface to listen on; loopback unless configured. */
@@ -20,7 +21,19 @@ export interface CollectorConfig {
   batchMaxDelayMs: number;
   /** Where the built web UI lives; served at `/` when present. */
   uiDir: string;
+  /** Privacy, retention, prices and clustering (config file SPANHOUSE_CONFIG plus SPANHOUSE_TRACE_* variables). */
+  enrichment: EnrichmentSettings;
+  /** POST /api/sql limits: seconds, bytes of memory and rows per query. */
+  sqlMaxExecutionSeconds: number;
+  sqlMaxMemoryBytes: number;
+  sqlMaxResultRows: number;
   log: (message: string) => void;
+}
+
+/** True when `host` only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 export const DEFAULT_UI_DIR = new URL('../../packages/ui/dist', import.meta.url).pathname;
@@ -34,6 +47,10 @@ export function defaultConfig(): CollectorConfig {
     batchMaxSpans: 10_000,
     batchMaxDelayMs: 50,
     uiDir: DEFAULT_UI_DIR,
+    enrichment: loadEnrichmentSettings(undefined, {}),
+    sqlMaxExecutionSeconds: 10,
+    sqlMaxMemoryBytes: 1024 * 1024 * 1024,
+    sqlMaxResultRows: 10_000,
     log: (message) => console.log(`[spanhouse] ${message}`),
   };
 }
@@ -46,8 +63,9 @@ function intFromEnv(name: string, value: string | undefined): number | undefined
 }
 
 /** Settings from SPANHOUSE_* and CLICKHOUSE_* variables (unset ones are left out). */
-export function configFromEnv(env: NodeJS.ProcessEnv): Partial<CollectorConfig> {
+export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE_CONFIG): Partial<CollectorConfig> {
   const out: Partial<CollectorConfig> = {
+    enrichment: loadEnrichmentSettings(configFile ? readSettingsFile(configFile) : undefined, env),
     host: env.SPANHOUSE_HOST || undefined,
     port: intFromEnv('SPANHOUSE_PORT', env.SPANHOUSE_PORT),
     dataDir: env.SPANHOUSE_DATA_DIR ? resolve(env.SPANHOUSE_DATA_DIR) : undefined,
@@ -58,6 +76,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Partial<CollectorConfig> 
     maxBodyBytes: intFromEnv('SPANHOUSE_MAX_BODY_BYTES', env.SPANHOUSE_MAX_BODY_BYTES),
     batchMaxSpans: intFromEnv('SPANHOUSE_BATCH_MAX_SPANS', env.SPANHOUSE_BATCH_MAX_SPANS),
     batchMaxDelayMs: intFromEnv('SPANHOUSE_BATCH_MAX_DELAY_MS', env.SPANHOUSE_BATCH_MAX_DELAY_MS),
+    sqlMaxExecutionSeconds: intFromEnv('SPANHOUSE_SQL_MAX_SECONDS', env.SPANHOUSE_SQL_MAX_SECONDS),
+    sqlMaxMemoryBytes: intFromEnv('SPANHOUSE_SQL_MAX_MEMORY_BYTES', env.SPANHOUSE_SQL_MAX_MEMORY_BYTES),
+    sqlMaxResultRows: intFromEnv('SPANHOUSE_SQL_MAX_ROWS', env.SPANHOUSE_SQL_MAX_ROWS),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<CollectorConfig>;
 }

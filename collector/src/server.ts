@@ -3,17 +3,40 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import express, { type Request } from 'express';
+import express from 'express';
+import { CursorCodec } from './api/cursor.ts';
+import { datasetRoutes } from './api/datasets.ts';
+import { enrichmentRoutes } from './api/enrichment.ts';
+import { demoRoutes } from './api/demo.ts';
 import { apiErrorHandler, notFound } from './api/errors.ts';
+import { metricsRoutes } from './api/metrics.ts';
+import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
-import { defaultConfig, type CollectorConfig } from './config.ts';
+import { writeRoutes } from './api/writes.ts';
+import { Authenticator, authOf, DEFAULT_TENANT } from './auth/authenticate.ts';
+import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
+import { createEnrichment } from './enrichment/index.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
 import { otlpReceiver } from './receivers/otlp-http.ts';
+import { DatasetStore } from './store/datasets.ts';
+import { KeyStore } from './store/keys.ts';
+import { MetricsStore } from './store/metrics.ts';
+import { ScoreStore } from './store/scores.ts';
+import { SearchStore } from './store/search.ts';
+import { SpanEventStore } from './store/span-events.ts';
 import { SpanStore } from './store/span-store.ts';
+import { SqlStore } from './store/sql.ts';
 
-export const DEFAULT_TENANT = 'default';
+export { DEFAULT_TENANT };
+
+/** Why a collector reachable from other machines will not start without API keys. */
+export const NO_KEYS_MESSAGE = (host: string) =>
+  `refusing to listen on ${host} without API keys: anyone who can reach it could read and write every trace.\n` +
+  'Create a key first (with the collector stopped), then start again:\n' +
+  '  spanhouse keys create --tenant <name>\n' +
+  'or listen on 127.0.0.1 only (the default) for keyless local use.';
 
 export interface RunningCollector {
   url: string;
@@ -21,6 +44,8 @@ export interface RunningCollector {
   port: number;
   store: SpanStore;
   config: CollectorConfig;
+  /** The Express app (route tables for the OpenAPI parity test). */
+  app: express.Express;
   /** Stops accepting requests, stores what was accepted, closes ClickHouse. */
   close(): Promise<void>;
 }
@@ -34,19 +59,53 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     password: config.clickhousePassword,
     database: config.clickhouseDatabase,
   });
+  const keys = new KeyStore(store.client);
+  const loopback = isLoopbackHost(config.host);
+  if (!loopback && (await keys.countActiveKeys()) === 0) {
+    await store.close();
+    throw new Error(NO_KEYS_MESSAGE(config.host));
+  }
   const writer = new BatchWriter(store, { maxSpans: config.batchMaxSpans, maxDelayMs: config.batchMaxDelayMs });
-  const pipeline = new IngestPipeline(writer, store, processors);
-  // Until API keys exist every request belongs to the default tenant (or the one it names).
-  const tenantOf = (_req: Request, requested?: string) => requested ?? DEFAULT_TENANT;
+  const enrichment = createEnrichment(config.enrichment, store, config.log);
+  const spanProcessors = [...enrichment.spanProcessors, ...processors];
+  const pipeline = new IngestPipeline(writer, store, spanProcessors, enrichment.logProcessors);
+  const auth = new Authenticator(keys, { loopback });
+  const cursors = new CursorCodec(await keys.secret('cursor'));
+  const scores = new ScoreStore(store.client);
+  const search = new SearchStore(store.client, scores);
+  const sql = new SqlStore(
+    store.client,
+    store.mode,
+    { dataDir: config.dataDir, url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase },
+    { maxExecutionSeconds: config.sqlMaxExecutionSeconds, maxMemoryBytes: config.sqlMaxMemoryBytes, maxResultRows: config.sqlMaxResultRows, maxQueryChars: 20_000 },
+  );
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(otlpReceiver({ pipeline, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => tenantOf(req), log: config.log }));
+  // Every OTLP and API request carries a key (or is keyless on a loopback-only collector without keys).
+  app.use(
+    ['/v1', '/api'],
+    auth.middleware((res, error) => {
+      if (res.req.baseUrl === '/v1') res.status(error.status).json({ code: 16, message: error.message });
+      else res.status(error.status).json({ error: { code: error.code, message: error.message } });
+    }),
+  );
+  app.use(otlpReceiver({ pipeline, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => authOf(req).tenantId, log: config.log }));
   app.get('/healthz', async (_req, res) => {
     const ok = await store.client.ping().then((r) => r.success, () => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
   });
-  app.use('/api', express.json({ limit: config.maxBodyBytes }), traceRoutes({ store, tenantOf }));
+  app.use(
+    '/api',
+    express.json({ limit: config.maxBodyBytes }),
+    traceRoutes({ store, search, scores, cursors }),
+    writeRoutes({ store, pipeline, processors: spanProcessors, scores, events: new SpanEventStore(store.client) }),
+    metricsRoutes({ metrics: new MetricsStore(store.client) }),
+    datasetRoutes({ store, datasets: new DatasetStore(store.client), cursors }),
+    sqlRoutes({ sql }),
+    demoRoutes({ pipeline }),
+    enrichmentRoutes({ store, enrichment }),
+  );
   app.use('/api', (req) => {
     throw notFound(`route ${req.method} ${req.originalUrl.split('?')[0]}`);
   });
@@ -66,6 +125,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     port,
     store,
     config,
+    app,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -73,6 +133,8 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
           server.closeIdleConnections();
         });
         await writer.close();
+        await enrichment.close();
+        await sql.close();
         await store.close();
       })();
       return closing;
@@ -89,6 +151,19 @@ function serveUi(app: express.Express, uiDir: string): void {
     });
     return;
   }
-  app.use(express.static(uiDir, { index: 'index.html', maxAge: '1h' }));
-  app.get(/^\/(?!api\/|v1\/).*/, (_req, res) => res.sendFile(index));
+  // Hashed assets can be cached for long; index.html must be revalidated so upgrades show at once.
+  const noCache = (res: express.Response) => res.setHeader('Cache-Control', 'no-cache');
+  app.use(
+    express.static(uiDir, {
+      index: 'index.html',
+      maxAge: '7d',
+      setHeaders: (res, path) => {
+        if (path.endsWith('.html')) noCache(res);
+      },
+    }),
+  );
+  app.get(/^\/(?!api\/|v1\/).*/, (_req, res) => {
+    noCache(res);
+    res.sendFile(index);
+  });
 }

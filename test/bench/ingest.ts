@@ -72,10 +72,16 @@ async function buildSpans(count: number) {
 
 // ---- roles ----------------------------------------------------------------------------
 
+/** A role's result: to the driver over IPC, or printed when the role runs by hand. */
+function report(result: object): void {
+  if (process.send) process.send(result);
+  else console.log(result);
+}
+
 async function collectorRole() {
   const { startCollector } = await import('@spanhouse/collector');
   const collector = await startCollector({ host: '127.0.0.1', port: 0, dataDir: values.data!, log: () => {} });
-  process.send!({ url: collector.url });
+  report({ url: collector.url });
   process.on('message', async (message) => {
     if (message === 'stop') {
       await collector.close();
@@ -109,7 +115,7 @@ async function loadRole() {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  process.send!({ seconds, failed, requests: bodies.length, bytesPerSpan: bytes / spans.length, p50: pct(50), p99: pct(99) });
+  report({ seconds, failed, requests: bodies.length, bytesPerSpan: bytes / spans.length, p50: pct(50), p99: pct(99) });
 }
 
 async function rawRole() {
@@ -124,14 +130,14 @@ async function rawRole() {
   const { resource, scopeSpans } = decoded.resourceSpans[0];
   const rows = scopeSpans.flatMap(({ scope, spans: s }) => s.map((span) => toRow(mapSpan({ span, resource, scope, tenantId: 'default' }), 1)));
   const store = await SpanStore.open({ dataDir: values.data! });
-  const insertBatch = 10_000;
+  const insertBatch = Number(process.env.RAW_BATCH ?? 10_000);
   const started = performance.now();
   for (let i = 0; i < rows.length; i += insertBatch) {
     await store.client.insert({ table: 'spans', values: rows.slice(i, i + insertBatch), format: 'JSONEachRow' });
   }
   const seconds = (performance.now() - started) / 1000;
   await store.close();
-  process.send!({ seconds });
+  report({ seconds });
 }
 
 // ---- driver ---------------------------------------------------------------------------

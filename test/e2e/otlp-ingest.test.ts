@@ -288,6 +288,18 @@ describe('durability', () => {
     await checkAgentTrace(traceId, ids, 'after-restart');
   });
 
+  test('a batch re-sent after the restart (no memory of it) still reads once', async () => {
+    const traceId = 'cd'.repeat(16);
+    const payload = JSON.stringify(body([jsonSpan(traceId, '3'.repeat(16), 'a'), jsonSpan(traceId, '4'.repeat(16), 'b')]));
+    assert.equal((await post(payload, { 'content-type': 'application/json' })).status, 200);
+    const stored = await getJson(`${collector.url}/api/traces/${traceId}`);
+    assert.equal(stored.body.spans.length, 2);
+    assert.equal(stored.body.trace.span_count, 2);
+    assert.equal(stored.body.trace.input_tokens, 42);
+    const listed = await getJson(`${collector.url}/api/spans?trace_id=${traceId}`);
+    assert.equal(listed.body.data.length, 2);
+  });
+
   test('storage failure: 503 with Retry-After, and the process keeps serving', async () => {
     const traceId = '9a'.repeat(16);
     await collector.store.client.command({ query: 'RENAME TABLE spans TO spans_away' });

@@ -9,6 +9,8 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export interface TestTracer {
   tracer: Tracer;
+  /** For instrumentations that take a TracerProvider (setTracerProvider). */
+  provider: NodeTracerProvider;
   /** Exports everything ended so far and waits for the collector's answer. */
   flush(): Promise<void>;
   shutdown(): Promise<void>;
@@ -16,7 +18,14 @@ export interface TestTracer {
 
 export function otelTracer(
   collectorUrl: string,
-  options: { encoding?: 'protobuf' | 'json'; gzip?: boolean; serviceName?: string; headers?: Record<string, string> } = {},
+  options: {
+    encoding?: 'protobuf' | 'json';
+    gzip?: boolean;
+    serviceName?: string;
+    headers?: Record<string, string>;
+    /** Registers the provider globally, with an async-context manager so auto-instrumented spans nest under active spans. */
+    register?: boolean;
+  } = {},
 ): TestTracer {
   const exporterOptions = {
     url: `${collectorUrl}/v1/traces`,
@@ -28,8 +37,10 @@ export function otelTracer(
     resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'e2e-app' }),
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 60_000, maxExportBatchSize: 512 })],
   });
+  if (options.register) provider.register();
   return {
     tracer: provider.getTracer('spanhouse-e2e'),
+    provider,
     flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };

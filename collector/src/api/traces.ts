@@ -1,94 +1,135 @@
-// GET /api/traces, /api/traces/:traceId, /api/spans/:spanId. Thin: validate, call the store.
-import { Router, type Request } from 'express';
+// GET /api/traces, /api/traces/:traceId, /api/spans, /api/spans/:spanId. Thin: validate, call the store.
+import { Router } from 'express';
 import { z } from 'zod';
-import type { SpanStore, TraceCursor } from '../store/span-store.ts';
+import { readTenant } from '../auth/authenticate.ts';
+import type { SpanRecord } from '../store/rows.ts';
+import { scoresByTarget, type ScoreStore } from '../store/scores.ts';
+import { isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
+import type { SpanStore } from '../store/span-store.ts';
+import type { CursorCodec } from './cursor.ts';
 import { ApiError, notFound } from './errors.ts';
+import { filterParams, pageParams, spanFilterOf, splitMetadata } from './filters.ts';
 
-const HEX_TRACE_ID = /^[0-9a-f]{32}$/;
-const HEX_SPAN_ID = /^[0-9a-f]{16}$/;
+export const HEX_TRACE_ID = /^[0-9a-f]{32}$/;
+export const HEX_SPAN_ID = /^[0-9a-f]{16}$/;
 
-const time = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time')
-  .transform((s) => new Date(s));
-const number = z.coerce.number().finite();
-
-const listQuery = z
-  .object({
-    since: time.optional(),
-    until: time.optional(),
-    status: z.enum(['success', 'error', 'timeout']).optional(),
-    model: z.string().min(1).optional(),
-    provider: z.string().min(1).optional(),
-    service: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
-    min_cost: number.min(0).optional(),
-    max_cost: number.min(0).optional(),
-    min_latency_ms: number.min(0).optional(),
-    max_latency_ms: number.min(0).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().min(1).optional(),
-    tenant: z.string().min(1).optional(),
-  })
-  .strict();
-
-export function encodeCursor(cursor: TraceCursor): string {
-  return Buffer.from(`${cursor.startUs}:${cursor.traceId}`).toString('base64url');
-}
-
-export function decodeCursor(text: string): TraceCursor {
-  const [start, traceId] = Buffer.from(text, 'base64url').toString('utf8').split(':');
-  const startUs = Number(start);
-  if (!Number.isSafeInteger(startUs) || !HEX_TRACE_ID.test(traceId ?? '')) throw new ApiError(400, 'bad_request', 'cursor: not a cursor this API returned');
-  return { startUs, traceId };
-}
+export const traceListQuery = z.object({ ...filterParams, ...pageParams }).strict();
+export const spanListQuery = z.object({ ...filterParams, ...pageParams, trace_id: z.string().regex(HEX_TRACE_ID, 'must be 32 hex characters').optional() }).strict();
 
 export interface TraceRoutesOptions {
   store: SpanStore;
-  /** The tenant a request may read; `requested` is the `tenant` query parameter, if any. */
-  tenantOf: (req: Request, requested?: string) => string;
+  search: SearchStore;
+  scores: ScoreStore;
+  cursors: CursorCodec;
 }
 
-export function traceRoutes({ store, tenantOf }: TraceRoutesOptions): Router {
+/** Reads a cursor and checks it belongs to this sort order. */
+function pageCursor(cursors: CursorCodec, kind: string, tenantId: string, text: string | undefined, sort: string, order: string): SearchCursor | undefined {
+  if (text === undefined) return undefined;
+  const cursor = cursors.decode<SearchCursor>(kind, tenantId, text);
+  if (cursor.sort !== sort || cursor.order !== order) throw new ApiError(400, 'bad_request', 'cursor: it belongs to another sort order');
+  return cursor;
+}
+
+export function spanIdParam(raw: string): string {
+  const spanId = raw.toLowerCase();
+  if (!HEX_SPAN_ID.test(spanId)) throw new ApiError(400, 'bad_request', 'spanId: must be 16 hex characters');
+  return spanId;
+}
+
+export function traceIdParam(raw: string): string {
+  const traceId = raw.toLowerCase();
+  if (!HEX_TRACE_ID.test(traceId)) throw new ApiError(400, 'bad_request', 'traceId: must be 32 hex characters');
+  return traceId;
+}
+
+/** Span records with their scores and whether they are still open. */
+export async function decorateSpans(scores: ScoreStore, tenantId: string, spans: SpanRecord[]) {
+  const byTarget = scoresByTarget(await scores.forTraces(tenantId, [...new Set(spans.map((s) => s.trace_id))]));
+  return {
+    byTarget,
+    spans: spans.map((span) => ({
+      ...span,
+      running: isRunning(span),
+      scores: (byTarget.get(`${span.trace_id}/${span.span_id}`) ?? []).map(({ name, value, comment, data_type }) => ({ name, value, comment, data_type })),
+    })),
+  };
+}
+
+export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptions): Router {
   const router = Router();
 
   router.get('/traces', async (req, res) => {
-    const q = listQuery.parse(req.query);
-    const page = await store.listTraces({
-      tenantId: tenantOf(req, q.tenant),
-      since: q.since,
-      until: q.until,
-      status: q.status,
-      model: q.model,
-      provider: q.provider,
-      service: q.service,
-      name: q.name,
-      minCost: q.min_cost,
-      maxCost: q.max_cost,
-      minLatencyMs: q.min_latency_ms,
-      maxLatencyMs: q.max_latency_ms,
+    const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
+    const q = traceListQuery.parse(rest);
+    const tenantId = readTenant(req, q.tenant);
+    const f = spanFilterOf(q, tenantId, metadata);
+    const page = await search.listTraces({
+      tenantId,
+      since: f.since,
+      until: f.until,
+      status: f.status,
+      model: f.model,
+      provider: f.provider,
+      service: f.service,
+      name: f.name,
+      tags: f.tags,
+      userId: f.userId,
+      sessionId: f.sessionId,
+      minCost: f.minCost,
+      maxCost: f.maxCost,
+      minLatencyMs: f.minLatencyMs,
+      maxLatencyMs: f.maxLatencyMs,
+      minInputTokens: f.minInputTokens,
+      maxInputTokens: f.maxInputTokens,
+      minOutputTokens: f.minOutputTokens,
+      maxOutputTokens: f.maxOutputTokens,
+      minTotalTokens: f.minTotalTokens,
+      maxTotalTokens: f.maxTotalTokens,
+      spans: { routingAlias: f.routingAlias, clusterId: f.clusterId, type: f.type, metadata: f.metadata, q: f.q },
+      score: f.score,
+      sort: q.sort,
+      order: q.order,
       limit: q.limit,
-      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+      cursor: pageCursor(cursors, 'traces', tenantId, q.cursor, q.sort, q.order),
     });
-    res.json({ data: page.traces, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+    res.json({ data: page.data, next_cursor: page.nextCursor ? cursors.encode('traces', tenantId, page.nextCursor) : null });
+  });
+
+  router.get('/spans', async (req, res) => {
+    const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
+    const q = spanListQuery.parse(rest);
+    const tenantId = readTenant(req, q.tenant);
+    const page = await search.listSpans({
+      ...spanFilterOf(q, tenantId, metadata),
+      traceId: q.trace_id,
+      sort: q.sort,
+      order: q.order,
+      limit: q.limit,
+      cursor: pageCursor(cursors, 'spans', tenantId, q.cursor, q.sort, q.order),
+    });
+    res.json({ data: page.data, next_cursor: page.nextCursor ? cursors.encode('spans', tenantId, page.nextCursor) : null });
   });
 
   router.get('/traces/:traceId', async (req, res) => {
-    const traceId = req.params.traceId.toLowerCase();
-    if (!HEX_TRACE_ID.test(traceId)) throw new ApiError(400, 'bad_request', 'traceId: must be 32 hex characters');
+    const traceId = traceIdParam(req.params.traceId);
     const q = z.object({ include: z.enum(['content']).optional(), tenant: z.string().min(1).optional() }).strict().parse(req.query);
-    const found = await store.getTrace(tenantOf(req, q.tenant), traceId, q.include === 'content');
+    const tenantId = readTenant(req, q.tenant);
+    const found = await store.getTrace(tenantId, traceId, q.include === 'content');
     if (!found) throw notFound(`trace ${traceId}`);
-    res.json(found);
+    const { spans, byTarget } = await decorateSpans(scores, tenantId, found.spans);
+    const traceScores = (byTarget.get(`${traceId}/`) ?? []).map(({ name, value, comment, data_type }) => ({ name, value, comment, data_type }));
+    res.json({ trace: { ...found.trace, scores: traceScores }, spans });
   });
 
   router.get('/spans/:spanId', async (req, res) => {
-    const spanId = req.params.spanId.toLowerCase();
-    if (!HEX_SPAN_ID.test(spanId)) throw new ApiError(400, 'bad_request', 'spanId: must be 16 hex characters');
+    const spanId = spanIdParam(req.params.spanId);
     const q = z.object({ tenant: z.string().min(1).optional() }).strict().parse(req.query);
-    const span = await store.getSpan(tenantOf(req, q.tenant), spanId);
+    const tenantId = readTenant(req, q.tenant);
+    const span = await store.getSpan(tenantId, spanId);
     if (!span) throw notFound(`span ${spanId}`);
-    res.json(span);
+    const { spans } = await decorateSpans(scores, tenantId, [span]);
+    res.json(spans[0]);
   });
 
   return router;

@@ -48,8 +48,9 @@ export class IngestPipeline {
   }
 
   /** Maps, enriches and stores one export request; resolves once its spans are durable. */
-  async ingestTraces(request: OtlpTraceRequest, tenantId: string): Promise<IngestResult> {
+  async ingestTraces(request: OtlpTraceRequest, tenantId: string, context: { routingAlias?: string } = {}): Promise<IngestResult> {
     const { spans, rejected, reasons } = mapTraceRequest(request, tenantId);
+    if (context.routingAlias) for (const span of spans) span.routing_alias ||= context.routingAlias;
     let enriched = spans;
     for (const processor of this.processors) enriched = await processor.process(enriched);
     await this.writer.write(enriched);

@@ -27,6 +27,9 @@ export interface OtlpReceiverOptions {
   log?: (message: string) => void;
 }
 
+/** A router or proxy in front of the exporter names the route its calls took. */
+export const ROUTING_ALIAS_HEADER = 'x-spanhouse-routing-alias';
+
 // google.rpc.Code values used in Status bodies
 const RPC_INVALID_ARGUMENT = 3;
 const RPC_RESOURCE_EXHAUSTED = 8;
@@ -57,7 +60,7 @@ export function otlpReceiver(options: OtlpReceiverOptions): express.Router {
   function exportRoute<T>(
     path: string,
     decode: (body: Buffer, encoding: OtlpEncoding) => T,
-    ingest: (request: T, tenantId: string) => Promise<IngestResult>,
+    ingest: (request: T, req: Request) => Promise<IngestResult>,
     encodeResponse: (encoding: OtlpEncoding, rejected: number, message: string) => Buffer | string,
   ) {
     router.post(path, requireOtlpContentType, rawBody, async (req: Encoded, res: Response) => {
@@ -70,7 +73,7 @@ export function otlpReceiver(options: OtlpReceiverOptions): express.Router {
         throw error;
       }
       try {
-        const result = await ingest(request, options.tenantOf(req));
+        const result = await ingest(request, req);
         res.status(200).type(contentTypeOf(encoding)).send(encodeResponse(encoding, result.rejected, result.errorMessage));
       } catch (error) {
         options.log?.(`storing ${path} data failed: ${(error as Error).message}`);
@@ -80,8 +83,13 @@ export function otlpReceiver(options: OtlpReceiverOptions): express.Router {
     });
   }
 
-  exportRoute('/v1/traces', decodeTraceRequest, (r, t) => options.pipeline.ingestTraces(r, t), encodeTraceResponse);
-  exportRoute('/v1/logs', decodeLogsRequest, (r, t) => options.pipeline.ingestLogs(r, t), encodeLogsResponse);
+  exportRoute(
+    '/v1/traces',
+    decodeTraceRequest,
+    (r, req) => options.pipeline.ingestTraces(r, options.tenantOf(req), { routingAlias: req.get(ROUTING_ALIAS_HEADER) }),
+    encodeTraceResponse,
+  );
+  exportRoute('/v1/logs', decodeLogsRequest, (r, req) => options.pipeline.ingestLogs(r, options.tenantOf(req)), encodeLogsResponse);
 
   // body-parser errors: size limit, bad gzip, unknown content-encoding
   router.use((error: Error & { status?: number; type?: string }, req: Encoded, res: Response, next: NextFunction) => {

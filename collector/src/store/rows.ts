@@ -1,5 +1,5 @@
 // SpanhouseSpan <-> ClickHouse rows of the `spans` table, and the API's span record.
-import type { Message, SpanEvent, SpanLog, SpanStatus, SpanType, SpanhouseSpan } from '@spanhouse/model';
+import type { Message, PricingInfo, SpanEvent, SpanLog, SpanStatus, SpanType, SpanhouseSpan } from '@spanhouse/model';
 
 /** A span as the API returns it: ISO times instead of microseconds, plus list previews. */
 export type SpanRecord = Omit<SpanhouseSpan, 'start_time_us' | 'end_time_us' | 'input_messages' | 'output_messages'> & {
@@ -44,6 +44,10 @@ export interface SpanRow {
   cost_source: string;
   cost_details: Record<string, number>;
   cluster_id: string | null;
+  pricing: string;
+  unpriced: boolean;
+  retention_days?: number;
+  content_retention_days?: number;
   tool_name: string;
   tool_call_id: string;
   agent_name: string;
@@ -101,6 +105,11 @@ export function toRow(span: SpanhouseSpan, version: number): SpanRow {
     cost_source: span.cost_source,
     cost_details: span.cost_details,
     cluster_id: span.cluster_id,
+    pricing: span.pricing ? JSON.stringify(span.pricing) : '',
+    unpriced: span.unpriced ?? false,
+    // left out when unset, so the column default (the storage's retention) applies
+    ...(span.retention_days !== undefined ? { retention_days: span.retention_days } : {}),
+    ...(span.content_retention_days !== undefined ? { content_retention_days: span.content_retention_days } : {}),
     tool_name: span.tool_name,
     tool_call_id: span.tool_call_id,
     agent_name: span.agent_name,
@@ -170,6 +179,10 @@ export function fromRow(row: SpanRow, withContent: boolean): SpanRecord {
     cost_source: row.cost_source,
     cost_details: row.cost_details,
     cluster_id: row.cluster_id,
+    pricing: row.pricing ? parseJson<PricingInfo | null>(row.pricing, null) : null,
+    unpriced: Boolean(row.unpriced),
+    retention_days: row.retention_days === undefined ? undefined : Number(row.retention_days),
+    content_retention_days: row.content_retention_days === undefined ? undefined : Number(row.content_retention_days),
     tool_name: row.tool_name,
     tool_call_id: row.tool_call_id,
     agent_name: row.agent_name,
@@ -211,9 +224,12 @@ export interface SpanLogRow {
   trace_id: string;
   span_id: string;
   time: number | string;
+  seq: number;
   event_name: string;
   body: string;
   attributes: string;
+  retention_days?: number;
+  content_retention_days?: number;
 }
 
 export function toLogRow(log: SpanLog): SpanLogRow {
@@ -222,9 +238,12 @@ export function toLogRow(log: SpanLog): SpanLogRow {
     trace_id: log.trace_id,
     span_id: log.span_id,
     time: log.time_us,
+    seq: log.seq ?? 0,
     event_name: log.event_name,
     body: JSON.stringify(log.body ?? null),
     attributes: JSON.stringify(log.attributes),
+    ...(log.retention_days !== undefined ? { retention_days: log.retention_days } : {}),
+    ...(log.content_retention_days !== undefined ? { content_retention_days: log.content_retention_days } : {}),
   };
 }
 
@@ -234,6 +253,7 @@ export function fromLogRow(row: SpanLogRow & { time_us: number | string }): Span
     trace_id: row.trace_id,
     span_id: row.span_id,
     time_us: Number(row.time_us),
+    seq: Number(row.seq),
     event_name: row.event_name,
     body: parseJson(row.body, null),
     attributes: parseJson(row.attributes, {}),

@@ -1,50 +1,31 @@
 // The only place that speaks SQL. Every value reaches ClickHouse as a typed query
 // parameter ({name:Type}); nothing from a request is ever spliced into SQL text.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { LRUCache } from 'lru-cache';
 import { attachLogs, type SpanLog, type SpanhouseSpan, type TraceStatus, type TraceSummary } from '@spanhouse/model';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
 import { migrate } from './migrations.ts';
 import { fromLogRow, fromRow, isoTime, rowToSpan, toLogRow, toRow, type SpanLogRow, type SpanRecord, type SpanRow } from './rows.ts';
-
-export interface TraceCursor {
-  startUs: number;
-  traceId: string;
-}
-
-export interface TraceFilter {
-  tenantId: string;
-  since?: Date;
-  until?: Date;
-  status?: TraceStatus;
-  model?: string;
-  provider?: string;
-  service?: string;
-  /** Case-insensitive substring of the trace name. */
-  name?: string;
-  minCost?: number;
-  maxCost?: number;
-  minLatencyMs?: number;
-  maxLatencyMs?: number;
-  limit: number;
-  cursor?: TraceCursor;
-}
-
-export interface TracePage {
-  traces: TraceSummary[];
-  nextCursor: TraceCursor | null;
-}
 
 export interface InsertResult {
   inserted: number;
   duplicates: number;
 }
 
-/** Fewest traces a time window must yield before listing stops widening it (days back). */
-const LIST_WINDOWS_DAYS = [1, 7, 31, 366, Infinity];
-/** Trace ids per duplicate lookup (keeps query parameters small for server mode). */
-const DEDUP_CHUNK = 2000;
+/** Every column of a span row plus exact microsecond times, for rewriting spans (rowToSpan). */
+const FULL_ROW = `*, input_preview, output_preview,
+  toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us`;
+type FullRow = SpanRow & { start_us: number; end_us: number };
 
-// The trace rollup merged from `traces` states; stats arrays are documented in the DDL.
+/** Trace ids per lookup (keeps query parameters small for server mode). */
+const TRACE_CHUNK = 2000;
+/** Span keys remembered for retry dedup (about 100 bytes each). */
+const RECENT_KEYS = 500_000;
+const HOUR_US = 3_600_000_000;
+/** How often a store that has seen no span logs looks again (another collector may receive them). */
+const LOGS_RECHECK_MS = 30_000;
+
+// The trace rollup merged from `traces` states; the per-span tuple is documented in the DDL.
 export const TRACE_SELECT = `
   SELECT
     tenant_id,
@@ -56,16 +37,17 @@ export const TRACE_SELECT = `
     argMinMerge(name) AS name,
     argMinMerge(input_preview) AS input,
     argMaxMerge(output_preview) AS output,
-    maxMapMerge(span_stats) AS stats,
-    length(stats.1) AS span_count,
-    toUInt64(arraySum(stats.2)) AS llm_count,
-    toUInt64(arraySum(stats.3)) AS tool_count,
-    toUInt64(arraySum(stats.4)) AS error_count,
-    multiIf(arrayMax(stats.5) = 2, 'error', arrayMax(stats.5) = 1, 'timeout', 'success') AS status,
-    toUInt64(arraySum(stats.6)) AS input_tokens,
-    toUInt64(arraySum(stats.7)) AS output_tokens,
-    toUInt64(arraySum(stats.8)) AS total_tokens,
-    if(arrayExists(c -> c >= 0, stats.9), arraySum(arrayFilter(c -> c >= 0, stats.9)), NULL) AS cost_usd,
+    mapValues(maxMapMerge(span_stats)) AS stats,
+    length(stats) AS span_count,
+    toUInt64(arraySum(arrayMap(s -> s.2, stats))) AS llm_count,
+    toUInt64(arraySum(arrayMap(s -> s.3, stats))) AS tool_count,
+    toUInt64(arraySum(arrayMap(s -> s.4, stats))) AS error_count,
+    multiIf(arrayMax(arrayMap(s -> s.5, stats)) = 2, 'error', arrayMax(arrayMap(s -> s.5, stats)) = 1, 'timeout', 'success') AS status,
+    toUInt64(arraySum(arrayMap(s -> s.6, stats))) AS input_tokens,
+    toUInt64(arraySum(arrayMap(s -> s.7, stats))) AS output_tokens,
+    toUInt64(arraySum(arrayMap(s -> s.8, stats))) AS total_tokens,
+    arrayFilter(c -> c >= 0, arrayMap(s -> s.9, stats)) AS costs,
+    if(empty(costs), NULL, arraySum(costs)) AS cost_usd,
     groupUniqArrayArray(models) AS models,
     groupUniqArrayArray(services) AS services,
     groupUniqArrayArray(providers) AS providers,
@@ -153,24 +135,38 @@ export class SpanStore {
   }
 
   /**
-   * Inserts spans that are not stored yet. A retried export re-sends spans the store
-   * already holds; they are dropped here (by tenant, trace and span id) so they never
-   * appear twice nor count twice in the trace rollup. Logs that arrived before their
-   * span are joined to it here.
+   * Inserts spans. A retried export re-sends spans already stored: those seen recently
+   * by this process are dropped here without a query (the common case: the exporter
+   * timed out before our answer). Any duplicate that still gets through (after a
+   * restart, or via another collector) is harmless: rows are versioned, readers take one
+   * row per span, and the trace rollup is keyed by span id. Logs that arrived before
+   * their span are joined to it here.
    */
-  insertSpans(spans: SpanhouseSpan[], version = Date.now() * 1000): Promise<InsertResult> {
+  insertSpans(spans: SpanhouseSpan[]): Promise<InsertResult> {
     return this.exclusive(async () => {
-      const unique = new Map<string, SpanhouseSpan>();
-      for (const span of spans) unique.set(`${span.tenant_id}/${span.trace_id}/${span.span_id}`, span);
-      const existing = await this.existingSpanKeys([...unique.values()]);
-      let fresh = [...unique.entries()].filter(([key]) => !existing.has(key)).map(([, span]) => span);
-      const logs = await this.logsFor(fresh);
-      if (logs.length > 0) fresh = fresh.map((span) => attachLogs(span, logs));
-      if (fresh.length > 0) {
-        await this.client.insert({ table: 'spans', values: fresh.map((span) => toRow(span, version)), format: 'JSONEachRow' });
+      const fresh = new Map<string, SpanhouseSpan>();
+      for (const span of spans) {
+        const key = `${span.tenant_id}/${span.trace_id}/${span.span_id}`;
+        if (!this.recentKeys.has(key)) fresh.set(key, span);
       }
-      return { inserted: fresh.length, duplicates: spans.length - fresh.length };
+      let rows = [...fresh.values()];
+      const logs = await this.logsFor(rows);
+      if (logs.length > 0) rows = rows.map((span) => attachLogs(span, logs));
+      if (rows.length > 0) {
+        await this.client.insert({ table: 'spans', values: rows.map((span) => toRow(span, this.nextVersion())), format: 'JSONEachRow' });
+        for (const key of fresh.keys()) this.recentKeys.set(key, true);
+      }
+      return { inserted: rows.length, duplicates: spans.length - rows.length };
     });
+  }
+
+  /** Span keys stored by this process lately (retry dedup without a query). */
+  private readonly recentKeys = new LRUCache<string, true>({ max: RECENT_KEYS });
+  private lastVersion = 0;
+  /** Row versions: microseconds since the epoch, strictly increasing within the process. */
+  private nextVersion(): number {
+    this.lastVersion = Math.max(Date.now() * 1000, this.lastVersion + 1);
+    return this.lastVersion;
   }
 
   /**
@@ -181,147 +177,71 @@ export class SpanStore {
     return this.exclusive(async () => {
       if (logs.length === 0) return { attachedToStoredSpans: 0 };
       await this.client.insert({ table: 'span_logs', values: logs.map(toLogRow), format: 'JSONEachRow' });
-      const rewritten: SpanhouseSpan[] = [];
-      let version = Date.now() * 1000;
+      this.logsSeen = { value: true, checkedAt: Date.now() };
+      const rewritten: Array<{ span: SpanhouseSpan; row: FullRow }> = [];
       for (const [tenantId, traceIds] of groupTraces(logs)) {
         const spanIds = [...new Set(logs.filter((l) => l.tenant_id === tenantId).map((l) => l.span_id))];
         const result = await this.client.query({
-          query: `SELECT *, input_preview, output_preview,
-                         toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us
-                  FROM spans
+          query: `SELECT ${FULL_ROW} FROM spans
                   WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)} AND span_id IN {spans:Array(String)}
                   ORDER BY span_id, version DESC LIMIT 1 BY trace_id, span_id`,
           query_params: { tenant: tenantId, traces: traceIds, spans: spanIds },
           format: 'JSONEachRow',
         });
-        for (const row of await result.json<SpanRow & { start_us: number; end_us: number }>()) {
-          version = Math.max(version, Number(row.version) + 1);
-          rewritten.push(attachLogs(rowToSpan(row), logs));
-        }
+        for (const row of await result.json<FullRow>()) rewritten.push({ row, span: attachLogs(rowToSpan(row), logs) });
       }
-      if (rewritten.length > 0) {
-        await this.client.insert({ table: 'spans', values: rewritten.map((span) => toRow(span, version)), format: 'JSONEachRow' });
-      }
+      await this.writeVersions(rewritten.map((r) => r.row), rewritten.map((r) => r.span));
       return { attachedToStoredSpans: rewritten.length };
     });
   }
 
+  /**
+   * Logs already stored for these spans. Skipped while the store has never seen a span
+   * log (most workloads send none), re-checked every LOGS_RECHECK_MS for collectors that
+   * share a ClickHouse server with one that receives logs.
+   */
   private async logsFor(spans: SpanhouseSpan[]): Promise<SpanLog[]> {
+    if (spans.length === 0 || !(await this.mayHaveLogs())) return [];
+    // Logs are written during their span: look in its time range (the key starts with the hour).
+    const from = Math.min(...spans.map((s) => s.start_time_us)) - HOUR_US;
+    const to = Math.max(...spans.map((s) => s.end_time_us)) + HOUR_US;
     const rows = await this.queryByTrace<SpanLogRow & { time_us: number }>(
       spans,
       'SELECT *, toUnixTimestamp64Micro(time) AS time_us FROM span_logs',
+      'AND time BETWEEN fromUnixTimestamp64Micro({from:Int64}) AND fromUnixTimestamp64Micro({to:Int64}) ORDER BY time, seq',
+      { from, to },
     );
     return rows.map(({ row }) => fromLogRow(row));
   }
 
-  private async existingSpanKeys(spans: SpanhouseSpan[]): Promise<Set<string>> {
-    const rows = await this.queryByTrace<{ trace_id: string; span_id: string }>(spans, 'SELECT DISTINCT trace_id, span_id FROM spans');
-    return new Set(rows.map(({ tenantId, row }) => `${tenantId}/${row.trace_id}/${row.span_id}`));
+  private logsSeen: { value: boolean; checkedAt: number } = { value: false, checkedAt: 0 };
+  private async mayHaveLogs(): Promise<boolean> {
+    if (this.logsSeen.value || Date.now() - this.logsSeen.checkedAt < LOGS_RECHECK_MS) return this.logsSeen.value;
+    const result = await this.client.query({ query: 'SELECT count() > 0 AS any FROM span_logs', format: 'JSONEachRow' });
+    const [row] = await result.json<{ any: number | boolean }>();
+    this.logsSeen = { value: Boolean(Number(row?.any ?? 0)), checkedAt: Date.now() };
+    return this.logsSeen.value;
   }
 
-  /** Runs `select` for the traces of `items`, per tenant and in chunks of trace ids (a primary-key lookup). */
-  private async queryByTrace<T>(items: Array<{ tenant_id: string; trace_id: string }>, select: string): Promise<Array<{ tenantId: string; row: T }>> {
+  /** Runs `select … WHERE tenant AND trace_id IN (…) tail` per tenant, in chunks of trace ids. */
+  private async queryByTrace<T>(
+    items: Array<{ tenant_id: string; trace_id: string }>,
+    select: string,
+    tail: string,
+    params: Record<string, unknown>,
+  ): Promise<Array<{ tenantId: string; row: T }>> {
     const out: Array<{ tenantId: string; row: T }> = [];
     for (const [tenantId, traceIds] of groupTraces(items)) {
-      for (let i = 0; i < traceIds.length; i += DEDUP_CHUNK) {
+      for (let i = 0; i < traceIds.length; i += TRACE_CHUNK) {
         const result = await this.client.query({
-          query: `${select} WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}`,
-          query_params: { tenant: tenantId, traces: traceIds.slice(i, i + DEDUP_CHUNK) },
+          query: `${select} WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)} ${tail}`,
+          query_params: { ...params, tenant: tenantId, traces: traceIds.slice(i, i + TRACE_CHUNK) },
           format: 'JSONEachRow',
         });
         for (const row of await result.json<T>()) out.push({ tenantId, row });
       }
     }
     return out;
-  }
-
-  /** Traces newest first, filtered on their rollup, one cursor page at a time. */
-  async listTraces(filter: TraceFilter): Promise<TracePage> {
-    const untilUs = Math.min(
-      filter.until ? filter.until.getTime() * 1000 : Number.MAX_SAFE_INTEGER,
-      filter.cursor ? filter.cursor.startUs : Number.MAX_SAFE_INTEGER,
-    );
-    const anchorMs = untilUs === Number.MAX_SAFE_INTEGER ? Date.now() : untilUs / 1000;
-    const sinceMs = filter.since?.getTime();
-    // Newest-first listing only needs recent days: try growing windows before scanning all.
-    let rows: TraceRow[] = [];
-    for (const days of LIST_WINDOWS_DAYS) {
-      const windowStartMs = days === Infinity ? undefined : anchorMs - days * 86_400_000;
-      const effectiveSince = sinceMs !== undefined && (windowStartMs === undefined || sinceMs > windowStartMs) ? sinceMs : windowStartMs;
-      rows = await this.queryTraces(filter, effectiveSince, untilUs);
-      const coveredAll = effectiveSince === sinceMs || windowStartMs === undefined;
-      if (rows.length > filter.limit || coveredAll) break;
-    }
-    const page = rows.slice(0, filter.limit);
-    const last = page[page.length - 1];
-    return {
-      traces: page.map(toTraceSummary),
-      nextCursor: rows.length > filter.limit && last ? { startUs: Number(last.start_us), traceId: last.trace_id } : null,
-    };
-  }
-
-  private async queryTraces(filter: TraceFilter, sinceMs: number | undefined, untilUs: number): Promise<TraceRow[]> {
-    const where = ['tenant_id = {tenant:String}'];
-    const having: string[] = [];
-    const params: Record<string, unknown> = { tenant: filter.tenantId, limit: filter.limit + 1 };
-    if (sinceMs !== undefined) {
-      // A trace's rows are keyed by each span's day: look one day further back, then filter exactly.
-      where.push('day >= toDate(fromUnixTimestamp64Micro({since:Int64})) - 1');
-      having.push('start_time >= fromUnixTimestamp64Micro({since:Int64})');
-      params.since = Math.floor(sinceMs * 1000);
-    }
-    if (untilUs !== Number.MAX_SAFE_INTEGER) {
-      where.push('day <= toDate(fromUnixTimestamp64Micro({until:Int64})) + 1');
-      params.until = Math.floor(untilUs);
-      if (filter.cursor && filter.cursor.startUs === untilUs) {
-        having.push('(start_us, trace_id) < ({until:Int64}, {cursor_trace:String})');
-        params.cursor_trace = filter.cursor.traceId;
-      } else {
-        having.push('start_us <= {until:Int64}');
-      }
-    }
-    if (filter.status) {
-      having.push('status = {status:String}');
-      params.status = filter.status;
-    }
-    for (const [key, column] of [
-      ['model', 'models'],
-      ['provider', 'providers'],
-      ['service', 'services'],
-    ] as const) {
-      if (filter[key]) {
-        having.push(`has(${column}, {${key}:String})`);
-        params[key] = filter[key];
-      }
-    }
-    if (filter.name) {
-      having.push('positionCaseInsensitiveUTF8(name, {name:String}) > 0');
-      params.name = filter.name;
-    }
-    if (filter.minCost !== undefined) {
-      having.push('ifNull(cost_usd, 0) >= {min_cost:Float64}');
-      params.min_cost = filter.minCost;
-    }
-    if (filter.maxCost !== undefined) {
-      having.push('ifNull(cost_usd, 0) <= {max_cost:Float64}');
-      params.max_cost = filter.maxCost;
-    }
-    if (filter.minLatencyMs !== undefined) {
-      having.push('duration_ms >= {min_latency:Float64}');
-      params.min_latency = filter.minLatencyMs;
-    }
-    if (filter.maxLatencyMs !== undefined) {
-      having.push('duration_ms <= {max_latency:Float64}');
-      params.max_latency = filter.maxLatencyMs;
-    }
-    const query = `${TRACE_SELECT}
-      WHERE ${where.join(' AND ')}
-      GROUP BY tenant_id, trace_id
-      ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}
-      ORDER BY start_us DESC, trace_id DESC
-      LIMIT {limit:UInt32}`;
-    const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
-    return result.json<TraceRow>();
   }
 
   /** One trace: its rollup and every span (newest version of each), ordered by start time. */
@@ -351,11 +271,12 @@ export class SpanStore {
   }
 
   private async selectSpans(tenantId: string, traceId: string, withContent: boolean): Promise<SpanRecord[]> {
-    // Without content, the heavy text columns are never read (large traces stay cheap).
+    // Without content, the heavy columns (text, attributes, events) are never read: large traces stay cheap.
     const columns = withContent
       ? '*, input_preview, output_preview'
-      : `* EXCEPT (input_messages, output_messages, input_text, output_text), '[]' AS input_messages, '[]' AS output_messages,
-         '' AS input_text, '' AS output_text, input_preview, output_preview`;
+      : `* EXCEPT (input_messages, output_messages, input_text, output_text, span_attributes, resource_attributes, events),
+         '[]' AS input_messages, '[]' AS output_messages, '' AS input_text, '' AS output_text,
+         map() AS span_attributes, map() AS resource_attributes, '[]' AS events, input_preview, output_preview`;
     const result = await this.client.query({
       query: `SELECT ${columns} FROM spans
               WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}
@@ -377,21 +298,54 @@ export class SpanStore {
   reviseSpan(tenantId: string, spanId: string, revise: (span: SpanhouseSpan) => Promise<SpanhouseSpan | null>): Promise<SpanhouseSpan | null> {
     return this.exclusive(async () => {
       const result = await this.client.query({
-        query: `SELECT *, input_preview, output_preview,
-                       toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us
-                FROM spans WHERE tenant_id = {tenant:String} AND span_id = {span:String}
+        query: `SELECT ${FULL_ROW} FROM spans WHERE tenant_id = {tenant:String} AND span_id = {span:String}
                 ORDER BY version DESC LIMIT 1`,
         query_params: { tenant: tenantId, span: spanId },
         format: 'JSONEachRow',
       });
-      const [row] = await result.json<SpanRow & { start_us: number; end_us: number }>();
+      const [row] = await result.json<FullRow>();
       if (!row) return null;
       const next = await revise(rowToSpan(row));
       if (!next) return null;
-      const version = Math.max(Date.now() * 1000, Number(row.version) + 1);
-      await this.client.insert({ table: 'spans', values: [toRow({ ...next, tenant_id: tenantId }, version)], format: 'JSONEachRow' });
+      await this.writeVersions([row], [{ ...next, tenant_id: tenantId }]);
       return next;
     });
+  }
+
+  /**
+   * Rewrites the newest version of every span of `types` that started in [since, until)
+   * (at most `limit`): for re-pricing after a price change and re-clustering
+   * a window. `revise` gets them all at once and returns the spans to store again.
+   */
+  reviseWindow(
+    tenantId: string,
+    window: { since: Date; until: Date; types: string[]; limit: number },
+    revise: (spans: SpanhouseSpan[]) => Promise<SpanhouseSpan[]>,
+  ): Promise<{ read: number; written: number }> {
+    return this.exclusive(async () => {
+      const result = await this.client.query({
+        query: `SELECT ${FULL_ROW} FROM spans
+                WHERE tenant_id = {tenant:String} AND type IN {types:Array(String)}
+                  AND start_time >= fromUnixTimestamp64Micro({since:Int64}) AND start_time < fromUnixTimestamp64Micro({until:Int64})
+                ORDER BY trace_id, span_id, version DESC LIMIT 1 BY trace_id, span_id
+                LIMIT {limit:UInt32}`,
+        query_params: { tenant: tenantId, types: window.types, since: window.since.getTime() * 1000, until: window.until.getTime() * 1000, limit: window.limit },
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<FullRow>();
+      if (rows.length === 0) return { read: 0, written: 0 };
+      const revised = await revise(rows.map(rowToSpan));
+      await this.writeVersions(rows, revised.map((span) => ({ ...span, tenant_id: tenantId })));
+      return { read: rows.length, written: revised.length };
+    });
+  }
+
+  /** Stores `spans` as versions newer than every row in `previous` (callers hold the write lock). */
+  private async writeVersions(previous: FullRow[], spans: SpanhouseSpan[]): Promise<void> {
+    if (spans.length === 0) return;
+    const version = previous.reduce((v, row) => Math.max(v, Number(row.version) + 1), this.nextVersion());
+    this.lastVersion = version;
+    await this.client.insert({ table: 'spans', values: spans.map((span) => toRow(span, version)), format: 'JSONEachRow' });
   }
 }
 

@@ -14,9 +14,14 @@ export interface SpanLog {
   trace_id: string;
   span_id: string;
   time_us: number;
+  /** Position of the record in its export request: orders records stamped with the same time. */
+  seq?: number;
   event_name: string;
   body: AttributeValue;
   attributes: Attributes;
+  /** Retention of the log (content), set from the tenant's policy at ingest. */
+  retention_days?: number;
+  content_retention_days?: number;
 }
 
 const INPUT_ROLES: Record<string, string> = {
@@ -46,6 +51,7 @@ export function spanLogsFromRequest(request: OtlpLogsRequest, tenantId: string):
   for (const { scopeLogs } of request.resourceLogs) {
     for (const { logRecords } of scopeLogs) {
       for (const record of logRecords) {
+        const seq = logs.length + unattached;
         if (!HEX_TRACE.test(record.traceId) || !HEX_SPAN.test(record.spanId)) {
           unattached++;
           continue;
@@ -55,6 +61,7 @@ export function spanLogsFromRequest(request: OtlpLogsRequest, tenantId: string):
           trace_id: record.traceId,
           span_id: record.spanId,
           time_us: record.timeUs || record.observedTimeUs,
+          seq,
           event_name: logEventName(record.eventName, record.attributes, record.body),
           body: record.body,
           attributes: record.attributes,
@@ -93,7 +100,9 @@ const LOGS_DIALECT = 'otel-genai-logs';
  * messages are rebuilt from all log events each time, in log time order.
  */
 export function attachLogs(span: SpanhouseSpan, logs: SpanLog[]): SpanhouseSpan {
-  const mine = logs.filter((l) => l.trace_id === span.trace_id && l.span_id === span.span_id);
+  const mine = logs
+    .filter((l) => l.trace_id === span.trace_id && l.span_id === span.span_id)
+    .sort((a, b) => a.time_us - b.time_us || (a.seq ?? 0) - (b.seq ?? 0));
   if (mine.length === 0) return span;
   const events = [...span.events];
   const seen = new Set(events.map((e) => eventKey(e.name, e.time, e.attributes[LOG_BODY_ATTRIBUTE])));

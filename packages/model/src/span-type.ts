@@ -22,7 +22,7 @@ const OPERATION_TYPES: Record<string, SpanType> = {
 /**
  * The one place a span's type is decided. Rules, first match wins:
  * 1. an explicit type attribute (typeHint, set by the dialect that read it: openinference.span.kind,
- *    traceloop.span.kind, ai.operationId, langfuse.observation.type; the first dialect in
+ *    traceloop.span.kind, ai.operationId, langfuse.observation.type, pydantic-ai agent_name; the first dialect in
  *    registry order that sets one wins, so any explicit type beats every operation name);
  * 2. the operation name (`gen_ai.operation.name` and equivalents; `*_memory` counts as a span);
  * 3. a tool name → tool;

@@ -105,6 +105,10 @@ export interface SpanhouseSpan {
    */
   unpriced?: boolean;
   cluster_id: string | null;
+  /** Days the span is kept, set from the tenant's retention policy at ingest (storage default 30). */
+  retention_days?: number;
+  /** Days its prompt/response text is kept (0 or unset: as long as the span). */
+  content_retention_days?: number;
   tool_name: string;
   tool_call_id: string;
   agent_name: string;

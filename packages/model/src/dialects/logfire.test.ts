@@ -110,3 +110,43 @@ test('Logfire OpenAI instrumentation: request_data/response_data as the fallback
   assert.equal(streamed.output_text, 'Hello!');
   assert.equal(streamed.model, 'gpt-4o-mini');
 });
+
+test('pydantic-ai chat span: model_request_parameters is understood (kept as an attribute)', () => {
+  // As open_model_request_span writes it, exported through Logfire or a plain OTel SDK.
+  const out = mapAttributes({
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openai',
+    'gen_ai.system': 'openai',
+    'gen_ai.request.model': 'gpt-4o',
+    model_request_parameters: '{"function_tools":[],"output_mode":"text","output_tools":[],"allow_text_output":true}',
+  });
+  assert.equal(out.type, 'generation');
+  assert.deepEqual(out.mapping.unmapped, []);
+  assert.equal(out.span_attributes.model_request_parameters.includes('function_tools'), true);
+});
+
+test('pydantic-ai instrumentation v2 tool span: tool_arguments in, tool_response out', () => {
+  const out = mapAttributes({
+    'gen_ai.tool.name': 'get_weather',
+    'gen_ai.tool.call.id': 'call_7',
+    tool_arguments: '{"city":"Lisbon"}',
+    tool_response: '21 degrees',
+    'logfire.msg': 'running tool: get_weather',
+  }, { name: 'running tool' });
+  assert.equal(out.type, 'tool');
+  assert.deepEqual(out.input_messages, [{ role: 'tool', content: '{"city":"Lisbon"}', tool_call_id: 'call_7' }]);
+  assert.deepEqual(out.output_messages, [{ role: 'tool', content: '21 degrees', tool_call_id: 'call_7' }]);
+  assert.deepEqual(out.mapping.unmapped, []);
+  // without a tool name, `tool_arguments` is somebody else's generic attribute
+  assert.deepEqual(mapAttributes({ tool_arguments: '{}' }).mapping.unmapped, ['tool_arguments']);
+});
+
+test('an older pydantic-ai "agent run" span (no operation name, usage on the span) is an agent, not a generation', () => {
+  const out = mapAttributes(
+    { model_name: 'gpt-4o', agent_name: 'support', 'logfire.msg': 'support run', 'gen_ai.usage.input_tokens': 30, final_result: 'Paris.' },
+    { name: 'agent run' },
+  );
+  assert.equal(out.type, 'agent');
+  assert.equal(out.agent_name, 'support');
+  assert.equal(out.input_tokens, 30);
+});

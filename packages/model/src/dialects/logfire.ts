@@ -7,7 +7,7 @@ import type { Dialect, GenAiFields } from '../dialect.ts';
 import { toMessages } from '../messages.ts';
 import type { AttributeValue } from '../otlp.ts';
 import type { Message } from '../types.ts';
-import { isObj, looseMessages, metadataMap, nonEmpty } from './shared.ts';
+import { isObj, looseMessages, metadataMap, nonEmpty, toolMessage } from './shared.ts';
 
 /** Understood and kept only in span_attributes. */
 const KNOWN_KEYS = [
@@ -18,14 +18,30 @@ const KNOWN_KEYS = [
   'logfire.level_num',
   'pydantic_ai.new_message_index',
   'pydantic_ai.variable_instructions',
+  // pydantic-ai chat spans: tool definitions and output mode (gen_ai.tool.definitions repeats the tools)
+  'model_request_parameters',
 ];
 
 export const logfire: Dialect = {
   name: 'logfire',
-  keyPrefixes: ['logfire.', 'pydantic_ai.', 'gen_ai.aggregated_usage.', 'operation.cost', 'final_result', 'request_data', 'response_data'],
+  keyPrefixes: [
+    'logfire.',
+    'pydantic_ai.',
+    'gen_ai.aggregated_usage.',
+    'operation.cost',
+    'final_result',
+    'request_data',
+    'response_data',
+    'model_request_parameters',
+    'tool_arguments',
+    'tool_response',
+  ],
   map({ attrs }) {
     const fields: GenAiFields = {};
     const isPydanticAi = attrs.has('pydantic_ai.all_messages') || attrs.has('agent_name') || attrs.has('final_result');
+    // Only agent-run spans carry `agent_name`. Older pydantic-ai releases send no operation name
+    // there but do send a model and the run's usage, which would otherwise make it a generation.
+    if (attrs.has('agent_name')) fields.typeHint = 'agent';
     fields.tags = attrs.strings('logfire.tags');
     fields.cost_usd = attrs.num('operation.cost');
     fields.agent_name = attrs.str('agent_name');
@@ -52,9 +68,24 @@ export const logfire: Dialect = {
     fields.input_messages = agentInput && finalResult !== undefined ? withoutFinalAnswer(agentInput) : agentInput ?? requestMessages;
     const output = finalResult !== undefined ? looseMessages(finalResult, 'assistant') : isObj(response) ? responseMessages(response) : [];
     fields.output_messages = output.length > 0 ? output : undefined;
+    readToolV2(attrs, fields);
     return fields;
   },
 };
+
+/**
+ * pydantic-ai instrumentation version 2 tool spans ("running tool") carry the call as
+ * `tool_arguments`/`tool_response`; version 3+ uses gen_ai.tool.call.*, read by otel-genai.
+ * Generic names: only claimed next to gen_ai.tool.name.
+ */
+function readToolV2(attrs: AttributeReader, fields: GenAiFields): void {
+  if (!attrs.has('gen_ai.tool.name')) return;
+  const toolCallId = attrs.str('gen_ai.tool.call.id');
+  const args = attrs.raw('tool_arguments');
+  const result = attrs.raw('tool_response');
+  if (args !== undefined) fields.input_messages ??= [toolMessage(args, toolCallId)];
+  if (result !== undefined) fields.output_messages ??= [toolMessage(result, toolCallId)];
+}
 
 /**
  * Agent-run usage under pydantic-ai's `gen_ai.aggregated_usage.*` (the run's children summed).

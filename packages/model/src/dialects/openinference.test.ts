@@ -145,6 +145,20 @@ test('metadata, tags and invocation parameters as kvlist or array values', () =>
   assert.deepEqual(mapAttributes({ metadata: '{"a":1}' }).mapping.unmapped, ['metadata']);
 });
 
+test('request model from the invocation parameters when llm.model_name holds the response model', () => {
+  // As @arizeai/openinference-instrumentation-openai 4.x writes a non-streamed chat call.
+  const out = mapAttributes({
+    'openinference.span.kind': 'LLM',
+    'llm.model_name': 'gpt-4o-mini-2024-07-18',
+    'llm.invocation_parameters': '{"model":"gpt-4o-mini"}',
+  });
+  assert.equal(out.request_model, 'gpt-4o-mini');
+  assert.equal(out.model, 'gpt-4o-mini-2024-07-18');
+  // llm.request.model_name, when sent, still wins
+  const explicit = mapAttributes({ 'llm.request.model_name': 'gpt-4o', 'llm.invocation_parameters': '{"model":"gpt-4o-alias"}', 'llm.model_name': 'gpt-4o-x' });
+  assert.equal(explicit.request_model, 'gpt-4o');
+});
+
 test('input.value without llm messages: an OpenAI request and response become messages', () => {
   const out = mapAttributes({
     'openinference.span.kind': 'LLM',

@@ -58,7 +58,9 @@ export const openInference: Dialect = {
     const params = parseJsonValue(attrs.raw('llm.invocation_parameters'));
     const paramModel = isObj(params) ? asString(params.model ?? params.model_name) : undefined;
     const anyModel = attrs.firstStr('llm.model_name', 'embedding.model_name', 'reranker.model_name');
-    fields.request_model = attrs.firstStr('llm.request.model_name') ?? anyModel ?? paramModel;
+    // The OpenAI instrumentation overwrites llm.model_name with the response model; the
+    // invocation parameters still hold the model that was asked for.
+    fields.request_model = attrs.firstStr('llm.request.model_name') ?? paramModel ?? anyModel;
     fields.model = attrs.firstStr('llm.response.model_name') ?? anyModel ?? fields.request_model;
     fields.provider = provider(attrs.str('llm.provider'), attrs.str('llm.system'));
 

@@ -107,6 +107,17 @@ test('per-message span events (v1.28 style) become messages', () => {
   assert.equal(out.output_messages[0].finish_reason, 'stop');
 });
 
+test('a gen_ai.tool.message event: its id is the tool call it answers', () => {
+  // As @opentelemetry/instrumentation-openai emits it (there as a log record, read the same way).
+  const events: OtlpEvent[] = [
+    { name: 'gen_ai.assistant.message', timeUs: 1, attributes: { tool_calls: JSON.stringify([{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }]) } },
+    { name: 'gen_ai.tool.message', timeUs: 2, attributes: { id: 'call_1', content: '{"temp":21}' } },
+  ];
+  const out = map(span({ 'gen_ai.request.model': 'gpt-4o' }, { events }));
+  assert.deepEqual(out.input_messages[1], { role: 'tool', content: '{"temp":21}', tool_call_id: 'call_1' });
+  assert.equal(out.input_messages[0].tool_calls?.[0].id, 'call_1');
+});
+
 test('tool and agent spans', () => {
   const tool = map(
     span({

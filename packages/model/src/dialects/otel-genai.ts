@@ -137,7 +137,9 @@ export function eventMessages(body: Attributes | AttributeValue, role: string): 
     // Some senders nest the body under gen_ai.event.content as a JSON string.
     const nested = parseJsonValue(bodyObject['gen_ai.event.content']);
     const source = nested && typeof nested === 'object' && !Array.isArray(nested) ? nested : bodyObject;
-    return toMessages({ role, ...source } as AttributeValue, role);
+    // gen_ai.tool.message names the call it answers `id` (v1.28–1.36).
+    const toolCallId = role === 'tool' && source.tool_call_id === undefined ? { tool_call_id: source.id } : {};
+    return toMessages({ role, ...toolCallId, ...source } as AttributeValue, role);
   }
   return toMessages(parsed, role);
 }

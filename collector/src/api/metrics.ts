@@ -1,0 +1,54 @@
+// GET /api/metrics: the cost/latency chart's data, for the same filters as the lists.
+import { SPAN_TYPES } from '@spanhouse/model';
+import { Router } from 'express';
+import { z } from 'zod';
+import { readTenant } from '../auth/authenticate.ts';
+import { BUCKET_SECONDS, GROUP_COLUMNS, type Bucket, type GroupColumn, type MetricsStore } from '../store/metrics.ts';
+import { ApiError } from './errors.ts';
+import { filterParams, spanFilterOf, splitMetadata } from './filters.ts';
+
+/** Most buckets one answer may span. */
+export const MAX_BUCKETS = 10_000;
+/** Window when `since` is not given: enough buckets for a chart, few enough to be quick. */
+const DEFAULT_WINDOW_BUCKETS: Record<Bucket, number> = { minute: 360, hour: 168, day: 90 };
+
+export const metricsQuery = z
+  .object({
+    ...filterParams,
+    /** One span type, or `all`; LLM calls (generation and embedding) when absent. */
+    type: z.enum([...SPAN_TYPES, 'all']).optional(),
+    bucket: z.enum(['minute', 'hour', 'day']).default('hour'),
+    group_by: z
+      .string()
+      .refine((g) => g in GROUP_COLUMNS || (g.startsWith('metadata.') && g.length > 'metadata.'.length && g.length <= 209), {
+        message: `must be one of ${Object.keys(GROUP_COLUMNS).join(', ')} or metadata.<key>`,
+      })
+      .optional(),
+  })
+  .strict();
+
+export function metricsRoutes({ metrics }: { metrics: MetricsStore }): Router {
+  const router = Router();
+  router.get('/metrics', async (req, res) => {
+    const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
+    const q = metricsQuery.parse(rest);
+    const tenantId = readTenant(req, q.tenant);
+    const until = q.until ?? new Date();
+    const since = q.since ?? new Date(until.getTime() - DEFAULT_WINDOW_BUCKETS[q.bucket] * BUCKET_SECONDS[q.bucket] * 1000);
+    if (since > until) throw new ApiError(400, 'bad_request', 'since: after until');
+    if ((until.getTime() - since.getTime()) / 1000 / BUCKET_SECONDS[q.bucket] > MAX_BUCKETS) {
+      throw new ApiError(400, 'bad_request', `bucket: more than ${MAX_BUCKETS} ${q.bucket} buckets between since and until; use a larger bucket`);
+    }
+    const { type, ...filters } = q;
+    const groupBy = q.group_by === undefined ? undefined : q.group_by.startsWith('metadata.') ? { metadataKey: q.group_by.slice('metadata.'.length) } : { column: q.group_by as GroupColumn };
+    const data = await metrics.query({
+      ...spanFilterOf({ ...filters, since, until }, tenantId, metadata),
+      type: type === undefined || type === 'all' ? undefined : type,
+      types: type === undefined ? ['generation', 'embedding'] : undefined,
+      bucket: q.bucket,
+      groupBy,
+    });
+    res.json({ data });
+  });
+  return router;
+}

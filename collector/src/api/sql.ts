@@ -1,0 +1,32 @@
+// POST /api/sql: one read-only SELECT over the caller's own tables (see store/sql.ts).
+import { Router } from 'express';
+import { z } from 'zod';
+import { readTenant } from '../auth/authenticate.ts';
+import { SqlError, type SqlStore } from '../store/sql.ts';
+import { ApiError } from './errors.ts';
+
+const sqlBody = z
+  .object({
+    query: z.string().min(1),
+    format: z.enum(['json', 'csv']).default('json'),
+    /** Admin keys only. */
+    tenant: z.string().min(1).optional(),
+  })
+  .strict();
+
+export function sqlRoutes({ sql }: { sql: SqlStore }): Router {
+  const router = Router();
+  router.post('/sql', async (req, res) => {
+    const input = sqlBody.parse(req.body ?? {});
+    const tenantId = readTenant(req, input.tenant);
+    try {
+      const result = await sql.run(tenantId, input.query, input.format);
+      if (typeof result === 'string') res.type('text/csv').send(result);
+      else res.json(result);
+    } catch (error) {
+      if (error instanceof SqlError) throw new ApiError(400, error.code, error.message);
+      throw error;
+    }
+  });
+  return router;
+}

@@ -1,0 +1,137 @@
+// Who is calling: every /api and /v1 request carries an API key (Authorization:
+// Bearer, or x-api-key; OTLP exporters send either through their headers setting) and
+// the key decides the tenant. Without keys, only a loopback-bound collector that has
+// no keys yet answers, as tenant `default`. A trusted-relay key may name the tenant
+// per request (x-spanhouse-tenant header, or tenant_id in a JSON write body).
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ApiError } from '../api/errors.ts';
+import type { ApiKeyRecord, KeyStore } from '../store/keys.ts';
+import { isTenantId, keyIdOf, keyMatches } from './keys.ts';
+
+export const DEFAULT_TENANT = 'default';
+export const TENANT_HEADER = 'x-spanhouse-tenant';
+
+export interface AuthContext {
+  /** The tenant this request reads and writes. */
+  tenantId: string;
+  /** null for the keyless loopback mode. */
+  keyId: string | null;
+  admin: boolean;
+  trustedRelay: boolean;
+}
+
+const AUTH = Symbol('spanhouse.auth');
+type WithAuth = Request & { [AUTH]?: AuthContext };
+
+export function authOf(req: Request): AuthContext {
+  const auth = (req as WithAuth)[AUTH];
+  if (!auth) throw new Error('request was not authenticated');
+  return auth;
+}
+
+/** The tenant a read may target: its own, or any for admin keys (`tenant=` parameter). */
+export function readTenant(req: Request, requested?: string): string {
+  const auth = authOf(req);
+  if (requested === undefined || requested === auth.tenantId) return auth.tenantId;
+  if (!auth.admin) throw new ApiError(403, 'forbidden', 'tenant: this key reads only its own tenant');
+  if (!isTenantId(requested)) throw new ApiError(400, 'bad_request', 'tenant: not a tenant id');
+  return requested;
+}
+
+/** The tenant a write goes to: a payload tenant counts only for trusted-relay keys. */
+export function writeTenant(req: Request, payloadTenant?: string): string {
+  const auth = authOf(req);
+  if (payloadTenant === undefined || payloadTenant === auth.tenantId) return auth.tenantId;
+  if (!auth.trustedRelay) throw new ApiError(403, 'forbidden', 'tenant_id: only trusted-relay keys may name a tenant');
+  if (!isTenantId(payloadTenant)) throw new ApiError(400, 'bad_request', 'tenant_id: not a tenant id');
+  return payloadTenant;
+}
+
+export function keyFromRequest(req: Request): string | undefined {
+  const authorization = req.headers.authorization;
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match) return match[1];
+  }
+  const header = req.headers['x-api-key'];
+  return typeof header === 'string' && header !== '' ? header : undefined;
+}
+
+export interface AuthenticatorOptions {
+  /** True when the collector listens on loopback only (keyless access is possible). */
+  loopback: boolean;
+  /** How long a verified key or the key count is trusted before asking the store again. */
+  cacheMs?: number;
+}
+
+export class Authenticator {
+  private readonly verified = new Map<string, { record: ApiKeyRecord | null; at: number }>();
+  private keyCount: { value: number; at: number } | null = null;
+  private readonly cacheMs: number;
+
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly options: AuthenticatorOptions,
+  ) {
+    this.cacheMs = options.cacheMs ?? 10_000;
+  }
+
+  private async activeKeys(): Promise<number> {
+    if (!this.keyCount || Date.now() - this.keyCount.at > this.cacheMs) this.keyCount = { value: await this.keys.countActiveKeys(), at: Date.now() };
+    return this.keyCount.value;
+  }
+
+  private async record(keyId: string): Promise<ApiKeyRecord | null> {
+    const cached = this.verified.get(keyId);
+    if (cached && Date.now() - cached.at <= this.cacheMs) return cached.record;
+    const record = await this.keys.findKey(keyId);
+    this.verified.set(keyId, { record, at: Date.now() });
+    return record;
+  }
+
+  /** Forgets cached keys (after a key is created or revoked in this process). */
+  invalidate(): void {
+    this.verified.clear();
+    this.keyCount = null;
+  }
+
+  /** The caller's context, or an ApiError (401 without a valid key, 403 for a tenant the key may not pick). */
+  async authenticate(req: Request): Promise<AuthContext> {
+    const key = keyFromRequest(req);
+    let auth: AuthContext;
+    if (key === undefined) {
+      if (!this.options.loopback || (await this.activeKeys()) > 0) {
+        throw new ApiError(401, 'unauthorized', 'an API key is required: send "Authorization: Bearer <key>" (create one with `spanhouse keys create --tenant <name>`)');
+      }
+      auth = { tenantId: DEFAULT_TENANT, keyId: null, admin: false, trustedRelay: false };
+    } else {
+      const keyId = keyIdOf(key);
+      const record = keyId ? await this.record(keyId) : null;
+      if (!record || record.revoked || !keyMatches(key, record.secret_sha256)) throw new ApiError(401, 'unauthorized', 'the API key is not valid');
+      auth = { tenantId: record.tenant_id, keyId: record.key_id, admin: record.admin, trustedRelay: record.trusted_relay };
+    }
+    const named = req.headers[TENANT_HEADER];
+    if (typeof named === 'string' && named !== '' && named !== auth.tenantId) {
+      if (!auth.trustedRelay) throw new ApiError(403, 'forbidden', `${TENANT_HEADER}: only trusted-relay keys may name a tenant`);
+      if (!isTenantId(named)) throw new ApiError(400, 'bad_request', `${TENANT_HEADER}: not a tenant id`);
+      auth = { ...auth, tenantId: named };
+    }
+    return auth;
+  }
+
+  /** Express middleware: sets the request's AuthContext or answers with `fail`. */
+  middleware(fail: (res: Response, error: ApiError) => void): RequestHandler {
+    return (req: Request, res: Response, next: NextFunction) => {
+      this.authenticate(req).then(
+        (auth) => {
+          (req as WithAuth)[AUTH] = auth;
+          next();
+        },
+        (error: unknown) => {
+          if (error instanceof ApiError) fail(res, error);
+          else next(error);
+        },
+      );
+    };
+  }
+}

@@ -1,0 +1,144 @@
+// Named datasets of input/output pairs copied from spans, for evals and fine-tuning.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Message } from '@spanhouse/model';
+import { isoTime } from './rows.ts';
+
+export interface DatasetItemInput {
+  itemId: string;
+  sourceTraceId: string;
+  sourceSpanId: string;
+  inputMessages: Message[];
+  outputMessages: Message[];
+  inputText: string;
+  outputText: string;
+  metadata: Record<string, string>;
+}
+
+export interface DatasetRecord {
+  name: string;
+  description: string;
+  created_at: string;
+  item_count: number;
+}
+
+export interface DatasetItemRecord {
+  id: string;
+  dataset: string;
+  input: Message[];
+  output: Message[];
+  input_text: string;
+  output_text: string;
+  metadata: Record<string, string>;
+  source_trace_id: string;
+  source_span_id: string;
+  created_at: string;
+}
+
+interface ItemRow {
+  dataset: string;
+  item_id: string;
+  source_trace_id: string;
+  source_span_id: string;
+  input_messages: string;
+  output_messages: string;
+  input_text: string;
+  output_text: string;
+  metadata: Record<string, string>;
+  created_at: string | number;
+}
+
+function fromItemRow(row: ItemRow): DatasetItemRecord {
+  return {
+    id: row.item_id,
+    dataset: row.dataset,
+    input: JSON.parse(row.input_messages) as Message[],
+    output: JSON.parse(row.output_messages) as Message[],
+    input_text: row.input_text,
+    output_text: row.output_text,
+    metadata: row.metadata,
+    source_trace_id: row.source_trace_id,
+    source_span_id: row.source_span_id,
+    created_at: isoTime(row.created_at),
+  };
+}
+
+export class DatasetStore {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  /** Creates the dataset unless it exists; returns whether it was created now. */
+  async ensure(tenantId: string, name: string, description = ''): Promise<boolean> {
+    const found = await this.client.query({
+      query: 'SELECT 1 FROM datasets WHERE tenant_id = {tenant:String} AND name = {name:String} LIMIT 1',
+      query_params: { tenant: tenantId, name },
+      format: 'JSONEachRow',
+    });
+    if ((await found.json()).length > 0) return false;
+    const now = Date.now();
+    await this.client.insert({
+      table: 'datasets',
+      values: [{ tenant_id: tenantId, name, description, created_at: now, version: now }],
+      format: 'JSONEachRow',
+    });
+    return true;
+  }
+
+  /** Adds (or replaces, for the same item id) one item. */
+  async addItem(tenantId: string, dataset: string, item: DatasetItemInput): Promise<DatasetItemRecord> {
+    const nowUs = Date.now() * 1000;
+    const row = {
+      tenant_id: tenantId,
+      dataset,
+      item_id: item.itemId,
+      source_trace_id: item.sourceTraceId,
+      source_span_id: item.sourceSpanId,
+      input_messages: JSON.stringify(item.inputMessages),
+      output_messages: JSON.stringify(item.outputMessages),
+      input_text: item.inputText,
+      output_text: item.outputText,
+      metadata: item.metadata,
+      created_at: nowUs,
+      version: nowUs,
+    };
+    await this.client.insert({ table: 'dataset_items', values: [row], format: 'JSONEachRow' });
+    return fromItemRow(row);
+  }
+
+  async list(tenantId: string): Promise<DatasetRecord[]> {
+    const result = await this.client.query({
+      query: `SELECT d.name AS name, d.description AS description, d.created_at AS created_at, ifNull(i.items, 0) AS item_count
+              FROM (SELECT name, description, created_at FROM datasets FINAL WHERE tenant_id = {tenant:String}) AS d
+              LEFT JOIN (SELECT dataset, count() AS items FROM dataset_items FINAL WHERE tenant_id = {tenant:String} GROUP BY dataset) AS i
+              ON d.name = i.dataset
+              ORDER BY name`,
+      query_params: { tenant: tenantId },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<{ name: string; description: string; created_at: string; item_count: string }>()).map((r) => ({
+      name: r.name,
+      description: r.description,
+      created_at: isoTime(r.created_at),
+      item_count: Number(r.item_count),
+    }));
+  }
+
+  async exists(tenantId: string, name: string): Promise<boolean> {
+    const result = await this.client.query({
+      query: 'SELECT 1 FROM datasets WHERE tenant_id = {tenant:String} AND name = {name:String} LIMIT 1',
+      query_params: { tenant: tenantId, name },
+      format: 'JSONEachRow',
+    });
+    return (await result.json()).length > 0;
+  }
+
+  /** Items in id order after `afterId` (keyset). */
+  async items(tenantId: string, dataset: string, limit: number, afterId = ''): Promise<DatasetItemRecord[]> {
+    const result = await this.client.query({
+      query: `SELECT * FROM dataset_items FINAL
+              WHERE tenant_id = {tenant:String} AND dataset = {dataset:String} AND item_id > {after:String}
+              ORDER BY item_id LIMIT {limit:UInt32}`,
+      query_params: { tenant: tenantId, dataset, after: afterId, limit },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<ItemRow>()).map(fromItemRow);
+  }
+}

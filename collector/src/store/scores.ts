@@ -1,0 +1,112 @@
+// Scores on spans and traces: numeric, categorical or boolean, one per target and name.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { isoTime } from './rows.ts';
+
+export type ScoreValue = number | string | boolean;
+export type ScoreDataType = 'numeric' | 'categorical' | 'boolean';
+
+export interface ScoreInput {
+  name: string;
+  value: ScoreValue;
+  comment?: string;
+  source?: string;
+}
+
+/** A score as the API shows it (on span records as `scores: [...]`). */
+export interface ScoreRecord {
+  name: string;
+  value: ScoreValue;
+  comment: string;
+  data_type: ScoreDataType;
+  source: string;
+  trace_id: string;
+  /** Empty for a score on the whole trace. */
+  span_id: string;
+  created_at: string;
+}
+
+interface ScoreRow {
+  tenant_id: string;
+  trace_id: string;
+  span_id: string;
+  name: string;
+  data_type: string;
+  value: number | string;
+  string_value: string;
+  comment: string;
+  source: string;
+  created_at: string | number;
+  version: number;
+}
+
+export function dataTypeOf(value: ScoreValue): ScoreDataType {
+  return typeof value === 'boolean' ? 'boolean' : typeof value === 'number' ? 'numeric' : 'categorical';
+}
+
+function toScoreRow(tenantId: string, traceId: string, spanId: string, score: ScoreInput, nowUs: number): ScoreRow {
+  const type = dataTypeOf(score.value);
+  return {
+    tenant_id: tenantId,
+    trace_id: traceId,
+    span_id: spanId,
+    name: score.name,
+    data_type: type,
+    // Categorical scores carry their value as text only (range filters skip them).
+    value: type === 'boolean' ? (score.value ? 1 : 0) : type === 'numeric' ? (score.value as number) : 0,
+    string_value: String(score.value),
+    comment: score.comment ?? '',
+    source: score.source ?? 'api',
+    created_at: nowUs,
+    version: nowUs,
+  };
+}
+
+function fromScoreRow(row: ScoreRow): ScoreRecord {
+  const type = row.data_type as ScoreDataType;
+  const value: ScoreValue = type === 'numeric' ? Number(row.value) : type === 'boolean' ? row.string_value === 'true' : row.string_value;
+  return {
+    name: row.name,
+    value,
+    comment: row.comment,
+    data_type: type,
+    source: row.source,
+    trace_id: row.trace_id,
+    span_id: row.span_id,
+    created_at: isoTime(row.created_at),
+  };
+}
+
+export class ScoreStore {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async setScores(tenantId: string, traceId: string, spanId: string, scores: ScoreInput[]): Promise<ScoreRecord[]> {
+    if (scores.length === 0) return [];
+    const nowUs = Date.now() * 1000;
+    const rows = scores.map((s, i) => toScoreRow(tenantId, traceId, spanId, s, nowUs + i));
+    await this.client.insert({ table: 'scores', values: rows, format: 'JSONEachRow' });
+    return rows.map(fromScoreRow);
+  }
+
+  /** Scores of these traces (their spans' and their own), newest value per target and name. */
+  async forTraces(tenantId: string, traceIds: string[]): Promise<ScoreRecord[]> {
+    if (traceIds.length === 0) return [];
+    const result = await this.client.query({
+      query: `SELECT * FROM scores FINAL
+              WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
+              ORDER BY trace_id, span_id, name`,
+      query_params: { tenant: tenantId, traces: traceIds },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<ScoreRow>()).map(fromScoreRow);
+  }
+}
+
+/** Groups scores by `trace_id/span_id` ('' span id for trace-level scores). */
+export function scoresByTarget(scores: ScoreRecord[]): Map<string, ScoreRecord[]> {
+  const out = new Map<string, ScoreRecord[]>();
+  for (const score of scores) {
+    const key = `${score.trace_id}/${score.span_id}`;
+    out.set(key, [...(out.get(key) ?? []), score]);
+  }
+  return out;
+}

@@ -1,0 +1,316 @@
+// POST /api/sql: one read-only SELECT over the caller's own data.
+//
+// Isolation is enforced by ClickHouse, in layers:
+// 1. Each tenant gets a database of plain views (spans, traces, scores, span_events,
+//    datasets, dataset_items) that read the real tables filtered to that tenant
+//    (tenant_id = unhex('…'), so no tenant text is ever spliced into SQL).
+// 2. The user's text reaches ClickHouse only as a query parameter, to
+//    formatQuerySingleLine(), which parses exactly one statement (multi-statements
+//    are a syntax error) and returns it canonically formatted, comments gone.
+// 3. ClickHouse's own parse tree of that canonical text (EXPLAIN AST) must be a plain
+//    SELECT: no SETTINGS, FORMAT or INTO OUTFILE, no table functions, no functions
+//    that read files or other tables, and no database name but the tenant's.
+// 4. ClickHouse's analysed query tree (EXPLAIN QUERY TREE, names resolved with the
+//    tenant's database as the current one) may name only the tenant's views.
+// 5. It runs in a separate read-only session (readonly=1 on embedded chDB, set once,
+//    so the query cannot lift it) with time, memory and result-size limits.
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
+import { TRACE_SELECT } from './span-store.ts';
+
+export interface SqlLimits {
+  maxExecutionSeconds: number;
+  maxMemoryBytes: number;
+  maxResultRows: number;
+  /** Longest query text accepted. */
+  maxQueryChars: number;
+}
+
+export const DEFAULT_SQL_LIMITS: SqlLimits = {
+  maxExecutionSeconds: 10,
+  maxMemoryBytes: 1024 * 1024 * 1024,
+  maxResultRows: 10_000,
+  maxQueryChars: 20_000,
+};
+
+/** EXPLAIN output, one tree node a line, unescaped. */
+const EXPLAIN_FORMAT = 'TabSeparatedRaw';
+
+/** The tables users can query (views over their own rows), and what each holds. */
+export const SQL_TABLES = ['spans', 'traces', 'scores', 'span_events', 'datasets', 'dataset_items'] as const;
+
+/** Why a query was refused (the message says what to change); ClickHouse errors pass through as SqlError too. */
+export class SqlError extends Error {
+  constructor(
+    readonly code: 'sql_not_allowed' | 'sql_error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SqlJsonResult {
+  columns: Array<{ name: string; type: string }>;
+  data: Array<Record<string, unknown>>;
+  rows: number;
+  elapsed_ms: number;
+}
+
+// Functions that read files, dictionaries, Join tables or the host, or stall the session.
+const DENIED_FUNCTIONS = new Set([
+  'file',
+  'catboostevaluate',
+  'joinget',
+  'joingetornull',
+  'getserversetting',
+  'getmergetreesetting',
+  'getmacro',
+  'getclienthttpheader',
+  'hostname',
+  'fqdn',
+  'serveruuid',
+  'getoskernelversion',
+  'currentuser',
+  'sleep',
+  'sleepeachrow',
+  'generateserialid',
+  'demangle',
+  'trap',
+  'input',
+]);
+const DENIED_PREFIXES = ['dict', 'filesystem', 'addressto', '__', 'icebergmetadata'];
+
+export function isDeniedFunction(name: string): boolean {
+  const lower = name.toLowerCase();
+  return DENIED_FUNCTIONS.has(lower) || DENIED_PREFIXES.some((p) => lower.startsWith(p));
+}
+
+/** The database holding a tenant's views: hex keeps any tenant id a plain identifier. */
+export function tenantDatabase(tenantId: string): string {
+  return `sh_tenant_${Buffer.from(tenantId, 'utf8').toString('hex')}`;
+}
+
+interface AstNode {
+  depth: number;
+  kind: string;
+  text: string;
+  parent: AstNode | null;
+}
+
+/** ClickHouse's EXPLAIN AST dump (one node a line, one space of indent per level) as nodes. */
+export function parseAstDump(lines: string[]): AstNode[] {
+  const nodes: AstNode[] = [];
+  const stack: AstNode[] = [];
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const depth = line.length - line.trimStart().length;
+    const text = line.trim().replace(/ \(children \d+\)$/, '');
+    const kind = text.split(' ')[0];
+    while (stack.length > 0 && stack[stack.length - 1].depth >= depth) stack.pop();
+    const node: AstNode = { depth, kind, text, parent: stack[stack.length - 1] ?? null };
+    nodes.push(node);
+    stack.push(node);
+  }
+  return nodes;
+}
+
+/** Step 3: what the parse tree may contain. Returns the reason to refuse, or null. */
+export function checkAst(nodes: AstNode[], tenantDb: string, databases: ReadonlySet<string>): string | null {
+  const root = nodes[0];
+  if (!root || root.kind !== 'SelectWithUnionQuery') return 'only a SELECT query can run here';
+  // The statement list alone: a FORMAT, SETTINGS or INTO OUTFILE clause would be a second child.
+  const rootChildren = nodes.filter((n) => n.parent === root);
+  if (rootChildren.length !== 1 || rootChildren[0].kind !== 'ExpressionList') {
+    return 'FORMAT, SETTINGS and INTO OUTFILE clauses are not allowed (the API picks the format)';
+  }
+  for (const node of nodes) {
+    if (node.kind === 'Set' || node.kind === 'SetQuery') return 'SETTINGS clauses are not allowed';
+    if (node.kind === 'Function') {
+      const name = node.text.split(' ')[1] ?? '';
+      if (node.parent?.kind === 'TableExpression') return `table function ${name}() is not allowed: query the tables ${SQL_TABLES.join(', ')}`;
+      if (isDeniedFunction(name)) return `function ${name}() is not allowed`;
+    }
+    if (node.kind === 'TableIdentifier' || node.kind === 'Identifier') {
+      const name = node.text.split(' ')[1] ?? '';
+      const [first, ...rest] = name.split('.');
+      const namesDatabase = node.kind === 'TableIdentifier' ? rest.length > 0 : rest.length > 0 && databases.has(first);
+      if (namesDatabase && first !== tenantDb) return `database ${first} is not available: query the tables ${SQL_TABLES.join(', ')}`;
+    }
+  }
+  return null;
+}
+
+/** Step 4: every table the analysed query reads must be one of the tenant's views. */
+export function checkQueryTree(lines: string[], tenantDb: string): string | null {
+  for (const line of lines) {
+    const fn = /^\s*TABLE_FUNCTION id: \d+.*table_function_name: ([^,\s]+)/.exec(line);
+    if (fn) return `table function ${fn[1]}() is not allowed`;
+    const table = /^\s*TABLE id: \d+.*table_name: (\S+?)(?:,|$)/.exec(line);
+    if (table) {
+      const name = table[1];
+      if (name !== 'system.one' && !(name.startsWith(`${tenantDb}.`) && (SQL_TABLES as readonly string[]).includes(name.slice(tenantDb.length + 1)))) {
+        return `table ${name} is not available: query the tables ${SQL_TABLES.join(', ')}`;
+      }
+    }
+    const call = /^\s*FUNCTION id: \d+, function_name: ([^,\s]+)/.exec(line);
+    if (call && isDeniedFunction(call[1])) return `function ${call[1]}() is not allowed`;
+  }
+  return null;
+}
+
+/** The view definitions of one tenant's database; `hex` is the tenant id in hex. */
+function viewStatements(db: string, hex: string): string[] {
+  const tenant = `tenant_id = unhex('${hex}')`;
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db}`,
+    `CREATE OR REPLACE VIEW ${db}.spans AS SELECT * EXCEPT (tenant_id), input_preview, output_preview FROM spans FINAL WHERE ${tenant}`,
+    `CREATE OR REPLACE VIEW ${db}.traces AS SELECT * EXCEPT (tenant_id, stats, start_us) FROM (${TRACE_SELECT} WHERE ${tenant} GROUP BY tenant_id, trace_id)`,
+    `CREATE OR REPLACE VIEW ${db}.scores AS SELECT * EXCEPT (tenant_id, version) FROM scores FINAL WHERE ${tenant}`,
+    `CREATE OR REPLACE VIEW ${db}.span_events AS SELECT * EXCEPT (tenant_id) FROM span_events FINAL WHERE ${tenant}`,
+    `CREATE OR REPLACE VIEW ${db}.datasets AS SELECT * EXCEPT (tenant_id, version) FROM datasets FINAL WHERE ${tenant}`,
+    `CREATE OR REPLACE VIEW ${db}.dataset_items AS SELECT * EXCEPT (tenant_id, version) FROM dataset_items FINAL WHERE ${tenant}`,
+  ];
+}
+
+function clickHouseMessage(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  return message.replace(/^Code: \d+\.\s*/, '').replace(/DB::Exception:\s*/g, '').replace(/\s*\(version [^)]*\)\s*$/, '').trim();
+}
+
+export class SqlStore {
+  /** Tenants whose views exist (created once per process; CREATE OR REPLACE keeps them current). */
+  private readonly ready = new Set<string>();
+  private session: Promise<ClickHouseClient> | null = null;
+  private readonly serverClients = new Map<string, ClickHouseClient>();
+  /** The embedded session runs one query at a time (it switches database per query). */
+  private queue: Promise<unknown> = Promise.resolve();
+  private databases: Set<string> | null = null;
+
+  constructor(
+    private readonly main: ClickHouseClient,
+    private readonly mode: 'chdb' | 'server',
+    private readonly options: ClickHouseOptions,
+    private readonly limits: SqlLimits = DEFAULT_SQL_LIMITS,
+  ) {}
+
+  private async ensureViews(tenantId: string): Promise<string> {
+    const db = tenantDatabase(tenantId);
+    if (!this.ready.has(tenantId)) {
+      for (const statement of viewStatements(db, Buffer.from(tenantId, 'utf8').toString('hex'))) await this.main.command({ query: statement });
+      this.ready.add(tenantId);
+      this.databases = null;
+    }
+    return db;
+  }
+
+  private limitSettings() {
+    return {
+      max_execution_time: this.limits.maxExecutionSeconds,
+      max_memory_usage: this.limits.maxMemoryBytes,
+      max_result_rows: this.limits.maxResultRows,
+      result_overflow_mode: 'throw',
+    } as const;
+  }
+
+  /** chDB: a second session on the same data directory, read-only for good. */
+  private embeddedSession(): Promise<ClickHouseClient> {
+    this.session ??= (async () => {
+      const { client } = createClickHouseClient({ dataDir: this.options.dataDir });
+      for (const [name, value] of Object.entries(this.limitSettings())) {
+        await client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` });
+      }
+      await client.command({ query: 'SET readonly = 1' });
+      return client;
+    })();
+    return this.session;
+  }
+
+  /** Runs `work` with a client whose current database is `db`, read-only and limited. */
+  private withTenantClient<T>(db: string, work: (client: ClickHouseClient, settings: ClickHouseSettings) => Promise<T>): Promise<T> {
+    if (this.mode === 'server') {
+      let client = this.serverClients.get(db);
+      if (!client) {
+        client = createClickHouseClient({ ...this.options, database: db }).client;
+        this.serverClients.set(db, client);
+      }
+      // readonly=2: settings the API passes apply, while SETTINGS in the query are refused by the AST check.
+      return work(client, { ...this.limitSettings(), max_memory_usage: String(this.limits.maxMemoryBytes), max_result_rows: String(this.limits.maxResultRows), readonly: '2' });
+    }
+    const run = this.queue.then(async () => {
+      const client = await this.embeddedSession();
+      await client.command({ query: `USE ${db}` });
+      return work(client, {});
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async knownDatabases(): Promise<Set<string>> {
+    if (!this.databases) {
+      const result = await this.main.query({ query: 'SELECT name FROM system.databases', format: 'JSONEachRow' });
+      this.databases = new Set((await result.json<{ name: string }>()).map((r) => r.name));
+    }
+    return this.databases;
+  }
+
+  /** Checks and runs one SELECT for `tenantId`; JSON rows or CSV text. */
+  async run(tenantId: string, sql: string, format: 'json' | 'csv'): Promise<SqlJsonResult | string> {
+    if (sql.length > this.limits.maxQueryChars) throw new SqlError('sql_not_allowed', `query longer than ${this.limits.maxQueryChars} characters`);
+    const db = await this.ensureViews(tenantId);
+    const databases = await this.knownDatabases();
+    // 2. one statement, canonical text. The text is only a parameter value here, so this
+    // pure function call runs on the main session (binding parameters is a settings
+    // change, which the read-only session refuses).
+    const canonical = await this.canonical(sql);
+    if ((await this.canonical(canonical)) !== canonical) throw new SqlError('sql_not_allowed', 'the query could not be normalised; simplify it');
+    return this.withTenantClient(db, async (client, settings) => {
+      /** An EXPLAIN's lines, unescaped. */
+      const explain = async (query: string): Promise<string[]> => {
+        try {
+          // exec sends the text as it is (query() would append a FORMAT clause to the explained query)
+          const { stream } = await client.exec({ query, clickhouse_settings: { ...settings, default_format: EXPLAIN_FORMAT } });
+          let text = '';
+          for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+          return text.split('\n').filter((line) => line.trim() !== '');
+        } catch (error) {
+          throw new SqlError('sql_error', clickHouseMessage(error));
+        }
+      };
+      // 3. the parse tree
+      const astProblem = checkAst(parseAstDump(await explain(`EXPLAIN AST ${canonical}`)), db, databases);
+      if (astProblem) throw new SqlError('sql_not_allowed', astProblem);
+      // 4. the analysed tree, names resolved in the tenant's database
+      const treeProblem = checkQueryTree(await explain(`EXPLAIN QUERY TREE ${canonical}`), db);
+      if (treeProblem) throw new SqlError('sql_not_allowed', treeProblem);
+      // 5. run it
+      const started = Date.now();
+      try {
+        if (format === 'csv') {
+          const result = await client.query({ query: canonical, format: 'CSVWithNames', clickhouse_settings: settings });
+          return await result.text();
+        }
+        const result = await client.query({ query: canonical, format: 'JSON', clickhouse_settings: settings });
+        const body = await result.json<Record<string, unknown>>();
+        return { columns: body.meta ?? [], data: body.data, rows: body.rows ?? body.data.length, elapsed_ms: Date.now() - started };
+      } catch (error) {
+        throw new SqlError('sql_error', clickHouseMessage(error));
+      }
+    });
+  }
+
+  /** ClickHouse's own single-line formatting of one statement (a syntax error otherwise). */
+  private async canonical(sql: string): Promise<string> {
+    try {
+      const result = await this.main.query({ query: 'SELECT formatQuerySingleLine({sql:String}) AS q', query_params: { sql }, format: 'JSONEachRow' });
+      const [row] = await result.json<{ q: string }>();
+      return row.q;
+    } catch (error) {
+      throw new SqlError('sql_error', clickHouseMessage(error));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.session) await (await this.session).close();
+    for (const client of this.serverClients.values()) await client.close();
+  }
+}

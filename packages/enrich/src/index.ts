@@ -1,0 +1,42 @@
+export {
+  createRedactor,
+  redactValue,
+  redactText,
+  redactSpan,
+  luhnValid,
+  REDACTION_KINDS,
+  PLACEHOLDERS,
+  type RedactionKind,
+  type Replace,
+  type RedactOptions,
+  type CustomRedaction,
+} from './redact.ts';
+export { dropContent, isContentAttribute, CONTENT_ATTRIBUTE_KEYS } from './content.ts';
+export {
+  HashingEmbedder,
+  OpenAIEmbedder,
+  contentWords,
+  words,
+  hash32,
+  normalise,
+  STOPWORDS,
+  type Embedder,
+  type HashingEmbedderOptions,
+  type OpenAIEmbedderOptions,
+} from './embed.ts';
+export {
+  OnlineClusterer,
+  recluster,
+  clusterText,
+  cosine,
+  DEFAULT_THRESHOLD,
+  DEFAULT_MERGE_THRESHOLD,
+  DEFAULT_MAX_CLUSTERS,
+  MAX_CLUSTER_TEXT_CHARS,
+  type Cluster,
+  type ClusterRow,
+  type ClustererOptions,
+  type Assignment,
+  type ReclusterItem,
+  type ReclusterOptions,
+} from './cluster.ts';

@@ -1,0 +1,43 @@
+// Spanhouse provider ids (what normaliseProvider in @spanhouse/model produces) -> genai-prices provider ids.
+import { findProvider } from '@pydantic/genai-prices';
+
+/**
+ * Only ids that differ from genai-prices' own, or that its provider_match would get wrong, need an
+ * entry; anything else is looked up in genai-prices by id / provider_match (see toGenAiPricesProvider).
+ */
+export const PROVIDER_IDS: Readonly<Record<string, string>> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  google: 'google',
+  // Vertex serves Gemini and (through genai-prices' fallback) Claude at Google's list prices.
+  'google.vertex': 'google',
+  azure: 'azure',
+  'aws.bedrock': 'aws',
+  mistral: 'mistral',
+  xai: 'x-ai',
+  groq: 'groq',
+  deepseek: 'deepseek',
+  cohere: 'cohere',
+  perplexity: 'perplexity',
+  together: 'together',
+  together_ai: 'together',
+  fireworks: 'fireworks',
+  fireworks_ai: 'fireworks',
+  cerebras: 'cerebras',
+  openrouter: 'openrouter',
+  moonshot: 'moonshotai',
+  moonshotai: 'moonshotai',
+  zhipu: 'zhipuai',
+  zhipuai: 'zhipuai',
+  voyage: 'voyageai',
+  voyageai: 'voyageai',
+  cloudflare: 'cloudflare',
+};
+
+/** The genai-prices provider id for a Spanhouse provider id, or undefined when genai-prices knows no such provider. */
+export function toGenAiPricesProvider(spanhouseProvider: string): string | undefined {
+  const id = spanhouseProvider.trim().toLowerCase();
+  if (id === '') return undefined;
+  if (PROVIDER_IDS[id]) return PROVIDER_IDS[id];
+  return findProvider({ providerId: id })?.id;
+}

@@ -1,0 +1,71 @@
+import { Link, Route, Switch, useLocation } from 'wouter';
+import { OverviewPage } from './pages/OverviewPage.tsx';
+import { TracePage } from './pages/TracePage.tsx';
+import { TracesPage } from './pages/TracesPage.tsx';
+import { ToastProvider } from './components/Toast.tsx';
+
+function Logo() {
+  return (
+    <svg width="20" height="20" viewBox="0 0 16 16" aria-hidden="true">
+      <rect x="1" y="2" width="9" height="3" rx="1" fill="#4f46e5" />
+      <rect x="4" y="7" width="11" height="3" rx="1" fill="#06b6d4" />
+      <rect x="6" y="12" width="6" height="3" rx="1" fill="#10b981" />
+    </svg>
+  );
+}
+
+function NavLink({ href, label, active }: { href: string; label: string; active: boolean }) {
+  return (
+    <Link href={href} className={active ? 'active' : ''} aria-current={active ? 'page' : undefined}>
+      {label}
+    </Link>
+  );
+}
+
+function TopBar() {
+  const [location] = useLocation();
+  const onTraces = location === '/' || location.startsWith('/traces');
+  return (
+    <header className="topbar">
+      <Link href="/" className="brand">
+        <Logo /> Spanhouse
+      </Link>
+      <nav className="nav">
+        <NavLink href="/" label="Traces" active={onTraces} />
+        <NavLink href="/overview" label="Overview" active={location.startsWith('/overview')} />
+      </nav>
+      <span className="spacer" />
+      <span className="faint" style={{ fontSize: 12 }}>
+        OTLP endpoint <span className="mono">{window.location.origin}/v1/traces</span>
+      </span>
+    </header>
+  );
+}
+
+function NotFound() {
+  return (
+    <main className="page">
+      <h1>Page not found</h1>
+      <p>
+        <Link href="/">Go to traces</Link>
+      </p>
+    </main>
+  );
+}
+
+export function App() {
+  return (
+    <ToastProvider>
+      <div className="app">
+        <TopBar />
+        <Switch>
+          <Route path="/" component={TracesPage} />
+          <Route path="/traces" component={TracesPage} />
+          <Route path="/traces/:traceId">{(params) => <TracePage key={params.traceId} traceId={decodeURIComponent(params.traceId)} />}</Route>
+          <Route path="/overview" component={OverviewPage} />
+          <Route component={NotFound} />
+        </Switch>
+      </div>
+    </ToastProvider>
+  );
+}

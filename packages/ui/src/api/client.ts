@@ -1,0 +1,110 @@
+// A thin fetch wrapper for the Spanhouse REST API. Errors come back as
+// {"error":{"code","message"}}; ApiError carries both plus the HTTP status.
+import type { Cluster, MetricRow, Span, StoredEvent, TraceDetail, TracePage } from './types.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** True when the endpoint itself does not exist on this server (older collector). */
+export const isMissingEndpoint = (error: unknown): boolean =>
+  error instanceof ApiError && (error.status === 404 || error.status === 405 || error.status === 501);
+
+export type QueryParams = Record<string, string | number | undefined | null>;
+
+export function buildQuery(params: QueryParams): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      signal,
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, 'network_error', `Cannot reach the Spanhouse server (${(error as Error).message})`);
+  }
+  const text = await response.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  if (!response.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(response.status, err?.code ?? `http_${response.status}`, err?.message ?? (response.statusText || `HTTP ${response.status}`));
+  }
+  if (json === undefined && text) throw new ApiError(response.status, 'bad_response', 'The server did not answer with JSON');
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  traces: (params: QueryParams, signal?: AbortSignal) => request<TracePage>('GET', `/api/traces${buildQuery(params)}`, undefined, signal),
+  trace: (traceId: string, signal?: AbortSignal) => request<TraceDetail>('GET', `/api/traces/${enc(traceId)}`, undefined, signal),
+  span: (spanId: string, signal?: AbortSignal) => request<Span>('GET', `/api/spans/${enc(spanId)}`, undefined, signal),
+  metrics: (params: QueryParams, signal?: AbortSignal) =>
+    request<{ data: MetricRow[] }>('GET', `/api/metrics${buildQuery(params)}`, undefined, signal),
+  /** Largest prompt clusters over all time (the endpoint takes no filters). */
+  clusters: (params: { limit?: number }, signal?: AbortSignal) =>
+    request<{ data: Cluster[] }>('GET', `/api/clusters${buildQuery(params)}`, undefined, signal),
+  spanEvents: (spanId: string, signal?: AbortSignal) =>
+    request<{ data: StoredEvent[] }>('GET', `/api/spans/${enc(spanId)}/events`, undefined, signal),
+  sendFeedback: (spanId: string, value: 'up' | 'down') =>
+    request<unknown>('POST', `/api/spans/${enc(spanId)}/events`, { kind: 'feedback', source: 'ui', data: { value } }),
+  addToDataset: (dataset: string, spanId: string) =>
+    request<unknown>('POST', `/api/datasets/${enc(dataset)}/items`, { span_id: spanId }),
+  loadDemo: () => request<unknown>('POST', '/api/demo', {}),
+};
+
+/** Parameters that newer servers understand; an older one rejects them as unknown. */
+const OPTIONAL_PARAMS = new Set(['q', 'group_by']);
+const isOptionalParam = (key: string) => OPTIONAL_PARAMS.has(key) || key.startsWith('metadata.');
+
+/** The query keys a 400 "Unrecognized key(s)" error names. */
+export function unrecognizedKeys(error: unknown): string[] {
+  if (!(error instanceof ApiError) || error.status !== 400) return [];
+  const match = /unrecognized keys?:?\s*(.+)/i.exec(error.message);
+  if (!match) return [];
+  return [...match[1].matchAll(/["'`]([^"'`]+)["'`]/g)].map((m) => m[1]);
+}
+
+/**
+ * Runs a GET with `params`; when the server rejects optional parameters it does not know
+ * yet (full-text `q`, `metadata.<key>`), retries once without them and says which were dropped.
+ */
+export async function withOptionalParams<T>(
+  params: QueryParams,
+  run: (params: QueryParams) => Promise<T>,
+): Promise<{ result: T; dropped: string[] }> {
+  try {
+    return { result: await run(params), dropped: [] };
+  } catch (error) {
+    const unknown = unrecognizedKeys(error);
+    if (unknown.length === 0 || !unknown.every(isOptionalParam)) throw error;
+    const reduced = { ...params };
+    for (const key of unknown) delete reduced[key];
+    return { result: await run(reduced), dropped: unknown };
+  }
+}

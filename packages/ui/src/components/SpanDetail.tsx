@@ -1,0 +1,280 @@
+import { useMemo, useState, type ReactNode } from 'react';
+import { api } from '../api/client.ts';
+import type { Message, Span, StoredEvent } from '../api/types.ts';
+import { useApi } from '../hooks/useApi.ts';
+import { ancestors, type SpanTree } from '../lib/span-tree.ts';
+import { formatCost, formatCount, formatDuration, formatTimestamp } from '../lib/format.ts';
+import { toJson } from '../lib/json.ts';
+import { AttributesTable } from './AttributesTable.tsx';
+import { ChatView } from './ChatView.tsx';
+import { ErrorNotice, Notice } from './Notice.tsx';
+import { QuickActions } from './QuickActions.tsx';
+import { StatusBadge } from './StatusDot.tsx';
+import { TYPE_LABELS, TypeIcon } from './TypeIcon.tsx';
+
+function Section({ title, right, children }: { title: string; right?: ReactNode; children: ReactNode }) {
+  return (
+    <section className="section" aria-label={title}>
+      <div className="section-title">
+        <h3>{title}</h3>
+        <span className="grow" />
+        {right}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+function Breadcrumbs({ tree, span, onSelect }: { tree: SpanTree<Span>; span: Span; onSelect: (id: string) => void }) {
+  const chain = ancestors(tree, span.span_id);
+  return (
+    <nav className="crumbs" aria-label="Span ancestors">
+      {chain.map((node) => (
+        <span key={node.span.span_id} style={{ display: 'contents' }}>
+          <button type="button" className="crumb" onClick={() => onSelect(node.span.span_id)} title={node.span.name}>
+            {node.span.name || node.span.span_id}
+          </button>
+          <span className="sep">›</span>
+        </span>
+      ))}
+      <span className="nowrap" style={{ color: 'var(--text)' }}>
+        {span.name}
+      </span>
+    </nav>
+  );
+}
+
+function tokensText(span: Span): string {
+  const parts = [`${formatCount(span.input_tokens)} in`, `${formatCount(span.output_tokens)} out`];
+  if (span.cache_read_tokens) parts.push(`${formatCount(span.cache_read_tokens)} cache read`);
+  if (span.cache_write_tokens) parts.push(`${formatCount(span.cache_write_tokens)} cache write`);
+  if (span.reasoning_tokens) parts.push(`${formatCount(span.reasoning_tokens)} reasoning`);
+  return `${formatCount(span.total_tokens)} (${parts.join(' · ')})`;
+}
+
+function Overview({ span, offsetMs, durationMs, parentName, onSelect }: { span: Span; offsetMs: number; durationMs: number; parentName?: string; onSelect: (id: string) => void }) {
+  const rows: [string, ReactNode][] = [
+    ['Span ID', <span className="mono">{span.span_id}</span>],
+    [
+      'Parent',
+      span.parent_span_id ? (
+        <button type="button" className="btn ghost small" style={{ padding: 0, height: 'auto', color: 'var(--accent)' }} onClick={() => onSelect(span.parent_span_id)}>
+          {parentName ?? ''} <span className="mono faint">{span.parent_span_id}</span>
+        </button>
+      ) : (
+        <span className="faint">none (root)</span>
+      ),
+    ],
+    ['Type', `${TYPE_LABELS[span.type] ?? span.type}${span.operation ? ` · ${span.operation}` : ''}`],
+    ['Start', <>+{formatDuration(offsetMs)} <span className="faint">into the trace · {formatTimestamp(span.start_time)}</span></>],
+    ['Duration', <>{formatDuration(durationMs)}{span.ttft_ms !== null && span.ttft_ms !== undefined && <span className="faint"> · first token after {formatDuration(span.ttft_ms)}</span>}</>],
+  ];
+  if (span.model || span.request_model)
+    rows.push(['Model', <>{span.model}{span.request_model && span.request_model !== span.model && <span className="faint"> (requested {span.request_model})</span>}</>]);
+  if (span.provider) rows.push(['Provider', span.provider + (span.routing_alias ? ` via ${span.routing_alias}` : '')]);
+  if (span.total_tokens || span.input_tokens || span.output_tokens) rows.push(['Tokens', tokensText(span)]);
+  if (span.cost_usd !== null && span.cost_usd !== undefined)
+    rows.push(['Cost', <>{formatCost(span.cost_usd)}{span.cost_source && <span className="faint"> · {span.cost_source}</span>}</>]);
+  if (span.tool_name) rows.push(['Tool', <>{span.tool_name}{span.tool_call_id && <span className="mono faint"> {span.tool_call_id}</span>}</>]);
+  if (span.agent_name) rows.push(['Agent', span.agent_name]);
+  if (span.finish_reasons?.length) rows.push(['Finish reasons', span.finish_reasons.join(', ')]);
+  rows.push(['Service', <>{span.service_name}{span.scope_name && <span className="faint"> · {span.scope_name}</span>}</>]);
+  if (span.session_id) rows.push(['Session', <span className="mono">{span.session_id}</span>]);
+  if (span.user_id) rows.push(['User', span.user_id]);
+  rows.push(['Kind', span.kind]);
+  return (
+    <dl className="kv">
+      {rows.map(([label, value]) => (
+        <div key={label} style={{ display: 'contents' }}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function InputOutput({ span, loading }: { span: Span; loading: boolean }) {
+  const [raw, setRaw] = useState(false);
+  const input: Message[] | undefined = span.input_messages;
+  const output: Message[] | undefined = span.output_messages;
+  const hasMessages = input !== undefined || output !== undefined;
+  const toggle = (
+    <div className="seg" role="group" aria-label="Input/output view">
+      <button type="button" className={raw ? '' : 'on'} onClick={() => setRaw(false)}>
+        Chat
+      </button>
+      <button type="button" className={raw ? 'on' : ''} onClick={() => setRaw(true)}>
+        Raw JSON
+      </button>
+    </div>
+  );
+  const side = (label: string, messages: Message[] | undefined, preview: string | undefined, text: string | undefined) => (
+    <>
+      <div className="io-label">{label}</div>
+      {messages && messages.length > 0 ? (
+        raw ? <pre className="json mono">{toJson(messages)}</pre> : <ChatView messages={messages} />
+      ) : text || preview ? (
+        <div className="msg"><div className="msg-body">{text || preview}</div></div>
+      ) : (
+        <div className="faint">{loading && !hasMessages ? 'Loading…' : 'None'}</div>
+      )}
+    </>
+  );
+  return (
+    <Section title="Input & output" right={toggle}>
+      {side('Input', input, span.input_preview, span.input_text)}
+      {side('Output', output, span.output_preview, span.output_text)}
+      {span.truncated && <Notice kind="warn" small>Some content was cut to fit the store's size limit.</Notice>}
+    </Section>
+  );
+}
+
+function EventsList({ span, stored, traceStartMs }: { span: Span; stored: StoredEvent[]; traceStartMs: number }) {
+  if (span.events.length === 0 && stored.length === 0) return <div className="faint">None</div>;
+  return (
+    <table className="table">
+      <tbody>
+        {span.events.map((event, i) => (
+          <tr key={`o${i}`}>
+            <td className="nowrap mono">+{formatDuration(Date.parse(event.time) - traceStartMs)}</td>
+            <td>{event.name}</td>
+            <td className="mono" style={{ overflowWrap: 'anywhere' }}>{Object.keys(event.attributes ?? {}).length > 0 ? JSON.stringify(event.attributes) : ''}</td>
+          </tr>
+        ))}
+        {stored.map((event, i) => (
+          <tr key={`s${i}`}>
+            <td className="nowrap">{event.created_at || event.time ? formatTimestamp(String(event.created_at ?? event.time)) : ''}</td>
+            <td>{event.kind}{event.source ? <span className="faint"> · {event.source}</span> : null}</td>
+            <td className="mono" style={{ overflowWrap: 'anywhere' }}>{event.data === undefined ? '' : JSON.stringify(event.data)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Everything about one span. `summary` (from the trace response) renders at once; the full span replaces it. */
+export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: SpanTree<Span>; onSelect: (id: string) => void }) {
+  const spanId = summary.span_id;
+  const full = useApi(`span-${spanId}`, (signal) => api.span(spanId, signal));
+  const events = useApi(`events-${spanId}`, (signal) => api.spanEvents(spanId, signal));
+  const fullSpan = full.data && full.data.span_id === spanId ? full.data : undefined;
+  const span: Span = fullSpan ?? summary;
+  const node = tree.byId.get(spanId);
+  const parent = tree.byId.get(span.parent_span_id);
+  const unmapped = useMemo(() => new Set(span.mapping?.unmapped ?? []), [span]);
+  const storedEvents = events.data?.data ?? [];
+
+  return (
+    <div className="detail-scroll" data-testid="span-detail">
+      <div className="detail-head">
+        <Breadcrumbs tree={tree} span={span} onSelect={onSelect} />
+        <div className="detail-title">
+          <TypeIcon type={span.type} />
+          <h2 title={span.name}>{span.name}</h2>
+          <StatusBadge status={span.status} />
+          <span className="grow" style={{ flex: 1 }} />
+          <span className="muted nowrap">{formatDuration(node?.durationMs ?? span.latency_ms)}</span>
+        </div>
+        <QuickActions key={spanId} span={span} fullSpan={fullSpan} onFeedbackSent={events.reload} />
+      </div>
+      {full.error !== undefined && !fullSpan && (
+        <div className="section">
+          <ErrorNotice small error={full.error} missing="Full span details are not available; showing the summary from the trace." />
+        </div>
+      )}
+      {span.status !== 'success' && (span.error_message || span.error_type) && (
+        <Section title={span.status === 'timeout' ? 'Timeout' : 'Error'}>
+          <div className="error-box">
+            {span.error_type && <strong>{span.error_type}</strong>}
+            {span.error_type && span.error_message ? ': ' : ''}
+            {span.error_message}
+          </div>
+        </Section>
+      )}
+      <Section title="Overview">
+        <Overview span={span} offsetMs={node?.offsetMs ?? 0} durationMs={node?.durationMs ?? span.latency_ms} parentName={parent?.span.name} onSelect={onSelect} />
+      </Section>
+      <InputOutput span={span} loading={full.loading} />
+      {span.scores && span.scores.length > 0 && (
+        <Section title="Scores">
+          <table className="table">
+            <tbody>
+              {span.scores.map((score, i) => (
+                <tr key={i}>
+                  <td>{score.name}</td>
+                  <td className="num">{String(score.value)}</td>
+                  <td className="muted">{score.comment ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      )}
+      <Section title="Metadata">
+        <AttributesTable values={span.metadata ?? {}} />
+      </Section>
+      <Section title="Tags">
+        {span.tags?.length ? (
+          <div className="actions">
+            {span.tags.map((tag) => (
+              <span key={tag} className="chip tag">
+                {tag}
+              </span>
+            ))}
+          </div>
+        ) : (
+          <div className="faint">None</div>
+        )}
+      </Section>
+      <Section title="Events">
+        <EventsList span={span} stored={storedEvents} traceStartMs={tree.startMs} />
+      </Section>
+      <Section title="Mapping">
+        {span.mapping ? (
+          <dl className="kv compact">
+            <dt>Mapped by</dt>
+            <dd>
+              {span.mapping.dialects.length > 0 ? (
+                <span className="actions">
+                  {span.mapping.dialects.map((d) => (
+                    <span key={d} className="chip model">{d}</span>
+                  ))}
+                </span>
+              ) : (
+                <span className="faint">no dialect recognised this span</span>
+              )}
+            </dd>
+            <dt>Not understood</dt>
+            <dd>
+              {span.mapping.unmapped.length > 0 ? (
+                <span className="actions">
+                  {span.mapping.unmapped.map((key) => (
+                    <span key={key} className="chip mono" style={{ color: '#b45309' }}>{key}</span>
+                  ))}
+                </span>
+              ) : (
+                <span className="faint">every attribute was understood</span>
+              )}
+            </dd>
+          </dl>
+        ) : (
+          <div className="faint">Not available</div>
+        )}
+        {span.span_attributes && (
+          <details style={{ marginTop: 10 }}>
+            <summary className="muted">All span attributes ({Object.keys(span.span_attributes).length})</summary>
+            <AttributesTable values={span.span_attributes} highlight={unmapped} />
+          </details>
+        )}
+        {span.resource_attributes && (
+          <details style={{ marginTop: 6 }}>
+            <summary className="muted">Resource attributes ({Object.keys(span.resource_attributes).length})</summary>
+            <AttributesTable values={span.resource_attributes} />
+          </details>
+        )}
+      </Section>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { activeFilterCount, bucketFor, isFilterParam, metadataPairs, parseFilters, serializeFilters, toApiParams } from './filters.ts';
+
+const NOW = Date.parse('2025-06-01T12:00:00Z');
+
+test('filters round-trip through the query string, leaving defaults out', () => {
+  const filters = parseFilters('status=error&model=gpt-4o&q=refund&min_cost=0.01&range=24h&unknown=1');
+  assert.equal(filters.status, 'error');
+  assert.equal(filters.range, '24h');
+  assert.equal(activeFilterCount(filters), 4);
+  const query = serializeFilters(filters);
+  assert.deepEqual(parseFilters(query), filters);
+  assert.equal(serializeFilters(parseFilters('')), '', 'the default view has a clean URL');
+});
+
+test('relative ranges resolve against now; custom ranges pass through as ISO', () => {
+  assert.deepEqual(toApiParams(parseFilters('range=1h&provider=openai'), NOW), { since: '2025-06-01T11:00:00.000Z', provider: 'openai' });
+  assert.deepEqual(toApiParams(parseFilters('range=all'), NOW), {});
+  const custom = parseFilters('since=2025-05-01T00:00:00Z&until=2025-05-02T00:00:00Z');
+  assert.equal(custom.range, 'custom');
+  assert.deepEqual(toApiParams(custom, NOW), { since: '2025-05-01T00:00:00.000Z', until: '2025-05-02T00:00:00.000Z' });
+});
+
+test('chart buckets follow the window size', () => {
+  assert.equal(bucketFor(3_600_000), 'minute');
+  assert.equal(bucketFor(7 * 86_400_000), 'hour');
+  assert.equal(bucketFor(30 * 86_400_000), 'day');
+  assert.equal(bucketFor(null), 'day');
+});
+
+test('metadata pairs use the API parameter names, in the URL and in the request', () => {
+  assert.deepEqual(metadataPairs('tier=pro, locale = en-US,broken,=x, empty='), [
+    ['tier', 'pro'],
+    ['locale', 'en-US'],
+    ['empty', ''],
+  ]);
+  const filters = parseFilters('metadata.customer_tier=enterprise&metadata.locale=en-US&q=refund');
+  assert.equal(filters.metadata, 'customer_tier=enterprise, locale=en-US');
+  assert.equal(serializeFilters(filters), 'q=refund&metadata.customer_tier=enterprise&metadata.locale=en-US');
+  assert.deepEqual(toApiParams({ ...filters, range: 'all' }, NOW), { q: 'refund', 'metadata.customer_tier': 'enterprise', 'metadata.locale': 'en-US' });
+  assert.equal(isFilterParam('metadata.tier'), true);
+  assert.equal(isFilterParam('group_by'), false);
+});

@@ -1,0 +1,100 @@
+// Number and time formatting used across pages. Pure functions, no locale surprises
+// beyond the browser's own time zone.
+
+const DASH = '—';
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return DASH;
+  if (ms === 0) return '0 ms';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 10) return `${seconds.toFixed(2)} s`;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+export function formatCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return DASH;
+  if (usd === 0) return '$0';
+  const abs = Math.abs(usd);
+  // Two significant digits for tiny per-call costs ($0.000079), which exponent notation hides.
+  if (abs < 0.0001) return `$${String(Number(usd.toPrecision(2)))}`;
+  if (abs < 0.01) return `$${usd.toFixed(4)}`;
+  if (abs < 1) return `$${usd.toFixed(3)}`;
+  if (abs < 1000) return `$${usd.toFixed(2)}`;
+  return `$${Math.round(usd).toLocaleString('en-US')}`;
+}
+
+export function formatCount(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return DASH;
+  const abs = Math.abs(n);
+  if (abs < 1000) return String(Math.round(n));
+  if (abs < 10_000) return `${(n / 1000).toFixed(1)}k`;
+  if (abs < 1_000_000) return `${Math.round(n / 1000)}k`;
+  if (abs < 10_000_000) return `${(n / 1_000_000).toFixed(2)}M`;
+  if (abs < 1_000_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  return `${(n / 1_000_000_000).toFixed(2)}B`;
+}
+
+export function formatPercent(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return DASH;
+  const pct = ratio * 100;
+  if (pct === 0) return '0%';
+  if (pct < 0.1) return '<0.1%';
+  return `${pct < 10 ? pct.toFixed(1) : Math.round(pct)}%`;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "14:03:12" for today, "Nov 20 14:03" otherwise (local time). */
+export function formatTime(iso: string, now: Date = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const sameDay = date.toDateString() === now.toDateString();
+  const hms = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  if (sameDay) return hms;
+  const year = date.getFullYear() === now.getFullYear() ? '' : ` ${date.getFullYear()}`;
+  return `${MONTHS[date.getMonth()]} ${date.getDate()}${year} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** Full local timestamp with milliseconds, for tooltips and detail panes. */
+export function formatTimestamp(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(
+    date.getSeconds(),
+  )}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
+export function formatRelative(iso: string, nowMs: number = Date.now()): string {
+  const ms = nowMs - new Date(iso).getTime();
+  if (!Number.isFinite(ms)) return '';
+  if (ms < 0) return 'just now';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ago`;
+  return `${Math.floor(h / 24)}d ago`;
+}
+
+/** "28 steps · 8 llm · 11 tool" */
+export function stepComposition(spanCount: number, llmCount: number, toolCount: number): string {
+  const parts = [`${spanCount} ${spanCount === 1 ? 'step' : 'steps'}`];
+  if (llmCount > 0) parts.push(`${llmCount} llm`);
+  if (toolCount > 0) parts.push(`${toolCount} tool`);
+  return parts.join(' · ');
+}
+
+/** Collapses whitespace so a preview fits one line. */
+export function oneLine(text: string | undefined | null, max = 240): string {
+  if (!text) return '';
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

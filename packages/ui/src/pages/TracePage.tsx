@@ -1,0 +1,169 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useLocation, useSearch } from 'wouter';
+import { api, ApiError } from '../api/client.ts';
+import type { Span, TraceSummary } from '../api/types.ts';
+import { useApi } from '../hooks/useApi.ts';
+import { buildSpanTree, expandTo, initialCollapsed, visibleRows, type SpanTree as Tree } from '../lib/span-tree.ts';
+import { formatCost, formatCount, formatDuration, formatTimestamp, stepComposition } from '../lib/format.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
+import { ErrorNotice, Notice } from '../components/Notice.tsx';
+import { SpanDetail } from '../components/SpanDetail.tsx';
+import { SpanTree } from '../components/SpanTree.tsx';
+import { StatusBadge } from '../components/StatusDot.tsx';
+
+function TraceStats({ trace, spans }: { trace: TraceSummary; spans: Span[] }) {
+  const costKnown = trace.cost_usd !== null && trace.cost_usd !== undefined;
+  return (
+    <div className="stats" aria-label="Trace totals">
+      <div className="stat">
+        <div className="label">Duration</div>
+        <div className="value">{formatDuration(trace.duration_ms)}</div>
+      </div>
+      <div className="stat">
+        <div className="label">Steps</div>
+        <div className="value">
+          {formatCount(trace.span_count || spans.length)} <small>{stepComposition(trace.span_count || spans.length, trace.llm_count, trace.tool_count).split(' · ').slice(1).join(' · ')}</small>
+        </div>
+      </div>
+      <div className="stat">
+        <div className="label">Tokens</div>
+        <div className="value">
+          {formatCount(trace.total_tokens)} <small>{formatCount(trace.input_tokens)} in · {formatCount(trace.output_tokens)} out</small>
+        </div>
+      </div>
+      <div className="stat">
+        <div className="label">Cost</div>
+        <div className="value">{costKnown ? formatCost(trace.cost_usd) : <small>unknown</small>}</div>
+      </div>
+      {trace.error_count > 0 && (
+        <div className="stat">
+          <div className="label">Failed spans</div>
+          <div className="value" style={{ color: 'var(--err)' }}>{trace.error_count}</div>
+        </div>
+      )}
+      <div className="stat">
+        <div className="label">Started</div>
+        <div className="value" style={{ fontSize: 13 }}>{formatTimestamp(trace.start_time)}</div>
+      </div>
+    </div>
+  );
+}
+
+function TraceBody({ spans, tree }: { spans: Span[]; tree: Tree<Span> }) {
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  const selectedParam = new URLSearchParams(search).get('span') ?? '';
+  const selectedId = tree.byId.has(selectedParam) ? selectedParam : tree.roots[0]?.span.span_id;
+  const [collapsed, setCollapsed] = useState(() => {
+    const initial = initialCollapsed(tree);
+    return selectedParam ? expandTo(tree, initial, selectedParam) : initial;
+  });
+  const rows = useMemo(() => visibleRows(tree.roots, collapsed), [tree, collapsed]);
+
+  const select = useCallback(
+    (spanId: string) => {
+      setCollapsed((prev) => {
+        const next = expandTo(tree, prev, spanId);
+        return next.size === prev.size ? prev : next;
+      });
+      navigate(`${location}?span=${encodeURIComponent(spanId)}`, { replace: true });
+    },
+    [tree, location, navigate],
+  );
+  const toggle = useCallback((spanId: string) => {
+    setCollapsed((prev) => {
+      const next = new Set(prev);
+      if (next.has(spanId)) next.delete(spanId);
+      else next.add(spanId);
+      return next;
+    });
+  }, []);
+  const collapseAll = () => setCollapsed(new Set([...tree.byId.values()].filter((n) => n.children.length > 0 && n.depth >= 1).map((n) => n.span.span_id)));
+  const selected = selectedId ? tree.byId.get(selectedId)?.span : undefined;
+  const hidden = spans.length - rows.length;
+
+  return (
+    <div className="split">
+      <section className="panel" aria-label="Span tree">
+        <div className="tree-toolbar">
+          <span className="muted">
+            {formatCount(spans.length)} spans{hidden > 0 ? ` · ${formatCount(hidden)} folded` : ''}
+          </span>
+          <span className="grow" />
+          <button type="button" className="btn small" onClick={() => setCollapsed(new Set())}>
+            Expand all
+          </button>
+          <button type="button" className="btn small" onClick={collapseAll}>
+            Collapse
+          </button>
+        </div>
+        <SpanTree tree={tree} rows={rows} collapsed={collapsed} onToggle={toggle} selectedId={selectedId} onSelect={select} />
+      </section>
+      <section className="panel" aria-label="Span detail">
+        {selected ? <SpanDetail key={selected.span_id} summary={selected} tree={tree} onSelect={select} /> : <div className="panel-body faint">No span selected</div>}
+      </section>
+    </div>
+  );
+}
+
+export function TracePage({ traceId }: { traceId: string }) {
+  const detail = useApi(`trace-${traceId}`, (signal) => api.trace(traceId, signal));
+  const data = detail.data?.trace.trace_id === traceId || detail.data?.spans?.[0]?.trace_id === traceId ? detail.data : undefined;
+  const tree = useMemo(() => (data ? buildSpanTree(data.spans) : undefined), [data]);
+
+  useEffect(() => {
+    document.title = data ? `${data.trace.name || traceId} · Spanhouse` : 'Trace · Spanhouse';
+    return () => {
+      document.title = 'Spanhouse';
+    };
+  }, [data, traceId]);
+
+  if (detail.error !== undefined && !data) {
+    const notFound = detail.error instanceof ApiError && detail.error.status === 404;
+    return (
+      <main className="page">
+        <nav className="crumbs">
+          <Link href="/">Traces</Link>
+          <span className="sep">›</span>
+          <span className="mono">{traceId}</span>
+        </nav>
+        {notFound ? <Notice kind="warn">Trace {traceId} was not found. It may not have arrived yet, or it was deleted.</Notice> : <ErrorNotice error={detail.error} />}
+      </main>
+    );
+  }
+  if (!data || !tree) {
+    return (
+      <main className="page">
+        <div className="loading-bar" />
+        <span className="muted">Loading trace…</span>
+      </main>
+    );
+  }
+  const { trace, spans } = data;
+  return (
+    <main className="page">
+      <div className="trace-header">
+        <nav className="crumbs">
+          <Link href="/">Traces</Link>
+          <span className="sep">›</span>
+          <span className="mono">{traceId}</span>
+          <CopyButton text={traceId} label="Copy ID" className="btn ghost small" done="Trace ID copied" />
+        </nav>
+        <div className="title-line">
+          <h1 title={trace.name}>{trace.name || '(unnamed trace)'}</h1>
+          <StatusBadge status={trace.status} />
+          {trace.services?.map((s) => (
+            <span key={s} className="chip">{s}</span>
+          ))}
+          {trace.models?.map((m) => (
+            <span key={m} className="chip model">{m}</span>
+          ))}
+          <span style={{ flex: 1 }} />
+          <CopyButton text={() => window.location.href} label="Copy link" done="Link to this trace copied" className="btn small" />
+        </div>
+        <TraceStats trace={trace} spans={spans} />
+      </div>
+      {spans.length === 0 ? <Notice kind="plain">This trace has no spans.</Notice> : <TraceBody key={traceId} spans={spans} tree={tree} />}
+    </main>
+  );
+}
