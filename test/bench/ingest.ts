@@ -1,4 +1,4 @@
-// npm run bench [-- --spans 100000 --batch 512 --concurrency 4]
+// npm run bench [-- --spans 30000 --batch 512 --concurrency 8]
 //
 // End to end: a collector (child process, embedded chDB in a temp dir) receives N GenAI
 // spans (~1.3 KB each with content) as OTLP/HTTP protobuf from a load generator (another
@@ -13,9 +13,9 @@ import { tempDataDir } from '../support/collector.ts';
 
 const { values } = parseArgs({
   options: {
-    spans: { type: 'string', default: '100000' },
+    spans: { type: 'string', default: '30000' },
     batch: { type: 'string', default: '512' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '8' },
     role: { type: 'string' },
     url: { type: 'string' },
     data: { type: 'string' },
@@ -52,7 +52,7 @@ async function buildSpans(count: number) {
         'gen_ai.usage.output_tokens': 90 + (i % 30),
         'gen_ai.request.temperature': 0.3,
         'gen_ai.input.messages': JSON.stringify([
-          { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant for an online shop. Answer briefly and politely, in the language of the user.' }] },
+          { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant for an online shop. Answer briefly and politely, in the language of the user. Never invent order numbers, prices or delivery dates; when you are unsure, say so and offer to hand the conversation to a human colleague from the support team.' }] },
           { role: 'user', parts: [{ type: 'text', content: `Request #${i}: please help me with ${topic}. I have tried a few things already and would like a clear, step by step answer.` }] },
         ]),
         'gen_ai.output.messages': JSON.stringify([
@@ -130,7 +130,7 @@ async function rawRole() {
   const { resource, scopeSpans } = decoded.resourceSpans[0];
   const rows = scopeSpans.flatMap(({ scope, spans: s }) => s.map((span) => toRow(mapSpan({ span, resource, scope, tenantId: 'default' }), 1)));
   const store = await SpanStore.open({ dataDir: values.data! });
-  const insertBatch = Number(process.env.RAW_BATCH ?? 10_000);
+  const insertBatch = 10_000;
   const started = performance.now();
   for (let i = 0; i < rows.length; i += insertBatch) {
     await store.client.insert({ table: 'spans', values: rows.slice(i, i + insertBatch), format: 'JSONEachRow' });

@@ -12,7 +12,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { TraceStatus, TraceSummary } from '@spanhouse/model';
 import { fromRow, type SpanRecord, type SpanRow } from './rows.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
-import { needsSpanScan, scoreConditions, spanConditions, type ScoreFilter, type SpanFilter } from './span-filters.ts';
+import { needsSpanScan, scoreConditions, spanConditions, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
 import { TRACE_SELECT, toTraceSummary, type TraceRow } from './span-store.ts';
 
 export type SortKey = 'time' | 'cost' | 'latency';
@@ -40,7 +40,7 @@ export interface SpanSearch extends SpanFilter {
 /** A span list row: previews only, no messages, texts or raw attributes. */
 export type SpanListItem = SpanRecord & { running: boolean; scores: Array<Pick<ScoreRecord, 'name' | 'value' | 'comment' | 'data_type'>> };
 
-export interface TraceSearch {
+export interface TraceSearch extends RangeFilters {
   tenantId: string;
   since?: Date;
   until?: Date;
@@ -52,16 +52,6 @@ export interface TraceSearch {
   tags?: string[];
   userId?: string;
   sessionId?: string;
-  minCost?: number;
-  maxCost?: number;
-  minLatencyMs?: number;
-  maxLatencyMs?: number;
-  minInputTokens?: number;
-  maxInputTokens?: number;
-  minOutputTokens?: number;
-  maxOutputTokens?: number;
-  minTotalTokens?: number;
-  maxTotalTokens?: number;
   /** Span-level conditions: a trace matches when one of its spans does. */
   spans?: Pick<SpanFilter, 'routingAlias' | 'clusterId' | 'type' | 'metadata' | 'q'>;
   /** A trace matches when it, or one of its spans, has this score. */

@@ -11,7 +11,21 @@ export interface ScoreFilter {
   value?: string;
 }
 
-export interface SpanFilter {
+/** Range filters shared by span and trace searches (cost in USD, latency in ms, tokens). */
+export interface RangeFilters {
+  minCost?: number;
+  maxCost?: number;
+  minLatencyMs?: number;
+  maxLatencyMs?: number;
+  minInputTokens?: number;
+  maxInputTokens?: number;
+  minOutputTokens?: number;
+  maxOutputTokens?: number;
+  minTotalTokens?: number;
+  maxTotalTokens?: number;
+}
+
+export interface SpanFilter extends RangeFilters {
   tenantId: string;
   since?: Date;
   until?: Date;
@@ -33,16 +47,6 @@ export interface SpanFilter {
   tags?: string[];
   /** Every key must have exactly this value. */
   metadata?: Array<[string, string]>;
-  minCost?: number;
-  maxCost?: number;
-  minLatencyMs?: number;
-  maxLatencyMs?: number;
-  minInputTokens?: number;
-  maxInputTokens?: number;
-  minOutputTokens?: number;
-  maxOutputTokens?: number;
-  minTotalTokens?: number;
-  maxTotalTokens?: number;
   /** Full-text: words and "quoted phrases", all must match the input or the output. */
   q?: string;
   score?: ScoreFilter;

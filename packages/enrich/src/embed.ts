@@ -109,6 +109,20 @@ export class HashingEmbedder implements Embedder {
   private readonly stems = new Map<string, string>();
   private readonly slots = new Map<string, { h: number; sign: number }>();
 
+  private readonly stemFeatures = new Map<string, { wordFeature: string; gramFeatures: string[]; gramWeight: number }>();
+
+  /** The features one stem always contributes: itself and its character 3/4-grams. */
+  private featuresOf(stem: string): { wordFeature: string; gramFeatures: string[]; gramWeight: number } {
+    let features = this.stemFeatures.get(stem);
+    if (features === undefined) {
+      const grams = charGrams(stem);
+      features = { wordFeature: `w:${stem}`, gramFeatures: grams.map((g) => `c:${g}`), gramWeight: this.weights.chars / Math.sqrt(grams.length) };
+      if (this.stemFeatures.size >= CACHE_LIMIT) this.stemFeatures.clear();
+      this.stemFeatures.set(stem, features);
+    }
+    return features;
+  }
+
   private stem(word: string): string {
     let stem = this.stems.get(word);
     if (stem === undefined) {
@@ -141,11 +155,10 @@ export class HashingEmbedder implements Embedder {
     const tokens = contentWords(text).map((word) => this.stem(word));
     for (let i = 0; i < tokens.length; i++) {
       const word = tokens[i];
-      add(`w:${word}`, this.weights.words);
+      const { wordFeature, gramFeatures, gramWeight } = this.featuresOf(word);
+      add(wordFeature, this.weights.words);
       if (i > 0) add(`b:${tokens[i - 1]} ${word}`, this.weights.bigrams);
-      const grams = charGrams(word);
-      const each = this.weights.chars / Math.sqrt(grams.length);
-      for (const gram of grams) add(`c:${gram}`, each);
+      for (const gram of gramFeatures) add(gram, gramWeight);
     }
     const vector = new Float32Array(this.dimensions);
     for (const [feature, weight] of features) {

@@ -3,6 +3,7 @@ import { OverviewPage } from './pages/OverviewPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
 import { ToastProvider } from './components/Toast.tsx';
+import { AuthGate, AuthProvider, KeyControl } from './components/Auth.tsx';
 
 function Logo() {
   return (
@@ -38,6 +39,7 @@ function TopBar() {
       <span className="faint" style={{ fontSize: 12 }}>
         OTLP endpoint <span className="mono">{window.location.origin}/v1/traces</span>
       </span>
+      <KeyControl />
     </header>
   );
 }
@@ -56,16 +58,20 @@ function NotFound() {
 export function App() {
   return (
     <ToastProvider>
-      <div className="app">
-        <TopBar />
-        <Switch>
-          <Route path="/" component={TracesPage} />
-          <Route path="/traces" component={TracesPage} />
-          <Route path="/traces/:traceId">{(params) => <TracePage key={params.traceId} traceId={decodeURIComponent(params.traceId)} />}</Route>
-          <Route path="/overview" component={OverviewPage} />
-          <Route component={NotFound} />
-        </Switch>
-      </div>
+      <AuthProvider>
+        <div className="app">
+          <TopBar />
+          <AuthGate>
+            <Switch>
+              <Route path="/" component={TracesPage} />
+              <Route path="/traces" component={TracesPage} />
+              <Route path="/traces/:traceId">{(params) => <TracePage key={params.traceId} traceId={decodeURIComponent(params.traceId)} />}</Route>
+              <Route path="/overview" component={OverviewPage} />
+              <Route component={NotFound} />
+            </Switch>
+          </AuthGate>
+        </div>
+      </AuthProvider>
     </ToastProvider>
   );
 }

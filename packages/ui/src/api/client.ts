@@ -1,5 +1,7 @@
 // A thin fetch wrapper for the Spanhouse REST API. Errors come back as
 // {"error":{"code","message"}}; ApiError carries both plus the HTTP status.
+// The stored API key goes in the Authorization header; a 401 is reported to the sign-in panel.
+import { reportUnauthorized, storedApiKey } from './auth.ts';
 import type { Cluster, MetricRow, Span, StoredEvent, TraceDetail, TracePage } from './types.ts';
 
 export class ApiError extends Error {
@@ -28,13 +30,26 @@ export function buildQuery(params: QueryParams): string {
   return text ? `?${text}` : '';
 }
 
-async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/** Request headers: JSON, plus the API key when there is one. */
+function requestHeaders(apiKey: string | null, hasBody: boolean): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (hasBody) headers['content-type'] = 'application/json';
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  return headers;
+}
+
+/**
+ * `explicitKey` checks a key the user typed instead of the stored one; its 401 goes to the
+ * caller only, not to the sign-in panel.
+ */
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, explicitKey?: string): Promise<T> {
+  const apiKey = explicitKey ?? storedApiKey();
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       signal,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: requestHeaders(apiKey, body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
@@ -50,6 +65,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
       json = undefined;
     }
   }
+  if (response.status === 401 && explicitKey === undefined) reportUnauthorized(apiKey);
   if (!response.ok) {
     const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
     throw new ApiError(response.status, err?.code ?? `http_${response.status}`, err?.message ?? (response.statusText || `HTTP ${response.status}`));
@@ -76,6 +92,8 @@ export const api = {
   addToDataset: (dataset: string, spanId: string) =>
     request<unknown>('POST', `/api/datasets/${enc(dataset)}/items`, { span_id: spanId }),
   loadDemo: () => request<unknown>('POST', '/api/demo', {}),
+  /** Any authenticated read: resolves when the server accepts `key`, ApiError 401 when not. */
+  checkKey: (key: string) => request<TracePage>('GET', '/api/traces?limit=1', undefined, undefined, key),
 };
 
 /** Parameters that newer servers understand; an older one rejects them as unknown. */
