@@ -1,60 +1,35 @@
 // Arize OpenInference: @arizeai/openinference-instrumentation-openai on the real openai client,
 // against a fake OpenAI server. Flattened llm.* attributes, read back through the REST API.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { context } from '@opentelemetry/api';
 import { setMetadata, setSession, setTags, setUser } from '@arizeai/openinference-core';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
 import { OpenAI } from 'openai';
-import type { RunningCollector } from '@spanhouse/collector';
-import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import {
   FAKE_TOOL_CALL_ID,
   FAKE_USAGE,
   RATE_LIMITED_MODEL,
   echoReply,
   responseModel,
-  startFakeOpenAI,
   toolReply,
-  type FakeOpenAI,
 } from '../support/fake-openai.ts';
-import { inRootSpan, readTrace } from '../support/library.ts';
-import { otelTracer } from '../support/otel.ts';
+import { WEATHER_TOOL, inRootSpan, libraryHarness } from '../support/library.ts';
 
 const SERVICE = 'openinference-app';
-const data = tempDataDir('dialect-openinference');
-let collector: RunningCollector;
-let fake: FakeOpenAI;
-let otel: ReturnType<typeof otelTracer>;
 let client: OpenAI;
-
-before(async () => {
-  [collector, fake] = await Promise.all([startTestCollector(data.dir), startFakeOpenAI()]);
-  otel = otelTracer(collector.url, { serviceName: SERVICE, register: true });
-  const instrumentation = new OpenAIInstrumentation({ tracerProvider: otel.provider });
-  // The documented path for ESM (no require hook): patch the imported client class.
-  instrumentation.manuallyInstrument(OpenAI);
-  client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'sk-fake', maxRetries: 0 });
+const h = libraryHarness('openinference', SERVICE, {
+  async setup() {
+    const instrumentation = new OpenAIInstrumentation({ tracerProvider: h.otel.provider });
+    // The documented path for ESM (no require hook): patch the imported client class.
+    instrumentation.manuallyInstrument(OpenAI);
+    client = new OpenAI({ baseURL: h.fake.baseURL, apiKey: 'sk-fake', maxRetries: 0 });
+  },
 });
-after(async () => {
-  await otel?.shutdown();
-  await Promise.all([collector?.close(), fake?.close()]);
-  data.remove();
-});
-
-async function exported(traceId: string) {
-  await otel.flush();
-  return readTrace(collector.url, traceId);
-}
-
-const weatherTool = {
-  type: 'function' as const,
-  function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
-};
 
 describe('@arizeai/openinference-instrumentation-openai', () => {
   test('a parent span wrapping a chat call and a streamed chat call, with session, user, metadata and tags', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'research', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'research', async () => {
       // OpenInference context attributes: copied onto every span started inside
       let ctx = setSession(context.active(), { sessionId: 'sess-9' });
       ctx = setUser(ctx, { userId: 'user-9' });
@@ -77,7 +52,7 @@ describe('@arizeai/openinference-instrumentation-openai', () => {
         for await (const _chunk of stream);
       });
     });
-    const { trace, spans, childrenOf, one } = await exported(traceId);
+    const { trace, spans, childrenOf, one } = await h.exported(traceId);
     assert.equal(spans.length, 3);
     assert.equal(childrenOf(rootId).length, 2);
     const chat = one((s) => s.input_text.includes('Summarise attention'));
@@ -119,13 +94,13 @@ describe('@arizeai/openinference-instrumentation-openai', () => {
   });
 
   test('a tool call, then the answer from the tool result', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'weather-agent', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'weather-agent', async () => {
       const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Lisbon?' }];
-      const first = await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [weatherTool] });
+      const first = await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [WEATHER_TOOL] });
       messages.push(first.choices[0].message, { role: 'tool', tool_call_id: FAKE_TOOL_CALL_ID, content: '{"temp_c":21}' });
-      await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [weatherTool] });
+      await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [WEATHER_TOOL] });
     });
-    const { childrenOf, one } = await exported(traceId);
+    const { childrenOf, one } = await h.exported(traceId);
     assert.equal(childrenOf(rootId).length, 2);
     const ask = one((s) => s.finish_reasons.includes('tool_calls'));
     const answer = one((s) => s.finish_reasons.includes('stop'));
@@ -143,10 +118,10 @@ describe('@arizeai/openinference-instrumentation-openai', () => {
   });
 
   test('embeddings: the texts are the input', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'index-docs', () =>
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'index-docs', () =>
       client.embeddings.create({ model: 'text-embedding-3-small', input: ['first doc', 'second doc'] }),
     );
-    const [span] = (await exported(traceId)).childrenOf(rootId);
+    const [span] = (await h.exported(traceId)).childrenOf(rootId);
     assert.equal(span.name, 'OpenAI Embeddings');
     assert.equal(span.type, 'embedding');
     assert.equal(span.model, 'text-embedding-3-small');
@@ -159,10 +134,10 @@ describe('@arizeai/openinference-instrumentation-openai', () => {
   });
 
   test('known gap in 4.x: a failed call leaves its span open, so nothing is exported for it', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'doomed', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'doomed', async () => {
       await assert.rejects(client.chat.completions.create({ model: RATE_LIMITED_MODEL, messages: [{ role: 'user', content: 'Hi' }] }), { status: 429 });
     });
-    const { spans } = await exported(traceId);
+    const { spans } = await h.exported(traceId);
     assert.deepEqual(
       spans.map((s: any) => s.span_id),
       [rootId],

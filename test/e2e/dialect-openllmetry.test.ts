@@ -2,11 +2,9 @@
 // attributes) on the real openai client, with a plain OTel TracerProvider, against a fake
 // OpenAI server; read back through the collector's REST API.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
 import { OpenAI } from 'openai';
-import type { RunningCollector } from '@spanhouse/collector';
-import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import {
   FAKE_TOOL_CALL_ID,
   FAKE_USAGE,
@@ -14,48 +12,25 @@ import {
   RATE_LIMITED_MODEL,
   echoReply,
   responseModel,
-  startFakeOpenAI,
   toolReply,
-  type FakeOpenAI,
 } from '../support/fake-openai.ts';
-import { inRootSpan, readTrace } from '../support/library.ts';
-import { otelTracer } from '../support/otel.ts';
+import { WEATHER_TOOL, inRootSpan, libraryHarness } from '../support/library.ts';
 
 const SERVICE = 'openllmetry-app';
-const data = tempDataDir('dialect-openllmetry');
-let collector: RunningCollector;
-let fake: FakeOpenAI;
-let otel: ReturnType<typeof otelTracer>;
 let client: OpenAI;
-
-before(async () => {
-  [collector, fake] = await Promise.all([startTestCollector(data.dir), startFakeOpenAI()]);
-  otel = otelTracer(collector.url, { serviceName: SERVICE, register: true });
-  const instrumentation = new OpenAIInstrumentation();
-  instrumentation.setTracerProvider(otel.provider);
-  // The documented path for ESM (no require hook): patch the imported client class.
-  instrumentation.manuallyInstrument(OpenAI);
-  client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'sk-fake', maxRetries: 0 });
+const h = libraryHarness('openllmetry', SERVICE, {
+  async setup() {
+    const instrumentation = new OpenAIInstrumentation();
+    instrumentation.setTracerProvider(h.otel.provider);
+    // The documented path for ESM (no require hook): patch the imported client class.
+    instrumentation.manuallyInstrument(OpenAI);
+    client = new OpenAI({ baseURL: h.fake.baseURL, apiKey: 'sk-fake', maxRetries: 0 });
+  },
 });
-after(async () => {
-  await otel?.shutdown();
-  await Promise.all([collector?.close(), fake?.close()]);
-  data.remove();
-});
-
-async function exported(traceId: string) {
-  await otel.flush();
-  return readTrace(collector.url, traceId);
-}
-
-const weatherTool = {
-  type: 'function' as const,
-  function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
-};
 
 describe('@traceloop/instrumentation-openai (OpenLLMetry)', () => {
   test('a parent span wrapping a chat call and a streamed chat call', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'support-bot', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'support-bot', async () => {
       await client.chat.completions.create({
         model: 'gpt-4o-mini',
         messages: [
@@ -72,7 +47,7 @@ describe('@traceloop/instrumentation-openai (OpenLLMetry)', () => {
       });
       for await (const _chunk of stream);
     });
-    const { trace, spans, childrenOf, one } = await exported(traceId);
+    const { trace, spans, childrenOf, one } = await h.exported(traceId);
     assert.equal(spans.length, 3);
     assert.equal(childrenOf(rootId).length, 2);
     const chat = one((s) => s.input_text.includes('My order is late'));
@@ -110,13 +85,13 @@ describe('@traceloop/instrumentation-openai (OpenLLMetry)', () => {
   });
 
   test('a tool call, then the answer from the tool result', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'weather-agent', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'weather-agent', async () => {
       const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Lisbon?' }];
-      const first = await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [weatherTool] });
+      const first = await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [WEATHER_TOOL] });
       messages.push(first.choices[0].message, { role: 'tool', tool_call_id: FAKE_TOOL_CALL_ID, content: '{"temp_c":21}' });
-      await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [weatherTool] });
+      await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [WEATHER_TOOL] });
     });
-    const { childrenOf, one } = await exported(traceId);
+    const { childrenOf, one } = await h.exported(traceId);
     assert.equal(childrenOf(rootId).length, 2);
     const ask = one((s) => s.finish_reasons.includes('tool_call'));
     const answer = one((s) => s.finish_reasons.includes('stop'));
@@ -137,10 +112,10 @@ describe('@traceloop/instrumentation-openai (OpenLLMetry)', () => {
   });
 
   test('a rate-limited streamed Responses call: error status and message', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'doomed', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'doomed', async () => {
       await assert.rejects(client.responses.create({ model: RATE_LIMITED_MODEL, input: 'Hello?', stream: true }), { status: 429 });
     });
-    const { trace, childrenOf } = await exported(traceId);
+    const { trace, childrenOf } = await h.exported(traceId);
     const [span] = childrenOf(rootId);
     assert.equal(span.name, `chat ${RATE_LIMITED_MODEL}`);
     assert.equal(span.status, 'error');
@@ -153,10 +128,10 @@ describe('@traceloop/instrumentation-openai (OpenLLMetry)', () => {
   });
 
   test('known gap in 0.27: a failed chat.completions call leaves its span open, so nothing is exported for it', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'doomed-chat', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'doomed-chat', async () => {
       await assert.rejects(client.chat.completions.create({ model: RATE_LIMITED_MODEL, messages: [{ role: 'user', content: 'Hi' }] }), { status: 429 });
     });
-    const { spans } = await exported(traceId);
+    const { spans } = await h.exported(traceId);
     assert.deepEqual(
       spans.map((s: any) => s.span_id),
       [rootId],

@@ -3,11 +3,9 @@
 // log records (v1.28 events), which the collector must join onto the spans.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { metrics } from '@opentelemetry/api';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
-import type { RunningCollector } from '@spanhouse/collector';
-import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import {
   EMBEDDING_DIMENSIONS,
   FAKE_TOOL_CALL_ID,
@@ -16,58 +14,32 @@ import {
   RATE_LIMITED_MODEL,
   echoReply,
   responseModel,
-  startFakeOpenAI,
   toolReply,
-  type FakeOpenAI,
 } from '../support/fake-openai.ts';
-import { inRootSpan, otelLogger, readTrace } from '../support/library.ts';
-import { otelTracer } from '../support/otel.ts';
+import { WEATHER_TOOL, inRootSpan, libraryHarness } from '../support/library.ts';
 
 // Read by the instrumentation's constructor: without it the log bodies are empty.
 process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = 'true';
 
 const SERVICE = 'otel-openai-app';
-const data = tempDataDir('dialect-otel-openai');
-let collector: RunningCollector;
-let fake: FakeOpenAI;
-let otel: ReturnType<typeof otelTracer>;
-let logs: ReturnType<typeof otelLogger>;
 let client: import('openai').OpenAI;
-
-before(async () => {
-  [collector, fake] = await Promise.all([startTestCollector(data.dir), startFakeOpenAI()]);
-  otel = otelTracer(collector.url, { serviceName: SERVICE, register: true });
-  logs = otelLogger(collector.url, SERVICE);
-  // Enabled on construction: hooks require('openai'), which happens only below.
-  const instrumentation = new OpenAIInstrumentation();
-  instrumentation.setTracerProvider(otel.provider);
-  instrumentation.setLoggerProvider(logs.provider);
-  // Creates its metric instruments (registerInstrumentations and the NodeSDK do this too).
-  instrumentation.setMeterProvider(metrics.getMeterProvider());
-  const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
-  client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'sk-fake', maxRetries: 0 });
+const h = libraryHarness('otel-openai', SERVICE, {
+  logs: true,
+  async setup() {
+    // Enabled on construction: hooks require('openai'), which happens only below.
+    const instrumentation = new OpenAIInstrumentation();
+    instrumentation.setTracerProvider(h.otel.provider);
+    instrumentation.setLoggerProvider(h.logs!.provider);
+    // Creates its metric instruments (registerInstrumentations and the NodeSDK do this too).
+    instrumentation.setMeterProvider(metrics.getMeterProvider());
+    const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
+    client = new OpenAI({ baseURL: h.fake.baseURL, apiKey: 'sk-fake', maxRetries: 0 });
+  },
 });
-after(async () => {
-  await Promise.all([otel?.shutdown(), logs?.shutdown()]);
-  await Promise.all([collector?.close(), fake?.close()]);
-  data.remove();
-});
-
-/** Exports spans and logs, then reads the trace back. */
-async function exported(traceId: string) {
-  await otel.flush();
-  await logs.flush();
-  return readTrace(collector.url, traceId);
-}
-
-const weatherTool = {
-  type: 'function' as const,
-  function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
-};
 
 describe('@opentelemetry/instrumentation-openai', () => {
   test('a parent span wrapping a chat call and a streamed chat call; content joined from log records', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'plan-trip', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'plan-trip', async () => {
       await client.chat.completions.create({
         model: 'gpt-4o-mini',
         messages: [
@@ -83,7 +55,7 @@ describe('@opentelemetry/instrumentation-openai', () => {
       });
       for await (const _chunk of stream);
     });
-    const { trace, spans, childrenOf, one } = await exported(traceId);
+    const { trace, spans, childrenOf, one } = await h.exported(traceId);
     assert.equal(spans.length, 3);
     assert.equal(childrenOf(rootId).length, 2, 'both calls are children of the root span');
     const chat = one((s) => s.input_text.includes('Where to in May?'));
@@ -123,14 +95,14 @@ describe('@opentelemetry/instrumentation-openai', () => {
   });
 
   test('a tool call, then the answer from the tool result', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'weather-agent', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'weather-agent', async () => {
       const messages: import('openai').OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Lisbon?' }];
-      const first = await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [weatherTool] });
+      const first = await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [WEATHER_TOOL] });
       const call = first.choices[0].message.tool_calls![0];
       messages.push(first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '{"temp_c":21}' });
-      await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [weatherTool] });
+      await client.chat.completions.create({ model: 'gpt-4o', messages, tools: [WEATHER_TOOL] });
     });
-    const { childrenOf, one } = await exported(traceId);
+    const { childrenOf, one } = await h.exported(traceId);
     assert.equal(childrenOf(rootId).length, 2);
     const ask = one((s) => s.finish_reasons.includes('tool_calls'));
     const answer = one((s) => s.finish_reasons.includes('stop'));
@@ -146,11 +118,11 @@ describe('@opentelemetry/instrumentation-openai', () => {
   });
 
   test('embeddings', async () => {
-    const { traceId, rootId, value } = await inRootSpan(otel.tracer, 'index-docs', () =>
+    const { traceId, rootId, value } = await inRootSpan(h.otel.tracer, 'index-docs', () =>
       client.embeddings.create({ model: 'text-embedding-3-small', input: ['first doc', 'second doc'] }),
     );
     assert.equal(value.data[0].embedding.length, EMBEDDING_DIMENSIONS);
-    const [span] = (await exported(traceId)).childrenOf(rootId);
+    const [span] = (await h.exported(traceId)).childrenOf(rootId);
     assert.equal(span.name, 'embeddings text-embedding-3-small');
     assert.equal(span.type, 'embedding');
     assert.equal(span.operation, 'embeddings');
@@ -161,10 +133,10 @@ describe('@opentelemetry/instrumentation-openai', () => {
   });
 
   test('a rate-limited call: error status, error type and message', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'doomed', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'doomed', async () => {
       await assert.rejects(client.chat.completions.create({ model: RATE_LIMITED_MODEL, messages: [{ role: 'user', content: 'Hello?' }] }), { status: 429 });
     });
-    const { trace, childrenOf } = await exported(traceId);
+    const { trace, childrenOf } = await h.exported(traceId);
     const [span] = childrenOf(rootId);
     assert.equal(span.status, 'error');
     assert.equal(span.error_type, 'RateLimitError');

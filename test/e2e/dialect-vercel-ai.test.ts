@@ -2,11 +2,9 @@
 // @ai-sdk/openai pointed at a fake OpenAI server; experimental_telemetry with a tracer from
 // our provider. Root + doGenerate/doStream + tool call + embed, read back through the REST API.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { embed, generateText, jsonSchema, stepCountIs, streamText, tool, type TelemetrySettings } from 'ai';
-import type { RunningCollector } from '@spanhouse/collector';
-import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import {
   FAKE_TOOL_CALL_ID,
   FAKE_USAGE,
@@ -14,42 +12,24 @@ import {
   RATE_LIMITED_MODEL,
   echoReply,
   responseModel,
-  startFakeOpenAI,
   toolReply,
-  type FakeOpenAI,
 } from '../support/fake-openai.ts';
-import { inRootSpan, readTrace } from '../support/library.ts';
-import { otelTracer } from '../support/otel.ts';
+import { inRootSpan, libraryHarness } from '../support/library.ts';
 
 const SERVICE = 'vercel-ai-app';
-const data = tempDataDir('dialect-vercel-ai');
-let collector: RunningCollector;
-let fake: FakeOpenAI;
-let otel: ReturnType<typeof otelTracer>;
 let openai: ReturnType<typeof createOpenAI>;
 let telemetry: TelemetrySettings;
-
-before(async () => {
-  [collector, fake] = await Promise.all([startTestCollector(data.dir), startFakeOpenAI()]);
-  otel = otelTracer(collector.url, { serviceName: SERVICE, register: true });
-  openai = createOpenAI({ baseURL: fake.baseURL, apiKey: 'sk-fake' });
-  telemetry = {
-    isEnabled: true,
-    functionId: 'trip-assistant',
-    metadata: { sessionId: 'sess-3', userId: 'user-3', plan: 'pro', tags: ['beta'] },
-    tracer: otel.provider.getTracer('ai'),
-  };
+const h = libraryHarness('vercel-ai', SERVICE, {
+  async setup() {
+    openai = createOpenAI({ baseURL: h.fake.baseURL, apiKey: 'sk-fake' });
+    telemetry = {
+      isEnabled: true,
+      functionId: 'trip-assistant',
+      metadata: { sessionId: 'sess-3', userId: 'user-3', plan: 'pro', tags: ['beta'] },
+      tracer: h.otel.provider.getTracer('ai'),
+    };
+  },
 });
-after(async () => {
-  await otel?.shutdown();
-  await Promise.all([collector?.close(), fake?.close()]);
-  data.remove();
-});
-
-async function exported(traceId: string) {
-  await otel.flush();
-  return readTrace(collector.url, traceId);
-}
 
 /** What every AI SDK span carries from experimental_telemetry. */
 function assertTelemetry(span: any) {
@@ -68,11 +48,11 @@ const getWeather = tool({
 
 describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
   test('generateText: the ai.generateText root and its doGenerate call', async () => {
-    const { traceId, rootId, value } = await inRootSpan(otel.tracer, 'request', () =>
+    const { traceId, rootId, value } = await inRootSpan(h.otel.tracer, 'request', () =>
       generateText({ model: openai.chat('gpt-4o-mini'), system: 'You plan trips.', prompt: 'Where to in May?', experimental_telemetry: telemetry, maxRetries: 0 }),
     );
     assert.equal(value.text, echoReply('Where to in May?'));
-    const { trace, childrenOf } = await exported(traceId);
+    const { trace, childrenOf } = await h.exported(traceId);
     const [root] = childrenOf(rootId);
     assert.equal(root.name, 'ai.generateText');
     assert.equal(root.type, 'chain');
@@ -107,7 +87,7 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
   });
 
   test('streamText: doStream with usage from the stream and time to first chunk', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'request', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'request', async () => {
       const result = streamText({ model: openai.chat('gpt-4o-mini'), prompt: 'And in June?', experimental_telemetry: telemetry, maxRetries: 0 });
       // Read to the end: the SDK ends its root span when the stream closes (after `text` resolves).
       let text = '';
@@ -115,8 +95,8 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
       assert.equal(text, echoReply('And in June?'));
     });
     // the provider asked for the usage chunk the token counts below come from
-    assert.deepEqual(fake.requests.at(-1)?.body.stream_options, { include_usage: true });
-    const { childrenOf } = await exported(traceId);
+    assert.deepEqual(h.fake.requests.at(-1)?.body.stream_options, { include_usage: true });
+    const { childrenOf } = await h.exported(traceId);
     const [root] = childrenOf(rootId);
     assert.equal(root.name, 'ai.streamText');
     assert.equal(root.type, 'chain');
@@ -134,7 +114,7 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
   });
 
   test('a tool loop: doGenerate asks for the tool, ai.toolCall runs it, doGenerate answers', async () => {
-    const { traceId, rootId, value } = await inRootSpan(otel.tracer, 'request', () =>
+    const { traceId, rootId, value } = await inRootSpan(h.otel.tracer, 'request', () =>
       generateText({
         model: openai.chat('gpt-4o'),
         prompt: 'Weather in Lisbon?',
@@ -146,7 +126,7 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
     );
     const toolResult = '{"city":"Lisbon","temp_c":21}';
     assert.equal(value.text, toolReply(toolResult));
-    const { trace, childrenOf, one } = await exported(traceId);
+    const { trace, childrenOf, one } = await h.exported(traceId);
     const [root] = childrenOf(rootId);
     assert.deepEqual(childrenOf(root.span_id).map((s) => s.name).sort(), ['ai.generateText.doGenerate', 'ai.generateText.doGenerate', 'ai.toolCall']);
     const ask = one((s) => s.finish_reasons.includes('tool-calls'));
@@ -180,11 +160,11 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
   });
 
   test('embed: the ai.embed root and its doEmbed call', async () => {
-    const { traceId, rootId, value } = await inRootSpan(otel.tracer, 'request', () =>
+    const { traceId, rootId, value } = await inRootSpan(h.otel.tracer, 'request', () =>
       embed({ model: openai.embedding('text-embedding-3-small'), value: 'sunny beaches', experimental_telemetry: telemetry, maxRetries: 0 }),
     );
     assert.equal(value.embedding.length, 4);
-    const { childrenOf } = await exported(traceId);
+    const { childrenOf } = await h.exported(traceId);
     const [root] = childrenOf(rootId);
     assert.equal(root.name, 'ai.embed');
     assert.equal(root.type, 'chain');
@@ -199,13 +179,13 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
   });
 
   test('a rate-limited call: the root and doGenerate carry the error', async () => {
-    const { traceId, rootId } = await inRootSpan(otel.tracer, 'request', async () => {
+    const { traceId, rootId } = await inRootSpan(h.otel.tracer, 'request', async () => {
       await assert.rejects(
         generateText({ model: openai.chat(RATE_LIMITED_MODEL), prompt: 'Hello?', experimental_telemetry: telemetry, maxRetries: 0 }),
         { statusCode: 429 },
       );
     });
-    const { trace, childrenOf } = await exported(traceId);
+    const { trace, childrenOf } = await h.exported(traceId);
     const [root] = childrenOf(rootId);
     const [call] = childrenOf(root.span_id);
     for (const span of [root, call]) {

@@ -3,11 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
+import type { Logger } from '@opentelemetry/api-logs';
 import type { RunningCollector } from '@spanhouse/collector';
 import { getJson, startTestCollector, tempDataDir } from '../support/collector.ts';
+import { otelLogger } from '../support/library.ts';
 import { childSpan, otelTracer } from '../support/otel.ts';
 
 const data = tempDataDir('logs');
@@ -20,16 +19,9 @@ after(async () => {
   data.remove();
 });
 
-function otelLogger(url: string) {
-  const provider = new LoggerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'logs-app' }),
-    processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${url}/v1/logs` }), scheduledDelayMillis: 60_000 })],
-  });
-  return { logger: provider.getLogger('@opentelemetry/instrumentation-openai'), flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
-}
 
 /** The records the official OpenAI instrumentation emits for one chat call (event name as attribute or field). */
-function emitChatLogs(logger: ReturnType<typeof otelLogger>['logger'], spanCtx: ReturnType<typeof trace.setSpan>, at = Date.now()) {
+function emitChatLogs(logger: Logger, spanCtx: ReturnType<typeof trace.setSpan>, at = Date.now()) {
   logger.emit({ context: spanCtx, timestamp: at, attributes: { 'event.name': 'gen_ai.system.message', 'gen_ai.system': 'openai' }, body: { content: 'You are a sommelier.' } });
   logger.emit({ context: spanCtx, timestamp: at + 1, eventName: 'gen_ai.user.message', attributes: { 'gen_ai.system': 'openai' }, body: { content: 'A wine for grilled fish?' } });
   logger.emit({
@@ -61,14 +53,14 @@ function assertJoined(span: any) {
 
 test('logs arriving after their span are joined to the stored span', async () => {
   const otel = otelTracer(collector.url, { serviceName: 'logs-app' });
-  const logs = otelLogger(collector.url);
+  const logs = otelLogger(collector.url, 'logs-app');
   const span = childSpan(otel.tracer, 'chat gpt-4o-mini', undefined, chatAttributes);
   span.end();
   await otel.flush();
   const stored = await readSpan(span.spanContext().spanId);
   assert.deepEqual(stored.input_messages, []);
 
-  emitChatLogs(logs.logger, trace.setSpan(context.active(), span));
+  emitChatLogs(logs.provider.getLogger('@opentelemetry/instrumentation-openai'), trace.setSpan(context.active(), span));
   await logs.flush();
   const joined = await readSpan(span.spanContext().spanId);
   assertJoined(joined);
@@ -83,17 +75,17 @@ test('logs arriving after their span are joined to the stored span', async () =>
 
 test('logs arriving before their span are joined when the span lands', async () => {
   const otel = otelTracer(collector.url, { serviceName: 'logs-app' });
-  const logs = otelLogger(collector.url);
+  const logs = otelLogger(collector.url, 'logs-app');
   const span = childSpan(otel.tracer, 'chat gpt-4o-mini', undefined, chatAttributes);
   const at = Date.now();
-  emitChatLogs(logs.logger, trace.setSpan(context.active(), span), at);
+  emitChatLogs(logs.provider.getLogger('@opentelemetry/instrumentation-openai'), trace.setSpan(context.active(), span), at);
   await logs.flush();
   assert.equal((await getJson(`${collector.url}/api/spans/${span.spanContext().spanId}`)).status, 404);
   span.end();
   await otel.flush();
   assertJoined(await readSpan(span.spanContext().spanId));
   // a retried export (the same records again) does not duplicate events or messages
-  emitChatLogs(logs.logger, trace.setSpan(context.active(), span), at);
+  emitChatLogs(logs.provider.getLogger('@opentelemetry/instrumentation-openai'), trace.setSpan(context.active(), span), at);
   await logs.flush();
   const again = await readSpan(span.spanContext().spanId);
   assert.equal(again.input_messages.length, 2);

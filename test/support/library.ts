@@ -5,7 +5,11 @@ import { context, trace, type Tracer } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { getJson } from './collector.ts';
+import { after, before } from 'node:test';
+import type { RunningCollector } from '@spanhouse/collector';
+import { getJson, startTestCollector, tempDataDir } from './collector.ts';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.ts';
+import { otelTracer } from './otel.ts';
 
 /**
  * Runs `fn` inside an active root span (so auto-instrumented calls become its children;
@@ -58,4 +62,54 @@ export function otelLogger(collectorUrl: string, serviceName: string) {
     processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${collectorUrl}/v1/logs` }), scheduledDelayMillis: 60_000 })],
   });
   return { provider, flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
+}
+
+/** The chat tool every library test offers the model (the fake server calls it). */
+export const WEATHER_TOOL = {
+  type: 'function' as const,
+  function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+};
+
+export interface LibraryHarness {
+  collector: RunningCollector;
+  fake: FakeOpenAI;
+  otel: ReturnType<typeof otelTracer>;
+  /** Present with `{ logs: true }`: a LoggerProvider exporting to /v1/logs. */
+  logs?: ReturnType<typeof otelLogger>;
+  /** Exports what was recorded (spans, and logs when on), then reads the trace back. */
+  exported(traceId: string): Promise<StoredTrace>;
+}
+
+/**
+ * The set-up every dialect-<library> test file shares, registered as this file's before/after
+ * hooks: a collector on its own temp data dir, the fake OpenAI server, and a registered OTel
+ * tracer provider exporting to the collector, then `setup` (instrument the client). Fields
+ * are filled in when the hooks have run.
+ */
+export function libraryHarness(
+  label: string,
+  serviceName: string,
+  options: { logs?: boolean; setup?: (harness: LibraryHarness) => void | Promise<void> } = {},
+): LibraryHarness {
+  const data = tempDataDir(`dialect-${label}`);
+  const harness = {
+    async exported(traceId: string) {
+      await harness.otel.flush();
+      await harness.logs?.flush();
+      return readTrace(harness.collector.url, traceId);
+    },
+  } as LibraryHarness;
+  before(async () => {
+    [harness.collector, harness.fake] = await Promise.all([startTestCollector(data.dir), startFakeOpenAI()]);
+    harness.otel = otelTracer(harness.collector.url, { serviceName, register: true });
+    if (options.logs) harness.logs = otelLogger(harness.collector.url, serviceName);
+    // In this hook, not a hook of the caller's: top-level hooks do not wait for each other.
+    await options.setup?.(harness);
+  });
+  after(async () => {
+    await Promise.all([harness.otel?.shutdown(), harness.logs?.shutdown()]);
+    await Promise.all([harness.collector?.close(), harness.fake?.close()]);
+    data.remove();
+  });
+  return harness;
 }
