@@ -13,7 +13,7 @@ import { metricsRoutes } from './api/metrics.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
 import { writeRoutes } from './api/writes.ts';
-import { Authenticator, authOf, DEFAULT_TENANT } from './auth/authenticate.ts';
+import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant } from './auth/authenticate.ts';
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
 import { createEnrichment } from './enrichment/index.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
@@ -90,7 +90,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
       else res.status(error.status).json({ error: { code: error.code, message: error.message } });
     }),
   );
-  app.use(otlpReceiver({ pipeline, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => authOf(req).tenantId, log: config.log }));
+  app.use(otlpReceiver({ pipeline, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)), log: config.log }));
   app.get('/healthz', async (_req, res) => {
     const ok = await store.client.ping().then((r) => r.success, () => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });

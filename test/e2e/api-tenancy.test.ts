@@ -247,6 +247,27 @@ describe('tenant isolation on every route', () => {
     assert.equal((await relay('GET', `/api/spans/${span.spanContext().spanId}`)).status, 404, 'the relay reads its own tenant only');
     assert.equal((await relay('POST', '/api/traces', { model: 'm', tenant_id: 'Not A Tenant' })).status, 400);
   });
+
+  test('a relay routes OTLP per resource with spanhouse.tenant_id; for other keys it is only data', async () => {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const resourceSpans = (tenant: string | undefined, spanId: string) => ({
+      resource: { attributes: tenant === undefined ? [] : [{ key: 'spanhouse.tenant_id', value: { stringValue: tenant } }] },
+      scopeSpans: [{ scope: { name: 'relay' }, spans: [{ traceId: spanId.repeat(2), spanId, name: "relay-routed", startTimeUnixNano: String(now - 1_000_000n), endTimeUnixNano: String(now) }] }],
+    });
+    const send = (key: string, resources: object[]) =>
+      fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ resourceSpans: resources }) });
+    const res = await send(keys.relay, [resourceSpans('globex', 'a1a1a1a1a1a1a1a1'), resourceSpans(undefined, 'b2b2b2b2b2b2b2b2'), resourceSpans('Not A Tenant', 'c3c3c3c3c3c3c3c3')]);
+    assert.equal(res.status, 200);
+    const answer = await res.json();
+    assert.equal(answer.partialSuccess.rejectedSpans, '1');
+    assert.match(answer.partialSuccess.errorMessage, /invalid tenant/);
+    assert.equal((await globex('GET', '/api/spans/a1a1a1a1a1a1a1a1')).status, 200, 'routed to the named tenant');
+    assert.equal((await apiClient(collector.url, keys.relay)('GET', '/api/spans/b2b2b2b2b2b2b2b2')).status, 200, 'no name: the relay key\'s tenant');
+    // an ordinary key's resource attribute does not move data anywhere
+    assert.equal((await send(keys.acme, [resourceSpans('globex', 'd4d4d4d4d4d4d4d4')])).status, 200);
+    assert.equal((await globex('GET', '/api/spans/d4d4d4d4d4d4d4d4')).status, 404);
+    assert.equal((await acme('GET', '/api/spans/d4d4d4d4d4d4d4d4')).status, 200);
+  });
 });
 
 describe('SQL', () => {

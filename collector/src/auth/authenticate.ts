@@ -4,6 +4,7 @@
 // no keys yet answers, as tenant `default`. A trusted-relay key may name the tenant
 // per request (x-spanhouse-tenant header, or tenant_id in a JSON write body).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { TenantOf } from '@spanhouse/model';
 import { ApiError } from '../api/errors.ts';
 import type { ApiKeyRecord, KeyStore } from '../store/keys.ts';
 import { isTenantId, keyIdOf, keyMatches } from './keys.ts';
@@ -45,6 +46,23 @@ export function writeTenant(req: Request, payloadTenant?: string): string {
   if (!auth.trustedRelay) throw new ApiError(403, 'forbidden', 'tenant_id: only trusted-relay keys may name a tenant');
   if (!isTenantId(payloadTenant)) throw new ApiError(400, 'bad_request', 'tenant_id: not a tenant id');
   return payloadTenant;
+}
+
+/** The resource attribute a trusted relay sets to route OTLP data to a tenant. */
+export const TENANT_RESOURCE_ATTRIBUTE = 'spanhouse.tenant_id';
+
+/**
+ * The tenant of OTLP data: the key's (or the header's) tenant; for a trusted relay, a
+ * resource may name its own with `spanhouse.tenant_id` (an invalid name rejects those
+ * spans). For other keys that attribute is ignored: it is only data.
+ */
+export function otlpTenant(auth: AuthContext): TenantOf {
+  if (!auth.trustedRelay) return auth.tenantId;
+  return (resource) => {
+    const named = resource[TENANT_RESOURCE_ATTRIBUTE];
+    if (named === undefined || named === null || named === '') return auth.tenantId;
+    return typeof named === 'string' && isTenantId(named) ? named : null;
+  };
 }
 
 export function keyFromRequest(req: Request): string | undefined {

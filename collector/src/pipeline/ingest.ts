@@ -1,7 +1,17 @@
 // Receiver -> processors -> exporter, with one data type between stages: OTLP is
 // validated and mapped to SpanhouseSpan here, then each SpanProcessor runs, then the
 // BatchWriter stores. Invalid spans are counted and reported, never fatal to a batch.
-import { mapSpan, spanLogsFromRequest, validateOtlpSpan, type OtlpLogsRequest, type OtlpTraceRequest, type SpanLog, type SpanhouseSpan } from '@spanhouse/model';
+import {
+  mapSpan,
+  spanLogsFromRequest,
+  tenantOfResource,
+  validateOtlpSpan,
+  type OtlpLogsRequest,
+  type OtlpTraceRequest,
+  type SpanLog,
+  type SpanhouseSpan,
+  type TenantOf,
+} from '@spanhouse/model';
 import type { BatchWriter } from './batch-writer.ts';
 import type { SpanProcessor } from './processor.ts';
 
@@ -38,18 +48,18 @@ export class IngestPipeline {
    * without a span context are not GenAI content we can place: they are accepted and
    * dropped (the response says how many).
    */
-  async ingestLogs(request: OtlpLogsRequest, tenantId: string): Promise<IngestResult> {
-    const { logs, unattached } = spanLogsFromRequest(request, tenantId);
+  async ingestLogs(request: OtlpLogsRequest, tenantOf: TenantOf): Promise<IngestResult> {
+    const { logs, unattached } = spanLogsFromRequest(request, tenantOf);
     let processed = logs;
     for (const processor of this.logProcessors) processed = await processor.processLogs(processed);
     await this.logSink.insertLogs(processed);
-    const errorMessage = unattached > 0 ? `${unattached} log record(s) without a trace and span id were dropped` : '';
+    const errorMessage = unattached > 0 ? `${unattached} log record(s) without a trace and span id (or of an invalid tenant) were dropped` : '';
     return { accepted: processed.length, rejected: unattached, errorMessage };
   }
 
   /** Maps, enriches and stores one export request; resolves once its spans are durable. */
-  async ingestTraces(request: OtlpTraceRequest, tenantId: string, context: { routingAlias?: string } = {}): Promise<IngestResult> {
-    const { spans, rejected, reasons } = mapTraceRequest(request, tenantId);
+  async ingestTraces(request: OtlpTraceRequest, tenantOf: TenantOf, context: { routingAlias?: string } = {}): Promise<IngestResult> {
+    const { spans, rejected, reasons } = mapTraceRequest(request, tenantOf);
     if (context.routingAlias) for (const span of spans) span.routing_alias ||= context.routingAlias;
     let enriched = spans;
     for (const processor of this.processors) enriched = await processor.process(enriched);
@@ -59,11 +69,18 @@ export class IngestPipeline {
 }
 
 /** Pure: every valid OTLP span mapped; invalid ones counted with a reason. */
-export function mapTraceRequest(request: OtlpTraceRequest, tenantId: string) {
+export function mapTraceRequest(request: OtlpTraceRequest, tenantOf: TenantOf) {
   const spans: SpanhouseSpan[] = [];
   const reasons: string[] = [];
   let rejected = 0;
   for (const { resource, scopeSpans } of request.resourceSpans) {
+    const tenantId = tenantOfResource(tenantOf, resource);
+    if (tenantId === null) {
+      const count = scopeSpans.reduce((n, s) => n + s.spans.length, 0);
+      rejected += count;
+      if (count > 0 && reasons.length < MAX_REASONS) reasons.push(`${count} span(s) of a resource naming an invalid tenant`);
+      continue;
+    }
     for (const { scope, spans: otlpSpans } of scopeSpans) {
       for (const span of otlpSpans) {
         const problem = validateOtlpSpan(span);

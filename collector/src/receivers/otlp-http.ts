@@ -3,6 +3,7 @@
 // an undecodable body, 413 past the size limit, 415 for other content types, and 503
 // with Retry-After when storage fails so exporters retry.
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { TenantOf } from '@spanhouse/model';
 import type { IngestPipeline, IngestResult } from '../pipeline/ingest.ts';
 import {
   OtlpDecodeError,
@@ -20,8 +21,8 @@ export interface OtlpReceiverOptions {
   pipeline: IngestPipeline;
   /** Largest accepted body, after decompression. */
   maxBodyBytes: number;
-  /** Which tenant a request belongs to. */
-  tenantOf: (req: Request) => string;
+  /** Which tenant a request's data belongs to (for a trusted relay: decided per resource). */
+  tenantOf: (req: Request) => TenantOf;
   /** Seconds an exporter should wait before retrying after a storage failure. */
   retryAfterSeconds?: number;
   log?: (message: string) => void;

@@ -15,4 +15,4 @@ export {
   MAX_ATTRIBUTE_CHARS,
   type MapSpanInput,
 } from './map-span.ts';
-export { attachLogs, spanLogsFromRequest, logEventName, LOG_BODY_ATTRIBUTE, type SpanLog } from './logs.ts';
+export { attachLogs, spanLogsFromRequest, tenantOfResource, logEventName, LOG_BODY_ATTRIBUTE, type SpanLog, type TenantOf } from './logs.ts';

@@ -44,15 +44,26 @@ export function logEventName(eventName: string, attributes: Attributes, body: At
   return '';
 }
 
-/** Log records with a span context become SpanLogs; the rest are counted as unattached. */
-export function spanLogsFromRequest(request: OtlpLogsRequest, tenantId: string): { logs: SpanLog[]; unattached: number } {
+/**
+ * The tenant of a resource's data: one tenant for the whole request, or decided per resource
+ * (a trusted relay forwarding many tenants); null when the resource names no valid tenant.
+ */
+export type TenantOf = string | ((resource: Attributes) => string | null);
+
+export function tenantOfResource(tenantOf: TenantOf, resource: Attributes): string | null {
+  return typeof tenantOf === 'string' ? tenantOf : tenantOf(resource);
+}
+
+/** Log records with a span context become SpanLogs; the rest (and those of an invalid tenant) are counted as unattached. */
+export function spanLogsFromRequest(request: OtlpLogsRequest, tenantOf: TenantOf): { logs: SpanLog[]; unattached: number } {
   const logs: SpanLog[] = [];
   let unattached = 0;
-  for (const { scopeLogs } of request.resourceLogs) {
+  for (const { resource, scopeLogs } of request.resourceLogs) {
+    const tenantId = tenantOfResource(tenantOf, resource);
     for (const { logRecords } of scopeLogs) {
       for (const record of logRecords) {
         const seq = logs.length + unattached;
-        if (!HEX_TRACE.test(record.traceId) || !HEX_SPAN.test(record.spanId)) {
+        if (tenantId === null || !HEX_TRACE.test(record.traceId) || !HEX_SPAN.test(record.spanId)) {
           unattached++;
           continue;
         }
