@@ -5,15 +5,11 @@ import { z } from 'zod';
 import { readTenant, writeTenant } from '../auth/authenticate.ts';
 import type { Enrichment } from '../enrichment/index.ts';
 import type { SpanStore } from '../store/span-store.ts';
-
-const time = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time')
-  .transform((s) => new Date(s));
+import { timeParam } from './filters.ts';
 
 /** A job window: at most `limit` spans, newest versions only. */
 const windowBody = z
-  .object({ since: time, until: time.optional(), limit: z.number().int().min(1).max(50_000).default(5_000) })
+  .object({ since: timeParam, until: timeParam.optional(), limit: z.number().int().min(1).max(50_000).default(5_000) })
   .strict()
   .refine((w) => !w.until || w.until > w.since, 'until must be after since');
 

@@ -7,7 +7,8 @@ import { ApiError } from './errors.ts';
 const text = z.string().min(1).max(1000);
 /** ISO-8601 only (Date.parse alone accepts almost anything). */
 export const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-const time = z
+/** An ISO-8601 time parameter, parsed to a Date. */
+export const timeParam = z
   .string()
   .refine((s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time')
   .transform((s) => new Date(s));
@@ -16,8 +17,8 @@ const tokens = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** Filters on spans (for traces: a trace matches when its rollup or one of its spans does). */
 export const filterParams = {
-  since: time.optional(),
-  until: time.optional(),
+  since: timeParam.optional(),
+  until: timeParam.optional(),
   model: text.optional(),
   provider: text.optional(),
   routing_alias: text.optional(),

@@ -2,23 +2,29 @@
 // through the same mapping and pipeline as OTLP, so a span logged here is priced,
 // redacted and clustered like any other; these functions only build the OTLP shape.
 import { randomBytes } from 'node:crypto';
-import { MAX_TEXT_CHARS, SPAN_TYPES, messagesText, toMessages, type Attributes, type OtlpTraceRequest, type SpanhouseSpan } from '@spanhouse/model';
+import {
+  MAX_TEXT_CHARS,
+  SPAN_ID_PATTERN,
+  SPAN_TYPES,
+  TRACE_ID_PATTERN,
+  messagesText,
+  toMessages,
+  type Attributes,
+  type OtlpTraceRequest,
+  type SpanhouseSpan,
+} from '@spanhouse/model';
 import { z } from 'zod';
 import { OPEN_SPAN_ATTRIBUTE } from '../store/search.ts';
 import { ApiError } from './errors.ts';
-import { ISO_TIME } from './filters.ts';
+import { timeParam } from './filters.ts';
 
-const HEX_TRACE = /^[0-9a-f]{32}$/;
-const HEX_SPAN = /^[0-9a-f]{16}$/;
 
 const short = (max = 1000) => z.string().max(max);
-const time = z
-  .string()
-  .refine((s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time')
-  .transform((s) => Date.parse(s) * 1000);
+/** An ISO-8601 time, as unix microseconds. */
+const time = timeParam.transform((date) => date.getTime() * 1000);
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const traceId = z.string().toLowerCase().regex(HEX_TRACE, 'must be 32 hex characters');
-const spanId = z.string().toLowerCase().regex(HEX_SPAN, 'must be 16 hex characters');
+const traceId = z.string().toLowerCase().regex(TRACE_ID_PATTERN, 'must be 32 hex characters');
+const spanId = z.string().toLowerCase().regex(SPAN_ID_PATTERN, 'must be 16 hex characters');
 
 /** Input or output: a string, a message list in any common shape, or any JSON object. */
 export const content = z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);

@@ -1,5 +1,6 @@
 // GET /api/traces, /api/traces/:traceId, /api/spans, /api/spans/:spanId. Thin: validate, call the store.
 import { Router } from 'express';
+import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@spanhouse/model';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
 import type { SpanRecord } from '../store/rows.ts';
@@ -10,11 +11,9 @@ import type { CursorCodec } from './cursor.ts';
 import { ApiError, notFound } from './errors.ts';
 import { filterParams, pageParams, spanFilterOf, splitMetadata } from './filters.ts';
 
-export const HEX_TRACE_ID = /^[0-9a-f]{32}$/;
-export const HEX_SPAN_ID = /^[0-9a-f]{16}$/;
 
 export const traceListQuery = z.object({ ...filterParams, ...pageParams }).strict();
-export const spanListQuery = z.object({ ...filterParams, ...pageParams, trace_id: z.string().regex(HEX_TRACE_ID, 'must be 32 hex characters').optional() }).strict();
+export const spanListQuery = z.object({ ...filterParams, ...pageParams, trace_id: z.string().regex(TRACE_ID_PATTERN, 'must be 32 hex characters').optional() }).strict();
 
 export interface TraceRoutesOptions {
   store: SpanStore;
@@ -33,13 +32,13 @@ function pageCursor(cursors: CursorCodec, kind: string, tenantId: string, text: 
 
 export function spanIdParam(raw: string): string {
   const spanId = raw.toLowerCase();
-  if (!HEX_SPAN_ID.test(spanId)) throw new ApiError(400, 'bad_request', 'spanId: must be 16 hex characters');
+  if (!SPAN_ID_PATTERN.test(spanId)) throw new ApiError(400, 'bad_request', 'spanId: must be 16 hex characters');
   return spanId;
 }
 
 export function traceIdParam(raw: string): string {
   const traceId = raw.toLowerCase();
-  if (!HEX_TRACE_ID.test(traceId)) throw new ApiError(400, 'bad_request', 'traceId: must be 32 hex characters');
+  if (!TRACE_ID_PATTERN.test(traceId)) throw new ApiError(400, 'bad_request', 'traceId: must be 32 hex characters');
   return traceId;
 }
 

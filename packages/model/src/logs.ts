@@ -5,7 +5,7 @@
 import { asString, parseJsonValue } from './attributes.ts';
 import { eventMessages } from './dialects/otel-genai.ts';
 import { messagesText, toMessages } from './messages.ts';
-import type { AttributeValue, Attributes, OtlpLogsRequest } from './otlp.ts';
+import { SPAN_ID_PATTERN, TRACE_ID_PATTERN, type AttributeValue, type Attributes, type OtlpLogsRequest } from './otlp.ts';
 import type { Message, SpanhouseSpan } from './types.ts';
 
 /** A log record that belongs to a span. */
@@ -31,8 +31,6 @@ const INPUT_ROLES: Record<string, string> = {
   'gen_ai.tool.message': 'tool',
 };
 const OPERATION_DETAILS = 'gen_ai.client.inference.operation.details';
-const HEX_TRACE = /^[0-9a-f]{32}$/;
-const HEX_SPAN = /^[0-9a-f]{16}$/;
 
 /** The event name wherever the sender put it: LogRecord.event_name, `event.name` attribute, or inside the body. */
 export function logEventName(eventName: string, attributes: Attributes, body: AttributeValue): string {
@@ -63,7 +61,7 @@ export function spanLogsFromRequest(request: OtlpLogsRequest, tenantOf: TenantOf
     for (const { logRecords } of scopeLogs) {
       for (const record of logRecords) {
         const seq = logs.length + unattached;
-        if (tenantId === null || !HEX_TRACE.test(record.traceId) || !HEX_SPAN.test(record.spanId)) {
+        if (tenantId === null || !TRACE_ID_PATTERN.test(record.traceId) || !SPAN_ID_PATTERN.test(record.spanId)) {
           unattached++;
           continue;
         }

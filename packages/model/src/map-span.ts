@@ -2,7 +2,7 @@ import { AttributeReader, asString, stringifyAttributes } from './attributes.ts'
 import type { Dialect, GenAiFields } from './dialect.ts';
 import { DIALECTS } from './dialects/index.ts';
 import { messagesText } from './messages.ts';
-import type { Attributes, OtlpScope, OtlpSpan } from './otlp.ts';
+import { SPAN_ID_PATTERN, TRACE_ID_PATTERN, type Attributes, type OtlpScope, type OtlpSpan } from './otlp.ts';
 import { deriveSpanType } from './span-type.ts';
 import type { Message, SpanStatus, SpanhouseSpan } from './types.ts';
 
@@ -15,7 +15,6 @@ export const MAX_UNMAPPED_KEYS = 100;
 
 const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const TIMEOUT_PATTERN = /time[ d]?out|timed out|deadline exceeded/i;
-const HEX_ID = { trace: /^[0-9a-f]{32}$/, span: /^[0-9a-f]{16}$/ };
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
@@ -31,9 +30,9 @@ export interface MapSpanInput {
 
 /** Why an OTLP span cannot be stored, or null when it can. */
 export function validateOtlpSpan(span: OtlpSpan): string | null {
-  if (!HEX_ID.trace.test(span.traceId) || span.traceId === ZERO_TRACE) return `span "${span.name}" has an invalid trace id`;
-  if (!HEX_ID.span.test(span.spanId) || span.spanId === ZERO_SPAN) return `span "${span.name}" has an invalid span id`;
-  if (span.parentSpanId !== '' && !HEX_ID.span.test(span.parentSpanId)) return `span "${span.name}" has an invalid parent span id`;
+  if (!TRACE_ID_PATTERN.test(span.traceId) || span.traceId === ZERO_TRACE) return `span "${span.name}" has an invalid trace id`;
+  if (!SPAN_ID_PATTERN.test(span.spanId) || span.spanId === ZERO_SPAN) return `span "${span.name}" has an invalid span id`;
+  if (span.parentSpanId !== '' && !SPAN_ID_PATTERN.test(span.parentSpanId)) return `span "${span.name}" has an invalid parent span id`;
   if (!(span.startTimeUs > 0)) return `span "${span.name}" has no start time`;
   return null;
 }

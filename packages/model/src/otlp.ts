@@ -2,6 +2,10 @@
 // shapes, so every dialect sees one form: hex ids, times in unix microseconds and
 // attribute values as plain JS values (kvlists become objects, bytes become base64).
 
+/** OTLP ids as the receivers decode them: lower-case hex, 16 bytes for a trace, 8 for a span. */
+export const TRACE_ID_PATTERN = /^[0-9a-f]{32}$/;
+export const SPAN_ID_PATTERN = /^[0-9a-f]{16}$/;
+
 export type AttributeValue =
   | string
   | number
