@@ -18,6 +18,7 @@ import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts
 import { createEnrichment } from './enrichment/index.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
+import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
 import { otlpReceiver } from './receivers/otlp-http.ts';
 import { DatasetStore } from './store/datasets.ts';
@@ -54,6 +55,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   const config: CollectorConfig = { ...defaultConfig(), ...overrides };
   const store = await SpanStore.open({
     dataDir: config.dataDir,
+    log: config.log,
     url: config.clickhouseUrl,
     username: config.clickhouseUser,
     password: config.clickhousePassword,
@@ -68,7 +70,8 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   const writer = new BatchWriter(store, { maxSpans: config.batchMaxSpans, maxDelayMs: config.batchMaxDelayMs });
   const enrichment = createEnrichment(config.enrichment, store, config.log);
   const spanProcessors = [...enrichment.spanProcessors, ...processors];
-  const pipeline = new IngestPipeline(writer, store, spanProcessors, enrichment.logProcessors);
+  const rewriter = new SpanRewriter(store, spanProcessors);
+  const pipeline = new IngestPipeline(writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors);
   const auth = new Authenticator(keys, { loopback });
   const cursors = new CursorCodec(await keys.secret('cursor'));
   const scores = new ScoreStore(store.client);
@@ -99,12 +102,12 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     '/api',
     express.json({ limit: config.maxBodyBytes }),
     traceRoutes({ store, search, scores, cursors }),
-    writeRoutes({ store, pipeline, processors: spanProcessors, scores, events: new SpanEventStore(store.client) }),
+    writeRoutes({ store, pipeline, rewriter, scores, events: new SpanEventStore(store.client) }),
     metricsRoutes({ metrics: new MetricsStore(store.client) }),
     datasetRoutes({ store, datasets: new DatasetStore(store.client), cursors }),
     sqlRoutes({ sql }),
     demoRoutes({ pipeline }),
-    enrichmentRoutes({ store, enrichment }),
+    enrichmentRoutes({ rewriter, enrichment }),
   );
   app.use('/api', (req) => {
     throw notFound(`route ${req.method} ${req.originalUrl.split('?')[0]}`);

@@ -121,7 +121,7 @@ async function loadRole() {
 async function rawRole() {
   const { mapSpan } = await import('@spanhouse/model');
   const { SpanStore } = await import('@spanhouse/collector');
-  const { toRow } = await import('../../collector/src/store/rows.ts');
+  const { toRow } = await import('../../collector/src/store/span-columns.ts');
   const { decodeTraceRequest } = await import('../../collector/src/receivers/otlp-codec.ts');
   const { ProtobufTraceSerializer } = await import('@opentelemetry/otlp-transformer');
   const spans = await buildSpans(SPANS);

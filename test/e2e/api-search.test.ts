@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningCollector, SpanProcessor } from '@spanhouse/collector';
+import type { ClickHouseSettings } from '@clickhouse/client';
+import { SPAN_LIST_SETTINGS, TRACE_LIST_SETTINGS } from '../../collector/src/store/search.ts';
 import { spanConditions } from '../../collector/src/store/span-filters.ts';
 import { apiClient, iso } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
@@ -326,8 +328,8 @@ describe('GET /api/metrics', () => {
 });
 
 describe('query plans', () => {
-  async function plan(query: string, params: Record<string, unknown>): Promise<string> {
-    const result = await collector.store.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  async function plan(query: string, params: Record<string, unknown>, settings: ClickHouseSettings = {}): Promise<string> {
+    const result = await collector.store.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
     return (await result.json<{ explain: string }>()).map((r) => r.explain).join('\n');
   }
 
@@ -338,12 +340,21 @@ describe('query plans', () => {
     assert.match(text, /idx_output_words/);
   });
 
-  test('newest-first span pages read the time projection', async () => {
-    const text = await plan(
+  test('newest-first span and trace pages read the time projections in order', async () => {
+    const spans = await plan(
       `EXPLAIN SELECT trace_id, span_id, version FROM spans WHERE tenant_id = {t:String} AND model = {m:String}
        ORDER BY start_time DESC, trace_id DESC, span_id DESC, version DESC LIMIT 10`,
       { t: 'default', m: 'gpt-4o' },
+      SPAN_LIST_SETTINGS,
     );
-    assert.match(text, /p_spans_by_time/);
+    assert.match(spans, /ReadFromMergeTree \(p_spans_by_time\)/);
+    const traces = await plan(
+      `EXPLAIN actions = 1 SELECT trace_id, version FROM traces WHERE tenant_id = {t:String} AND status = 'error'
+       ORDER BY start_time DESC, trace_id DESC LIMIT 10`,
+      { t: 'default' },
+      TRACE_LIST_SETTINGS,
+    );
+    assert.match(traces, /ReadFromMergeTree \(p_traces_by_time\)/);
+    assert.match(traces, /Read type: InReverseOrder/);
   });
 });

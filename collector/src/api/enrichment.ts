@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { readTenant, writeTenant } from '../auth/authenticate.ts';
 import type { Enrichment } from '../enrichment/index.ts';
-import type { SpanStore } from '../store/span-store.ts';
+import type { SpanRewriter } from '../pipeline/rewrite.ts';
 import { timeParam } from './filters.ts';
 
 /** A job window: at most `limit` spans, newest versions only. */
@@ -13,7 +13,7 @@ const windowBody = z
   .strict()
   .refine((w) => !w.until || w.until > w.since, 'until must be after since');
 
-export function enrichmentRoutes({ store, enrichment }: { store: SpanStore; enrichment: Enrichment }): Router {
+export function enrichmentRoutes({ rewriter, enrichment }: { rewriter: SpanRewriter; enrichment: Enrichment }): Router {
   const router = Router();
 
   router.get('/clusters', async (req, res) => {
@@ -25,7 +25,7 @@ export function enrichmentRoutes({ store, enrichment }: { store: SpanStore; enri
   router.post('/clusters/recluster', async (req, res) => {
     const w = windowBody.parse(req.body ?? {});
     const tenantId = writeTenant(req);
-    const result = await store.reviseWindow(tenantId, { since: w.since, until: w.until ?? new Date(), types: ['generation'], limit: w.limit }, (spans) =>
+    const result = await rewriter.reviseWindow(tenantId, { since: w.since, until: w.until ?? new Date(), types: ['generation'], limit: w.limit }, (spans) =>
       enrichment.clustering.reclusterSpans(tenantId, spans),
     );
     res.json({ spans_read: result.read, spans_updated: result.written });
@@ -34,7 +34,7 @@ export function enrichmentRoutes({ store, enrichment }: { store: SpanStore; enri
   router.post('/costs/recompute', async (req, res) => {
     const w = windowBody.parse(req.body ?? {});
     const tenantId = writeTenant(req);
-    const result = await store.reviseWindow(tenantId, { since: w.since, until: w.until ?? new Date(), types: ['generation', 'embedding'], limit: w.limit }, async (spans) =>
+    const result = await rewriter.reviseWindow(tenantId, { since: w.since, until: w.until ?? new Date(), types: ['generation', 'embedding'], limit: w.limit }, async (spans) =>
       // client-supplied costs stay as they are; the rest are priced again with today's table
       spans.filter((span) => span.cost_source !== 'client').map((span) => enrichment.pricer.priceSpan({ ...span, cost_usd: null, cost_source: '', cost_details: {}, pricing: null, unpriced: false })),
     );

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@spanhouse/model';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
-import type { SpanRecord } from '../store/rows.ts';
+import type { SpanRecord } from '../store/span-columns.ts';
 import { scoresByTarget, type ScoreStore } from '../store/scores.ts';
 import { isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
 import type { SpanStore } from '../store/span-store.ts';

@@ -1,13 +1,12 @@
 // Writes: POST /api/traces (log one LLM call), POST /api/spans (custom span),
 // PATCH /api/spans/:id (output, end, error, metadata, scores), scores on spans and
 // traces, and span events (feedback and friends). New spans go through the OTLP
-// pipeline; a PATCH writes a new version of the span through the same processors.
+// pipeline; a PATCH goes through the rewrite path (a new version, enriched again).
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { SpanhouseSpan } from '@spanhouse/model';
 import { readTenant, writeTenant } from '../auth/authenticate.ts';
 import type { IngestPipeline } from '../pipeline/ingest.ts';
-import type { SpanProcessor } from '../pipeline/processor.ts';
+import type { SpanRewriter } from '../pipeline/rewrite.ts';
 import type { ScoreInput, ScoreStore } from '../store/scores.ts';
 import { SPAN_EVENT_KINDS, type SpanEventStore } from '../store/span-events.ts';
 import type { SpanStore } from '../store/span-store.ts';
@@ -30,8 +29,7 @@ import { decorateSpans, spanIdParam, traceIdParam } from './traces.ts';
 export interface WriteRoutesOptions {
   store: SpanStore;
   pipeline: IngestPipeline;
-  /** The pipeline's span processors, run again on a revised span (pricing, redaction, …). */
-  processors: SpanProcessor[];
+  rewriter: SpanRewriter;
   scores: ScoreStore;
   events: SpanEventStore;
 }
@@ -58,7 +56,7 @@ function feedbackScore(kind: string, source: string, data: unknown): ScoreInput 
   return { name: 'feedback', value: value === 'up', comment: typeof comment === 'string' ? comment : '', source };
 }
 
-export function writeRoutes({ store, pipeline, processors, scores, events }: WriteRoutesOptions): Router {
+export function writeRoutes({ store, pipeline, rewriter, scores, events }: WriteRoutesOptions): Router {
   const router = Router();
   const body = (req: Request) => (req.body === undefined ? {} : req.body);
 
@@ -105,11 +103,7 @@ export function writeRoutes({ store, pipeline, processors, scores, events }: Wri
     const tenantId = writeTenant(req, patch.tenant_id);
     let traceId: string;
     if (changesSpan(patch)) {
-      const revised = await store.reviseSpan(tenantId, spanId, async (span) => {
-        let next: SpanhouseSpan[] = [applyPatch(span, patch, Date.now() * 1000)];
-        for (const processor of processors) next = await processor.process(next);
-        return next[0] ?? null;
-      });
+      const revised = await rewriter.reviseSpan(tenantId, spanId, (span) => applyPatch(span, patch, Date.now() * 1000));
       if (!revised) throw notFound(`span ${spanId}`);
       traceId = revised.trace_id;
     } else {

@@ -1,7 +1,10 @@
 // Receiver -> processors -> exporter, with one data type between stages: OTLP is
-// validated and mapped to SpanhouseSpan here, then each SpanProcessor runs, then the
-// BatchWriter stores. Invalid spans are counted and reported, never fatal to a batch.
+// validated and mapped to SpanhouseSpan here, joined to log records already stored for
+// it, then each SpanProcessor runs, then the BatchWriter stores. Invalid spans are
+// counted and reported, never fatal to a batch. Log records that come after their span
+// go through the rewrite path (rewrite.ts), which enriches the span again.
 import {
+  attachLogs,
   mapSpan,
   spanLogsFromRequest,
   tenantOfResource,
@@ -24,10 +27,18 @@ export interface IngestResult {
 
 const MAX_REASONS = 3;
 
-/** Where span-bound log records go (the store joins them to their spans). */
-export interface LogSink {
-  insertLogs(logs: SpanLog[]): Promise<unknown>;
+/** Where span-bound log records are kept until (and after) their span arrives. */
+export interface LogStore {
+  insert(logs: SpanLog[]): Promise<unknown>;
+  forSpans(spans: SpanhouseSpan[]): Promise<SpanLog[]>;
 }
+
+/** Joins log records to spans already stored (the rewrite path). */
+export interface LogJoiner {
+  joinLogs(logs: SpanLog[]): Promise<number>;
+}
+
+const logKey = (l: SpanLog) => `${l.tenant_id}/${l.trace_id}/${l.span_id}/${l.time_us}/${l.seq ?? 0}`;
 
 /** A stage for log records, the counterpart of SpanProcessor (e.g. redaction must see log bodies too). */
 export interface LogProcessor {
@@ -38,7 +49,8 @@ export interface LogProcessor {
 export class IngestPipeline {
   constructor(
     private readonly writer: BatchWriter,
-    private readonly logSink: LogSink,
+    private readonly logs: LogStore,
+    private readonly joiner: LogJoiner,
     private readonly processors: SpanProcessor[] = [],
     private readonly logProcessors: LogProcessor[] = [],
   ) {}
@@ -52,7 +64,9 @@ export class IngestPipeline {
     const { logs, unattached } = spanLogsFromRequest(request, tenantOf);
     let processed = logs;
     for (const processor of this.logProcessors) processed = await processor.processLogs(processed);
-    await this.logSink.insertLogs(processed);
+    await this.logs.insert(processed);
+    // Stored first, then joined: a span stored meanwhile is found here or finds the logs itself.
+    await this.joiner.joinLogs(processed);
     const errorMessage = unattached > 0 ? `${unattached} log record(s) without a trace and span id (or of an invalid tenant) were dropped` : '';
     return { accepted: processed.length, rejected: unattached, errorMessage };
   }
@@ -61,9 +75,14 @@ export class IngestPipeline {
   async ingestTraces(request: OtlpTraceRequest, tenantOf: TenantOf, context: { routingAlias?: string } = {}): Promise<IngestResult> {
     const { spans, rejected, reasons } = mapTraceRequest(request, tenantOf);
     if (context.routingAlias) for (const span of spans) span.routing_alias ||= context.routingAlias;
-    let enriched = spans;
+    const early = await this.logs.forSpans(spans);
+    let enriched = early.length > 0 ? spans.map((span) => attachLogs(span, early)) : spans;
     for (const processor of this.processors) enriched = await processor.process(enriched);
     await this.writer.write(enriched);
+    // Logs stored while this request was on its way missed both joins: join them now.
+    const joined = new Set(early.map(logKey));
+    const late = (await this.logs.forSpans(enriched)).filter((l) => !joined.has(logKey(l)));
+    if (late.length > 0) await this.joiner.joinLogs(late);
     return { accepted: enriched.length, rejected, errorMessage: reasons.join('; ') };
   }
 }

@@ -1,6 +1,7 @@
 // One ClickHouse client for both modes: embedded chDB (default) or a server by URL.
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
+import { SESSION_DEFAULTS } from './query.ts';
 
 export interface ClickHouseOptions {
   /** Data directory for embedded chDB. Ignored when `url` is set. */
@@ -20,12 +21,12 @@ export function createClickHouseClient(options: ClickHouseOptions): { client: Cl
       password: options.password,
       database: options.database,
       request_timeout: 60_000,
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
+      clickhouse_settings: { ...SESSION_DEFAULTS, date_time_input_format: 'best_effort' },
     });
     return { client, mode: 'server' };
   }
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes match.
   const connection = createChdbConnection({ path: options.dataDir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
-  const client = createClient({ connection });
+  const client = createClient({ connection, clickhouse_settings: SESSION_DEFAULTS });
   return { client, mode: 'chdb' };
 }

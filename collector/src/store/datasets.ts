@@ -1,7 +1,7 @@
 // Named datasets of input/output pairs copied from spans, for evals and fine-tuning.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from '@spanhouse/model';
-import { isoTime } from './rows.ts';
+import { isoTime } from './query.ts';
 
 export interface DatasetItemInput {
   itemId: string;

@@ -1,7 +1,7 @@
 // Tenants, API keys (hashed) and server secrets.
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { isoTime } from './rows.ts';
+import { isoTime } from './query.ts';
 
 export interface ApiKeyRecord {
   key_id: string;

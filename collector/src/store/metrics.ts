@@ -1,7 +1,7 @@
 // GET /api/metrics: counts, errors, cost, tokens and latency percentiles per time
 // bucket and group, over the newest version of every matching span.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { isoTime } from './rows.ts';
+import { isoTime } from './query.ts';
 import { spanConditions, type SpanFilter } from './span-filters.ts';
 
 export type Bucket = 'minute' | 'hour' | 'day';

@@ -1,6 +1,6 @@
 // Scores on spans and traces: numeric, categorical or boolean, one per target and name.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { isoTime } from './rows.ts';
+import { isoTime } from './query.ts';
 
 export type ScoreValue = number | string | boolean;
 export type ScoreDataType = 'numeric' | 'categorical' | 'boolean';

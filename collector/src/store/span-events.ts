@@ -2,7 +2,7 @@
 // verdicts, routing and compliance decisions, or anything custom.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { isoTime } from './rows.ts';
+import { isoTime } from './query.ts';
 
 export const SPAN_EVENT_KINDS = ['feedback', 'guardrail', 'observe', 'route', 'comply', 'custom'] as const;
 export type SpanEventKind = (typeof SPAN_EVENT_KINDS)[number];

@@ -166,14 +166,3 @@ export function scoreConditions(score: ScoreFilter, prefix: string): SqlConditio
   }
   return { where, params };
 }
-
-/** Whether any condition needs more than the span itself (the trace rollup cannot answer it). */
-export function needsSpanScan(filter: SpanFilter): boolean {
-  return Boolean(
-    filter.routingAlias !== undefined ||
-      filter.clusterId !== undefined ||
-      filter.type !== undefined ||
-      (filter.metadata && filter.metadata.length > 0) ||
-      (filter.q !== undefined && searchTerms(filter.q).length > 0),
-  );
-}

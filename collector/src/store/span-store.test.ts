@@ -76,3 +76,10 @@ test('rollup, dedup of re-sent spans, and fetching a trace and a span', async ()
   assert.equal(await store.getSpan('other-tenant', 'a000000000000004'), null);
   assert.equal(await store.getTrace('other-tenant', A, false), null);
 });
+
+test('the span column declaration matches the table the migrations build', async () => {
+  const { SPAN_COLUMNS } = await import('./span-columns.ts');
+  const result = await store.client.query({ query: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'spans' ORDER BY position", format: 'JSONEachRow' });
+  const table = (await result.json<{ name: string }>()).map((c) => c.name);
+  assert.deepEqual([...SPAN_COLUMNS.map((c) => c.name), 'version'].sort(), [...table].sort());
+});

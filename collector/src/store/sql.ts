@@ -16,7 +16,6 @@
 //    so the query cannot lift it) with time, memory and result-size limits.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
-import { TRACE_SELECT } from './span-store.ts';
 
 export interface SqlLimits {
   maxExecutionSeconds: number;
@@ -163,8 +162,8 @@ function viewStatements(db: string, hex: string): string[] {
   const tenant = `tenant_id = unhex('${hex}')`;
   return [
     `CREATE DATABASE IF NOT EXISTS ${db}`,
-    `CREATE OR REPLACE VIEW ${db}.spans AS SELECT * EXCEPT (tenant_id), input_preview, output_preview FROM spans FINAL WHERE ${tenant}`,
-    `CREATE OR REPLACE VIEW ${db}.traces AS SELECT * EXCEPT (tenant_id, stats, start_us) FROM (${TRACE_SELECT} WHERE ${tenant} GROUP BY tenant_id, trace_id)`,
+    `CREATE OR REPLACE VIEW ${db}.spans AS SELECT * EXCEPT (tenant_id) FROM spans FINAL WHERE ${tenant}`,
+    `CREATE OR REPLACE VIEW ${db}.traces AS SELECT * EXCEPT (tenant_id, span_ids, name_key, input_key, output_key, version) FROM traces FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.scores AS SELECT * EXCEPT (tenant_id, version) FROM scores FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.span_events AS SELECT * EXCEPT (tenant_id) FROM span_events FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.datasets AS SELECT * EXCEPT (tenant_id, version) FROM datasets FINAL WHERE ${tenant}`,

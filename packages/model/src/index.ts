@@ -16,3 +16,4 @@ export {
   type MapSpanInput,
 } from './map-span.ts';
 export { attachLogs, spanLogsFromRequest, tenantOfResource, logEventName, LOG_BODY_ATTRIBUTE, type SpanLog, type TenantOf } from './logs.ts';
+export { rollUp, traceSummaryOf, isoFromMicros, previewText, TRACE_PREVIEW_CHARS, type TraceRollup } from './trace-rollup.ts';

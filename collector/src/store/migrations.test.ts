@@ -1,0 +1,76 @@
+// A data directory written by the release before the trace-rows schema (migrations up
+// to 010, the AggregatingMergeTree rollup fed by a materialized view) upgrades in place:
+// the store opens it, applies 011, rolls every stored trace up into the new `traces`
+// table, and reads old and new spans alike.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { mapSpan, type Attributes, type OtlpSpan } from '@spanhouse/model';
+import { createClickHouseClient } from './client.ts';
+import { loadMigrations, migrate } from './migrations.ts';
+import { SearchStore } from './search.ts';
+import { ScoreStore } from './scores.ts';
+import { toRow } from './span-columns.ts';
+import { SpanStore } from './span-store.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'spanhouse-upgrade-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const T0 = Date.now() * 1000 - 3_600_000_000;
+function span(traceId: string, spanId: string, parent: string, offsetMs: number, attributes: Attributes, code = 0): OtlpSpan {
+  return {
+    traceId, spanId, parentSpanId: parent, name: String(attributes['gen_ai.operation.name']), kind: 1,
+    startTimeUs: T0 + offsetMs * 1000, endTimeUs: T0 + (offsetMs + 100) * 1000,
+    attributes, events: [], links: [], status: { code, message: '' },
+  };
+}
+const map = (s: OtlpSpan) => mapSpan({ span: s, resource: { 'service.name': 'old-release' }, scope: { name: 's', version: '' }, tenantId: 'default' });
+const A = 'a'.repeat(32);
+const B = 'b'.repeat(32);
+const oldSpans = [
+  map(span(A, 'a000000000000001', '', 0, { 'gen_ai.operation.name': 'invoke_agent' })),
+  map(span(A, 'a000000000000002', 'a000000000000001', 10, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 30, 'gen_ai.usage.cost': 0.25 }, 2)),
+  map(span(B, 'b000000000000001', '', 0, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 5 })),
+];
+
+test('a data directory of the previous release upgrades in place', async () => {
+  // The previous release: its migrations, and spans inserted as it inserted them (the old
+  // rollup's materialized view fills the old `traces` table).
+  const old = createClickHouseClient({ dataDir });
+  const previous = loadMigrations().filter((m) => m.version <= 10);
+  assert.deepEqual(await migrate(old.client, previous), previous.map((m) => m.version));
+  // the same span stored twice (a retried export in the old release): still one span
+  await old.client.insert({ table: 'spans', values: [...oldSpans, oldSpans[1]].map((s, i) => toRow(s, 1000 + i)), format: 'JSONEachRow' });
+  const [oldRollup] = await (await old.client.query({ query: 'SELECT count() AS n FROM traces', format: 'JSONEachRow' })).json<{ n: string }>();
+  assert.equal(Number(oldRollup.n) > 0, true, 'the old rollup view was fed');
+  await old.client.close();
+
+  const store = await SpanStore.open({ dataDir });
+  try {
+    const columns = await (await store.client.query({ query: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'traces'", format: 'JSONEachRow' })).json<{ name: string }>();
+    assert.ok(columns.some((c) => c.name === 'span_ids'), 'traces is the new table');
+    const a = await store.getTrace('default', A, true);
+    assert.ok(a);
+    assert.equal(a.trace.span_count, 2);
+    assert.equal(a.trace.status, 'error');
+    assert.equal(a.trace.cost_usd, 0.25);
+    assert.equal(a.trace.name, 'invoke_agent');
+    assert.equal(a.spans.length, 2);
+
+    const search = new SearchStore(store.client, new ScoreStore(store.client));
+    const page = await search.listTraces({ tenantId: 'default', sort: 'time', order: 'desc', limit: 10 });
+    assert.deepEqual(page.data.map((t) => t.trace_id).sort(), [A, B]);
+    const errors = await search.listTraces({ tenantId: 'default', status: 'error', sort: 'time', order: 'desc', limit: 10 });
+    assert.deepEqual(errors.data.map((t) => t.trace_id), [A]);
+
+    // new spans after the upgrade join the backfilled rollups
+    await store.insertSpans([map(span(B, 'b000000000000002', 'b000000000000001', 20, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 7 }))]);
+    const b = await store.getTrace('default', B, false);
+    assert.equal(b?.trace.span_count, 2);
+    assert.equal(b?.trace.input_tokens, 12);
+  } finally {
+    await store.close();
+  }
+});

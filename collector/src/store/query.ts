@@ -1,0 +1,58 @@
+// Small helpers shared by the store's readers: one way to run a parameterised SELECT,
+// and the settings each kind of query runs with.
+import type { ClickHouseClient, ClickHouseSettings, QueryParams } from '@clickhouse/client';
+
+/**
+ * Every query of the store runs bounded, so one heavy request answers a clear error
+ * (MEMORY_LIMIT_EXCEEDED, TIMEOUT_EXCEEDED) instead of growing the process (chDB runs
+ * inside it). Big sorts and GROUP BYs spill to disk before reaching the limit.
+ *
+ * These are the client's default settings, sent with every query, and they name every
+ * setting any query changes: chDB's connection applies a query's settings with SET on
+ * its one session, so a setting one query changed would otherwise stay for the next.
+ */
+export const SESSION_DEFAULTS: ClickHouseSettings = {
+  max_memory_usage: '400000000',
+  max_bytes_before_external_sort: '150000000',
+  max_bytes_before_external_group_by: '150000000',
+  max_execution_time: 60,
+  optimize_use_projections: 1,
+  preferred_optimize_projection_name: '',
+} as ClickHouseSettings;
+
+/** API reads: the defaults (named for call sites that want to say so). */
+export const API_READ: ClickHouseSettings = {};
+
+/**
+ * Lookups by trace id (the primary key). Projections are ordered by time and cannot
+ * help; weighing them still costs ~15 ms per query at 2M traces.
+ */
+export const BY_ID: ClickHouseSettings = { optimize_use_projections: 0 };
+
+/** Runs a SELECT and returns its rows (JSONEachRow). */
+export async function queryRows<T>(
+  client: ClickHouseClient,
+  q: { query: string; query_params?: Record<string, unknown>; clickhouse_settings?: ClickHouseSettings },
+): Promise<T[]> {
+  const result = await client.query({
+    query: q.query,
+    query_params: q.query_params as QueryParams['query_params'],
+    clickhouse_settings: q.clickhouse_settings ?? API_READ,
+    format: 'JSONEachRow',
+  });
+  return result.json<T>();
+}
+
+/** ClickHouse prints DateTime64 as `2026-11-21 14:00:00.123456` (UTC here); the API speaks ISO-8601. */
+export function isoTime(value: string | number): string {
+  if (typeof value === 'number') return new Date(value / 1000).toISOString();
+  return `${value.replace(' ', 'T')}Z`;
+}
+
+/**
+ * Lists in time order read the table's time projection (ClickHouse would otherwise
+ * weigh it against the main table per query, and on small tables it may not pick it).
+ */
+export function fromProjection(name: string): ClickHouseSettings {
+  return { preferred_optimize_projection_name: name } as ClickHouseSettings;
+}

@@ -1,0 +1,224 @@
+// The `spans` table's columns, declared once. Insert rows, the SELECT lists (full and
+// light) and reading rows back into the model all come from this one list; a test
+// checks it against the table that the migrations build.
+import type { Message, PricingInfo, SpanEvent, SpanStatus, SpanType, SpanhouseSpan } from '@spanhouse/model';
+import { TRACE_PREVIEW_CHARS, isoFromMicros, previewText } from '@spanhouse/model';
+
+/** A span as the API returns it: ISO times instead of microseconds, plus list previews. */
+export type SpanRecord = Omit<SpanhouseSpan, 'start_time_us' | 'end_time_us' | 'input_messages' | 'output_messages'> & {
+  start_time: string;
+  end_time: string;
+  input_preview: string;
+  output_preview: string;
+  input_messages?: Message[];
+  output_messages?: Message[];
+};
+
+/** A row as ClickHouse returns it in JSONEachRow (64-bit integers arrive as strings). */
+export type SpanRow = Record<string, unknown> & { trace_id: string; span_id: string; version: string | number };
+
+interface SpanColumn {
+  name: string;
+  /** Text-sized: left out of light reads (lists, trace trees without content). */
+  heavy?: boolean;
+  /** SELECT expression when it is not the bare column, and the name it is read back under. */
+  select?: string;
+  as?: string;
+  /** Value to insert; undefined leaves the column to its DEFAULT. */
+  write(span: SpanhouseSpan): unknown;
+  read(value: unknown, into: Partial<SpanhouseSpan>): void;
+}
+
+type Field = keyof SpanhouseSpan;
+const asText = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+const asNumber = (v: unknown) => Number(v ?? 0);
+const asNullableNumber = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const asBool = (v: unknown) => v === true || v === 1 || v === '1' || v === 'true';
+const asIs = (v: unknown) => v;
+
+function parseJson<T>(text: unknown, fallback: T): T {
+  if (typeof text !== 'string' || text === '') return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** A model field stored as is under its own name. */
+function field(name: Field, read: (v: unknown) => unknown, heavy = false): SpanColumn {
+  return {
+    name,
+    heavy,
+    write: (span) => span[name],
+    read: (v, into) => {
+      (into as Record<string, unknown>)[name] = read(v);
+    },
+  };
+}
+
+/** A model field stored as JSON text. */
+function jsonField(name: Field, fallback: unknown, heavy = false): SpanColumn {
+  return {
+    name,
+    heavy,
+    write: (span) => JSON.stringify(span[name] ?? fallback),
+    read: (v, into) => {
+      (into as Record<string, unknown>)[name] = parseJson(v, fallback);
+    },
+  };
+}
+
+/** DateTime64(6) in and out as integer microseconds (read under another name: WHERE must see the column). */
+function micros(name: string, model: 'start_time_us' | 'end_time_us'): SpanColumn {
+  return {
+    name,
+    select: `toUnixTimestamp64Micro(${name}) AS ${model}`,
+    as: model,
+    write: (span) => span[model],
+    read: (v, into) => {
+      into[model] = Number(v);
+    },
+  };
+}
+
+/** Left out of the insert when unset, so the column default (the storage's retention) applies. */
+function optionalNumber(name: 'retention_days' | 'content_retention_days'): SpanColumn {
+  return { name, write: (span) => span[name], read: (v, into) => (into[name] = v === undefined ? undefined : Number(v)) };
+}
+
+export const SPAN_COLUMNS: readonly SpanColumn[] = [
+  field('tenant_id', asText),
+  field('trace_id', asText),
+  field('span_id', asText),
+  field('parent_span_id', asText),
+  field('name', asText),
+  field('type', asText),
+  field('kind', asText),
+  micros('start_time', 'start_time_us'),
+  micros('end_time', 'end_time_us'),
+  field('latency_ms', asNumber),
+  field('status', asText),
+  field('error_type', asText),
+  field('error_message', asText),
+  field('model', asText),
+  field('request_model', asText),
+  field('provider', asText),
+  field('operation', asText),
+  field('routing_alias', asText),
+  jsonField('input_messages', [], true),
+  jsonField('output_messages', [], true),
+  field('input_text', asText, true),
+  field('output_text', asText, true),
+  field('input_tokens', asNumber),
+  field('output_tokens', asNumber),
+  field('cache_read_tokens', asNumber),
+  field('cache_write_tokens', asNumber),
+  field('reasoning_tokens', asNumber),
+  field('total_tokens', asNumber),
+  field('cost_usd', asNullableNumber),
+  field('cost_source', asText),
+  field('cost_details', asIs),
+  field('cluster_id', (v) => (v === null || v === undefined ? null : String(v))),
+  {
+    name: 'pricing',
+    write: (span) => (span.pricing ? JSON.stringify(span.pricing) : ''),
+    read: (v, into) => (into.pricing = parseJson<PricingInfo | null>(v, null)),
+  },
+  { name: 'unpriced', write: (span) => span.unpriced ?? false, read: (v, into) => (into.unpriced = asBool(v)) },
+  optionalNumber('retention_days'),
+  optionalNumber('content_retention_days'),
+  field('tool_name', asText),
+  field('tool_call_id', asText),
+  field('agent_name', asText),
+  field('user_id', asText),
+  field('session_id', asText),
+  field('metadata', asIs),
+  field('tags', asIs),
+  field('finish_reasons', asIs),
+  field('ttft_ms', asNullableNumber),
+  field('service_name', asText),
+  field('scope_name', asText),
+  field('resource_attributes', asIs, true),
+  field('span_attributes', asIs, true),
+  jsonField('events', [], true),
+  {
+    name: 'mapping_dialects',
+    write: (span) => span.mapping.dialects,
+    read: (v, into) => (into.mapping = { dialects: v as string[], unmapped: into.mapping?.unmapped ?? [] }),
+  },
+  {
+    name: 'mapping_unmapped',
+    write: (span) => span.mapping.unmapped,
+    read: (v, into) => (into.mapping = { dialects: into.mapping?.dialects ?? [], unmapped: v as string[] }),
+  },
+  { name: 'truncated', write: (span) => span.truncated, read: (v, into) => (into.truncated = asBool(v)) },
+];
+
+/** The open-span marker (POST /api/spans without an end time); light reads keep only it of the attributes. */
+export const OPEN_SPAN_ATTRIBUTE = 'spanhouse.span.open';
+
+const preview = (column: string) => `substringUTF8(${column}, 1, ${TRACE_PREVIEW_CHARS})`;
+
+/** Every column, times as microseconds, plus the row version. */
+export const FULL_SELECT = [...SPAN_COLUMNS.map((c) => c.select ?? c.name), 'version'].join(', ');
+
+const LIGHT_COLUMNS = SPAN_COLUMNS.filter((c) => !c.heavy).map((c) => c.select ?? c.name);
+
+/**
+ * Light columns only: text, messages, events and attributes are not read (bar the
+ * open-span marker); the texts are read only as far as their previews.
+ */
+export const LIGHT_SELECT = [
+  ...LIGHT_COLUMNS,
+  `mapFilter((k, v) -> k = '${OPEN_SPAN_ATTRIBUTE}', span_attributes) AS span_attributes`,
+  `${preview('input_text')} AS input_preview`,
+  `${preview('output_text')} AS output_preview`,
+  'version',
+].join(', ');
+
+/** What a trace rollup needs of a span: light columns, texts cut to their previews. */
+export const ROLLUP_SELECT = [...LIGHT_COLUMNS, `${preview('input_text')} AS input_text`, `${preview('output_text')} AS output_text`, 'version'].join(', ');
+
+/** Row for insert at `version`. */
+export function toRow(span: SpanhouseSpan, version: number): Record<string, unknown> {
+  const row: Record<string, unknown> = { version };
+  for (const column of SPAN_COLUMNS) {
+    const value = column.write(span);
+    if (value !== undefined) row[column.name] = value;
+  }
+  return row;
+}
+
+/** A row read with FULL_SELECT (or LIGHT_SELECT: the heavy fields come back empty). */
+export function fromRow(row: SpanRow): SpanhouseSpan {
+  const span: Partial<SpanhouseSpan> = { input_messages: [], output_messages: [], input_text: '', output_text: '', resource_attributes: {}, span_attributes: {}, events: [] };
+  for (const column of SPAN_COLUMNS) {
+    const name = column.as ?? column.name;
+    if (name in row) column.read(row[name], span);
+  }
+  return span as SpanhouseSpan;
+}
+
+/** The API's span: ISO times, previews; messages only when the content was read. */
+export function spanRecord(row: SpanRow, withContent: boolean): SpanRecord {
+  const { start_time_us, end_time_us, input_messages, output_messages, ...rest } = fromRow(row);
+  const record: SpanRecord = {
+    ...rest,
+    type: rest.type as SpanType,
+    status: rest.status as SpanStatus,
+    start_time: isoFromMicros(start_time_us),
+    end_time: isoFromMicros(end_time_us),
+    input_preview: typeof row.input_preview === 'string' ? row.input_preview : previewText(rest.input_text),
+    output_preview: typeof row.output_preview === 'string' ? row.output_preview : previewText(rest.output_text),
+    events: rest.events as SpanEvent[],
+  };
+  if (withContent) {
+    record.input_messages = input_messages;
+    record.output_messages = output_messages;
+  } else {
+    record.input_text = '';
+    record.output_text = '';
+  }
+  return record;
+}

@@ -1,0 +1,169 @@
+// The `traces` table: one plain row per trace (and version), folded by rollUp as spans
+// arrive. Lookups by trace id go through the primary key; lists read the time projection
+// (see search.ts).
+import type { ClickHouseClient } from '@clickhouse/client';
+import { rollUp, type SpanhouseSpan, type TraceRollup, type TraceStatus } from '@spanhouse/model';
+import { fromRow, ROLLUP_SELECT, type SpanRow } from './span-columns.ts';
+import { BY_ID, queryRows } from './query.ts';
+
+/** Trace ids per lookup query (keeps query parameters small for server mode). */
+const TRACE_CHUNK = 2000;
+
+/** A `traces` row as read (64-bit counts arrive as text; Number() reads both). */
+export type TraceRow = Omit<TraceRollup, 'start_time_us' | 'end_time_us' | 'input' | 'output' | 'span_ids' | 'name_key' | 'input_key' | 'output_key'> &
+  Partial<Pick<TraceRollup, 'span_ids' | 'name_key' | 'input_key' | 'output_key'>> & {
+    start_us: string | number;
+    end_us: string | number;
+    input_preview: string;
+    output_preview: string;
+    version: string | number;
+  };
+
+/** What a list shows and filters on (the projection's columns), times as microseconds. */
+export const TRACE_LIST_SELECT = `tenant_id, trace_id, toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us,
+  name, status, span_count, llm_count, tool_count, error_count, input_tokens, output_tokens, total_tokens, cost_usd,
+  models, providers, services, tags, routing_aliases, span_types, cluster_ids, metadata, user_id, session_id,
+  input_preview, output_preview, version`;
+/** Everything, fold state included (to add spans to it). */
+const TRACE_FULL_SELECT = `${TRACE_LIST_SELECT}, span_ids, name_key, input_key, output_key, retention_days`;
+
+export function rollupOf(row: TraceRow): TraceRollup {
+  return {
+    tenant_id: row.tenant_id,
+    trace_id: row.trace_id,
+    start_time_us: Number(row.start_us),
+    end_time_us: Number(row.end_us),
+    name: row.name,
+    status: row.status,
+    span_count: Number(row.span_count),
+    llm_count: Number(row.llm_count),
+    tool_count: Number(row.tool_count),
+    error_count: Number(row.error_count),
+    input_tokens: Number(row.input_tokens),
+    output_tokens: Number(row.output_tokens),
+    total_tokens: Number(row.total_tokens),
+    cost_usd: row.cost_usd === null ? null : Number(row.cost_usd),
+    models: row.models,
+    providers: row.providers,
+    services: row.services,
+    tags: row.tags,
+    routing_aliases: row.routing_aliases,
+    span_types: row.span_types,
+    cluster_ids: row.cluster_ids,
+    metadata: row.metadata,
+    user_id: row.user_id,
+    session_id: row.session_id,
+    input: row.input_preview,
+    output: row.output_preview,
+    retention_days: row.retention_days === undefined ? undefined : Number(row.retention_days),
+    span_ids: row.span_ids ?? [],
+    name_key: row.name_key ?? '',
+    input_key: row.input_key ?? '',
+    output_key: row.output_key ?? '',
+  };
+}
+
+function toTraceRow(r: TraceRollup, version: number): Record<string, unknown> {
+  return {
+    tenant_id: r.tenant_id,
+    trace_id: r.trace_id,
+    start_time: r.start_time_us,
+    end_time: r.end_time_us,
+    duration_ms: (r.end_time_us - r.start_time_us) / 1000,
+    name: r.name,
+    status: r.status,
+    span_count: r.span_count,
+    llm_count: r.llm_count,
+    tool_count: r.tool_count,
+    error_count: r.error_count,
+    input_tokens: r.input_tokens,
+    output_tokens: r.output_tokens,
+    total_tokens: r.total_tokens,
+    cost_usd: r.cost_usd,
+    models: r.models,
+    providers: r.providers,
+    services: r.services,
+    tags: r.tags,
+    routing_aliases: r.routing_aliases,
+    span_types: r.span_types,
+    cluster_ids: r.cluster_ids,
+    metadata: r.metadata,
+    user_id: r.user_id,
+    session_id: r.session_id,
+    input_preview: r.input,
+    output_preview: r.output,
+    span_ids: r.span_ids,
+    name_key: r.name_key,
+    input_key: r.input_key,
+    output_key: r.output_key,
+    ...(r.retention_days !== undefined ? { retention_days: r.retention_days } : {}),
+    version,
+  };
+}
+
+/** Spans of each trace, per tenant. */
+export function groupByTrace<T extends { tenant_id: string; trace_id: string }>(items: T[]): Map<string, Map<string, T[]>> {
+  const byTenant = new Map<string, Map<string, T[]>>();
+  for (const item of items) {
+    const traces = byTenant.get(item.tenant_id) ?? new Map<string, T[]>();
+    byTenant.set(item.tenant_id, traces);
+    const list = traces.get(item.trace_id) ?? [];
+    list.push(item);
+    traces.set(item.trace_id, list);
+  }
+  return byTenant;
+}
+
+export class TraceStore {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  /** The newest stored rollup of each of these traces (absent: none stored yet). */
+  async current(tenantId: string, traceIds: string[]): Promise<Map<string, TraceRollup>> {
+    const found = new Map<string, TraceRollup>();
+    for (let i = 0; i < traceIds.length; i += TRACE_CHUNK) {
+      const rows = await queryRows<TraceRow>(this.client, {
+        query: `SELECT ${TRACE_FULL_SELECT} FROM traces
+                WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
+                ORDER BY version DESC LIMIT 1 BY trace_id`,
+        query_params: { tenant: tenantId, traces: traceIds.slice(i, i + TRACE_CHUNK) },
+        clickhouse_settings: BY_ID,
+      });
+      for (const row of rows) found.set(row.trace_id, rollupOf(row));
+    }
+    return found;
+  }
+
+  /** Rollups for `spans` (new to the store) added to the stored ones. */
+  async fold(spans: SpanhouseSpan[]): Promise<TraceRollup[]> {
+    const rollups: TraceRollup[] = [];
+    for (const [tenantId, traces] of groupByTrace(spans)) {
+      const stored = await this.current(tenantId, [...traces.keys()]);
+      for (const [traceId, traceSpans] of traces) rollups.push(rollUp(stored.get(traceId) ?? null, traceSpans));
+    }
+    return rollups;
+  }
+
+  async write(rollups: TraceRollup[], version: number): Promise<void> {
+    if (rollups.length === 0) return;
+    await this.client.insert({ table: 'traces', values: rollups.map((r) => toTraceRow(r, version)), format: 'JSONEachRow' });
+  }
+
+  /**
+   * Rollups folded afresh from the stored spans (newest version of each): after spans
+   * were rewritten, or for traces stored before this table existed.
+   */
+  async rebuild(tenantId: string, traceIds: string[]): Promise<TraceRollup[]> {
+    const rollups: TraceRollup[] = [];
+    for (let i = 0; i < traceIds.length; i += TRACE_CHUNK) {
+      const rows = await queryRows<SpanRow>(this.client, {
+        query: `SELECT ${ROLLUP_SELECT} FROM spans WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
+                ORDER BY version DESC LIMIT 1 BY trace_id, span_id`,
+        query_params: { tenant: tenantId, traces: traceIds.slice(i, i + TRACE_CHUNK) },
+        clickhouse_settings: BY_ID,
+      });
+      const spans = rows.map(fromRow);
+      for (const traceSpans of groupByTrace(spans).get(tenantId)?.values() ?? []) rollups.push(rollUp(null, traceSpans));
+    }
+    return rollups;
+  }
+}

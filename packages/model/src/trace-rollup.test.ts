@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isoFromMicros, rollUp, traceSummaryOf, type TraceRollup } from './trace-rollup.ts';
+import type { SpanhouseSpan } from './types.ts';
+
+const T = 1_780_000_000_000_000;
+function span(id: string, parent: string, startMs: number, endMs: number, extra: Partial<SpanhouseSpan> = {}): SpanhouseSpan {
+  return {
+    tenant_id: 't', trace_id: 'a'.repeat(32), span_id: id, parent_span_id: parent, name: `step-${id}`, type: 'span', kind: 'internal',
+    start_time_us: T + startMs * 1000, end_time_us: T + endMs * 1000, latency_ms: endMs - startMs, status: 'success', error_type: '', error_message: '',
+    model: '', request_model: '', provider: '', operation: '', routing_alias: '', input_messages: [], output_messages: [], input_text: '', output_text: '',
+    input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 0, cost_usd: null, cost_source: '',
+    cost_details: {}, cluster_id: null, tool_name: '', tool_call_id: '', agent_name: '', user_id: '', session_id: '', metadata: {}, tags: [], finish_reasons: [],
+    ttft_ms: null, service_name: 'svc', scope_name: '', resource_attributes: {}, span_attributes: {}, events: [], mapping: { dialects: [], unmapped: [] }, truncated: false,
+    ...extra,
+  };
+}
+
+const spans = [
+  span('root', '', 0, 1000, { name: 'agent', type: 'agent', input_text: 'plan a trip', output_text: 'here is the plan', metadata: { tier: 'pro' }, user_id: 'u1' }),
+  span('llm1', 'root', 10, 300, { type: 'generation', model: 'gpt-4o', provider: 'openai', input_text: 'first question', output_text: 'first answer', input_tokens: 100, output_tokens: 10, total_tokens: 110, cost_usd: 0.01, metadata: { tier: 'free', region: 'eu' }, session_id: 's9', cluster_id: 'c1' }),
+  span('tool', 'root', 310, 350, { type: 'tool', tags: ['search'] }),
+  span('llm2', 'root', 400, 900, { type: 'generation', model: 'claude-sonnet-4', provider: 'anthropic', input_text: 'second question', output_text: 'last answer', input_tokens: 50, output_tokens: 5, total_tokens: 55, cost_usd: 0.002, status: 'error', routing_alias: 'smart', tags: ['search', 'beta'] }),
+  span('emb', 'llm1', 20, 30, { type: 'embedding', model: 'text-embedding-3-small', input_tokens: 7, total_tokens: 7, cost_usd: null }),
+];
+
+/** Order-free comparison: list fields as sets. */
+function normal(r: TraceRollup) {
+  const sorted = (a: string[]) => [...a].sort();
+  return { ...r, models: sorted(r.models), providers: sorted(r.providers), services: sorted(r.services), tags: sorted(r.tags), routing_aliases: sorted(r.routing_aliases), span_types: sorted(r.span_types), cluster_ids: sorted(r.cluster_ids), span_ids: sorted(r.span_ids), cost_usd: r.cost_usd === null ? null : Math.round(r.cost_usd * 1e9) / 1e9 };
+}
+
+test('rolls a whole trace up', () => {
+  const r = rollUp(null, spans);
+  assert.equal(r.name, 'agent');
+  assert.equal(r.span_count, 5);
+  assert.equal(r.llm_count, 3);
+  assert.equal(r.tool_count, 1);
+  assert.equal(r.error_count, 1);
+  assert.equal(r.status, 'error');
+  assert.equal(r.input_tokens, 157);
+  assert.equal(r.total_tokens, 172);
+  assert.ok(Math.abs((r.cost_usd ?? 0) - 0.012) < 1e-12);
+  assert.equal(r.input, 'plan a trip');
+  assert.equal(r.output, 'here is the plan');
+  assert.deepEqual(r.metadata, { tier: 'pro', region: 'eu' });
+  assert.deepEqual([r.user_id, r.session_id], ['u1', 's9']);
+  assert.deepEqual(normal(r).routing_aliases, ['smart']);
+  assert.deepEqual(normal(r).cluster_ids, ['c1']);
+  const summary = traceSummaryOf(r);
+  assert.equal(summary.duration_ms, 1000);
+  assert.deepEqual(summary.models, ['claude-sonnet-4', 'gpt-4o', 'text-embedding-3-small']);
+});
+
+test('any arrival order and any split gives the same rollup', () => {
+  const whole = normal(rollUp(null, spans));
+  // every rotation, each split into every pair of requests, plus one span at a time reversed
+  for (let shift = 0; shift < spans.length; shift++) {
+    const order = [...spans.slice(shift), ...spans.slice(0, shift)];
+    for (let cut = 1; cut < order.length; cut++) {
+      assert.deepEqual(normal(rollUp(rollUp(null, order.slice(0, cut)), order.slice(cut))), whole, `shift ${shift} cut ${cut}`);
+    }
+  }
+  const oneByOne = [...spans].reverse().reduce<TraceRollup | null>((r, s) => rollUp(r, [s]), null)!;
+  assert.deepEqual(normal(oneByOne), whole);
+});
+
+test('without a root: first generation input, last generation output; a re-sent span counts once', () => {
+  const children = spans.slice(1);
+  const r = rollUp(null, children);
+  assert.equal(r.name, 'step-llm1');
+  assert.equal(r.input, 'first question');
+  assert.equal(r.output, 'last answer');
+  const again = rollUp(r, [children[0], children[2]]);
+  assert.equal(again.span_count, 4);
+  assert.equal(again.input_tokens, r.input_tokens);
+  assert.equal(again.cost_usd, r.cost_usd);
+  // the root arriving last takes over name and previews
+  const withRoot = rollUp(again, [spans[0]]);
+  assert.equal(withRoot.name, 'agent');
+  assert.equal(withRoot.input, 'plan a trip');
+  assert.equal(withRoot.output, 'here is the plan');
+});
+
+test('times keep their microseconds', () => {
+  assert.equal(isoFromMicros(1_780_000_000_123_456), '2026-05-28T20:26:40.123456Z');
+});

@@ -1,0 +1,81 @@
+-- Storage for scale (issue 9). The AggregatingMergeTree rollup of 001 had to merge every
+-- trace of a time window before any filter, sort or LIMIT could apply. Traces are now
+-- plain rows that the store writes as their spans arrive (the rollup is folded in the
+-- pipeline, see packages/model/src/trace-rollup.ts), so a trace list is an ordinary
+-- read in primary-key order that stops after LIMIT rows.
+
+DROP VIEW IF EXISTS trace_rollup_mv;
+DROP TABLE IF EXISTS traces;
+
+-- One row per trace and version; a trace whose spans arrive in several requests gets a
+-- new version each time, holding all of them (ReplacingMergeTree keeps the newest).
+-- Ordered by trace id, so the store finds a trace's current row with a primary-key
+-- lookup; the projection orders the same rows by time for the trace list. Until merges
+-- drop old versions, list readers check that a row is its trace's newest version.
+CREATE TABLE IF NOT EXISTS traces
+(
+    tenant_id       LowCardinality(String),
+    trace_id        String,
+    start_time      DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1)),
+    end_time        DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1)),
+    duration_ms     Float64 CODEC(ZSTD(1)),
+    name            LowCardinality(String),
+    status          LowCardinality(String),
+    span_count      UInt32,
+    llm_count       UInt32,
+    tool_count      UInt32,
+    error_count     UInt32,
+    input_tokens    UInt64,
+    output_tokens   UInt64,
+    total_tokens    UInt64,
+    cost_usd        Nullable(Float64),
+    models          Array(LowCardinality(String)),
+    providers       Array(LowCardinality(String)),
+    services        Array(LowCardinality(String)),
+    tags            Array(LowCardinality(String)),
+    routing_aliases Array(LowCardinality(String)),
+    span_types      Array(LowCardinality(String)),
+    cluster_ids     Array(String),
+    metadata        Map(LowCardinality(String), String),
+    user_id         String,
+    session_id      String,
+    input_preview   String CODEC(ZSTD(3)),
+    output_preview  String CODEC(ZSTD(3)),
+    -- fold state (see TraceRollup): the spans counted and where name and previews came from
+    span_ids        Array(String) CODEC(ZSTD(1)),
+    name_key        String CODEC(ZSTD(1)),
+    input_key       String CODEC(ZSTD(1)),
+    output_key      String CODEC(ZSTD(1)),
+    retention_days  UInt16 DEFAULT 30,
+    version         UInt64,
+
+    INDEX idx_user user_id TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_session session_id TYPE bloom_filter(0.01) GRANULARITY 1,
+
+    -- The trace list: newest first (or a time window sorted by cost or duration) reads this
+    -- in order and stops at LIMIT. Everything a list shows or filters on, nothing else.
+    PROJECTION p_traces_by_time
+    (
+        SELECT tenant_id, start_time, trace_id, version, end_time, duration_ms, name, status, span_count,
+               llm_count, tool_count, error_count, input_tokens, output_tokens, total_tokens, cost_usd,
+               models, providers, services, tags, routing_aliases, span_types, cluster_ids, metadata,
+               user_id, session_id, input_preview, output_preview
+        ORDER BY tenant_id, start_time, trace_id
+    )
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(start_time)
+ORDER BY (tenant_id, trace_id)
+TTL toDateTime(start_time) + toIntervalDay(retention_days)
+SETTINGS index_granularity = 1024, deduplicate_merge_projection_mode = 'rebuild';
+
+-- spans: list previews are cut from the text when read (the stored copies took more room
+-- than the texts), and the per-column skip indexes that no query plan used are gone
+-- (each one cost every insert).
+ALTER TABLE spans DROP COLUMN IF EXISTS input_preview;
+ALTER TABLE spans DROP COLUMN IF EXISTS output_preview;
+ALTER TABLE spans DROP INDEX IF EXISTS idx_latency;
+ALTER TABLE spans DROP INDEX IF EXISTS idx_cost;
+ALTER TABLE spans DROP INDEX IF EXISTS idx_status;
+ALTER TABLE spans DROP INDEX IF EXISTS idx_model;
+ALTER TABLE spans DROP INDEX IF EXISTS idx_provider;
