@@ -44,7 +44,7 @@ export function defaultConfig(): CollectorConfig {
     port: 4318,
     dataDir: resolve('spanhouse-data'),
     maxBodyBytes: 20 * 1024 * 1024,
-    batchMaxSpans: 10_000,
+    batchMaxSpans: 5_000,
     batchMaxDelayMs: 50,
     uiDir: DEFAULT_UI_DIR,
     enrichment: loadEnrichmentSettings(undefined, {}),

@@ -12,7 +12,7 @@ import { createClickHouseClient } from './client.ts';
 import { loadMigrations, migrate } from './migrations.ts';
 import { SearchStore } from './search.ts';
 import { ScoreStore } from './scores.ts';
-import { toRow } from './span-columns.ts';
+import { SPAN_INSERT_COLUMNS, toRow } from './span-columns.ts';
 import { SpanStore } from './span-store.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'spanhouse-upgrade-'));
@@ -42,7 +42,7 @@ test('a data directory of the previous release upgrades in place', async () => {
   const previous = loadMigrations().filter((m) => m.version <= 10);
   assert.deepEqual(await migrate(old.client, previous), previous.map((m) => m.version));
   // the same span stored twice (a retried export in the old release): still one span
-  await old.client.insert({ table: 'spans', values: [...oldSpans, oldSpans[1]].map((s, i) => toRow(s, 1000 + i)), format: 'JSONEachRow' });
+  await old.client.insert({ table: 'spans', columns: SPAN_INSERT_COLUMNS as [string], values: [...oldSpans, oldSpans[1]].map((s, i) => toRow(s, 1000 + i)), format: 'JSONCompactEachRow' });
   const [oldRollup] = await (await old.client.query({ query: 'SELECT count() AS n FROM traces', format: 'JSONEachRow' })).json<{ n: string }>();
   assert.equal(Number(oldRollup.n) > 0, true, 'the old rollup view was fed');
   await old.client.close();

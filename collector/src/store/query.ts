@@ -20,6 +20,12 @@ export const SESSION_DEFAULTS: ClickHouseSettings = {
   preferred_optimize_projection_name: '',
 } as ClickHouseSettings;
 
+/**
+ * Inserts of a batch of spans (and the index and projection rows they bring) need more
+ * than a read; still bounded, so a huge batch fails alone.
+ */
+export const INSERT: ClickHouseSettings = { max_memory_usage: '1000000000' };
+
 /** API reads: the defaults (named for call sites that want to say so). */
 export const API_READ: ClickHouseSettings = {};
 
@@ -55,4 +61,13 @@ export function isoTime(value: string | number): string {
  */
 export function fromProjection(name: string): ClickHouseSettings {
   return { preferred_optimize_projection_name: name } as ClickHouseSettings;
+}
+
+/**
+ * Inserts rows given as value arrays in `columns` order. JSONCompactEachRow: chDB parses
+ * it about a quarter faster than JSONEachRow. A null stands for the column's DEFAULT.
+ */
+export async function insertRows(client: ClickHouseClient, table: string, columns: readonly string[], rows: unknown[][]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.insert({ table, values: rows, columns: columns as [string, ...string[]], format: 'JSONCompactEachRow', clickhouse_settings: INSERT });
 }

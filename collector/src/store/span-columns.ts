@@ -180,14 +180,12 @@ export const LIGHT_SELECT = [
 /** What a trace rollup needs of a span: light columns, texts cut to their previews. */
 export const ROLLUP_SELECT = [...LIGHT_COLUMNS, `${preview('input_text')} AS input_text`, `${preview('output_text')} AS output_text`, 'version'].join(', ');
 
-/** Row for insert at `version`. */
-export function toRow(span: SpanhouseSpan, version: number): Record<string, unknown> {
-  const row: Record<string, unknown> = { version };
-  for (const column of SPAN_COLUMNS) {
-    const value = column.write(span);
-    if (value !== undefined) row[column.name] = value;
-  }
-  return row;
+/** The columns of an insert, in the order toRow gives the values. */
+export const SPAN_INSERT_COLUMNS = [...SPAN_COLUMNS.map((c) => c.name), 'version'];
+
+/** Row for insert at `version` (values in SPAN_INSERT_COLUMNS order; null: the column default). */
+export function toRow(span: SpanhouseSpan, version: number): unknown[] {
+  return [...SPAN_COLUMNS.map((column) => column.write(span) ?? null), version];
 }
 
 /** A row read with FULL_SELECT (or LIGHT_SELECT: the heavy fields come back empty). */

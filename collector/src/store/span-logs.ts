@@ -2,7 +2,7 @@
 // spans so the pipeline can join them whichever arrives first.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SpanLog } from '@spanhouse/model';
-import { queryRows } from './query.ts';
+import { INSERT, queryRows } from './query.ts';
 import { groupByTrace } from './traces.ts';
 
 const HOUR_US = 3_600_000_000;
@@ -52,6 +52,7 @@ export class SpanLogStore {
         ...(log.content_retention_days !== undefined ? { content_retention_days: log.content_retention_days } : {}),
       })),
       format: 'JSONEachRow',
+      clickhouse_settings: INSERT,
     });
     this.seen = { value: true, checkedAt: Date.now() };
   }

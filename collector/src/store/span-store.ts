@@ -6,8 +6,8 @@ import { LRUCache } from 'lru-cache';
 import { traceSummaryOf, type SpanhouseSpan, type TraceSummary } from '@spanhouse/model';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
 import { migrate } from './migrations.ts';
-import { BY_ID, queryRows } from './query.ts';
-import { FULL_SELECT, fromRow, LIGHT_SELECT, spanRecord, toRow, type SpanRecord, type SpanRow } from './span-columns.ts';
+import { BY_ID, insertRows, queryRows } from './query.ts';
+import { FULL_SELECT, fromRow, LIGHT_SELECT, SPAN_INSERT_COLUMNS, spanRecord, toRow, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { SpanLogStore } from './span-logs.ts';
 import { TraceStore } from './traces.ts';
 
@@ -90,7 +90,7 @@ export class SpanStore {
         const rollups = await this.traces.fold(rows);
         const version = this.nextVersion();
         // spans first: a rollup never counts a span that is not stored
-        await this.client.insert({ table: 'spans', values: rows.map((span) => toRow(span, version)), format: 'JSONEachRow' });
+        await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, rows.map((span) => toRow(span, version)));
         await this.traces.write(rollups, version);
         for (const key of fresh.keys()) this.recentKeys.set(key, true);
       }
@@ -107,7 +107,7 @@ export class SpanStore {
       if (revisions.length === 0) return;
       const version = revisions.reduce((v, r) => Math.max(v, r.previousVersion + 1), this.nextVersion());
       this.lastVersion = version;
-      await this.client.insert({ table: 'spans', values: revisions.map((r) => toRow(r.span, version)), format: 'JSONEachRow' });
+      await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, revisions.map((r) => toRow(r.span, version)));
       await this.rebuildRollups(revisions.map((r) => r.span));
     });
   }

@@ -4,7 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rollUp, type SpanhouseSpan, type TraceRollup, type TraceStatus } from '@spanhouse/model';
 import { fromRow, ROLLUP_SELECT, type SpanRow } from './span-columns.ts';
-import { BY_ID, queryRows } from './query.ts';
+import { BY_ID, insertRows, queryRows } from './query.ts';
 
 /** Trace ids per lookup query (keeps query parameters small for server mode). */
 const TRACE_CHUNK = 2000;
@@ -63,42 +63,21 @@ export function rollupOf(row: TraceRow): TraceRollup {
   };
 }
 
-function toTraceRow(r: TraceRollup, version: number): Record<string, unknown> {
-  return {
-    tenant_id: r.tenant_id,
-    trace_id: r.trace_id,
-    start_time: r.start_time_us,
-    end_time: r.end_time_us,
-    duration_ms: (r.end_time_us - r.start_time_us) / 1000,
-    name: r.name,
-    status: r.status,
-    span_count: r.span_count,
-    llm_count: r.llm_count,
-    tool_count: r.tool_count,
-    error_count: r.error_count,
-    input_tokens: r.input_tokens,
-    output_tokens: r.output_tokens,
-    total_tokens: r.total_tokens,
-    cost_usd: r.cost_usd,
-    models: r.models,
-    providers: r.providers,
-    services: r.services,
-    tags: r.tags,
-    routing_aliases: r.routing_aliases,
-    span_types: r.span_types,
-    cluster_ids: r.cluster_ids,
-    metadata: r.metadata,
-    user_id: r.user_id,
-    session_id: r.session_id,
-    input_preview: r.input,
-    output_preview: r.output,
-    span_ids: r.span_ids,
-    name_key: r.name_key,
-    input_key: r.input_key,
-    output_key: r.output_key,
-    ...(r.retention_days !== undefined ? { retention_days: r.retention_days } : {}),
-    version,
-  };
+/** The columns of a trace insert, in the order toTraceRow gives the values. */
+const TRACE_INSERT_COLUMNS = [
+  'tenant_id', 'trace_id', 'start_time', 'end_time', 'duration_ms', 'name', 'status', 'span_count', 'llm_count', 'tool_count',
+  'error_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'models', 'providers', 'services', 'tags',
+  'routing_aliases', 'span_types', 'cluster_ids', 'metadata', 'user_id', 'session_id', 'input_preview', 'output_preview',
+  'span_ids', 'name_key', 'input_key', 'output_key', 'retention_days', 'version',
+];
+
+function toTraceRow(r: TraceRollup, version: number): unknown[] {
+  return [
+    r.tenant_id, r.trace_id, r.start_time_us, r.end_time_us, (r.end_time_us - r.start_time_us) / 1000, r.name, r.status, r.span_count, r.llm_count, r.tool_count,
+    r.error_count, r.input_tokens, r.output_tokens, r.total_tokens, r.cost_usd, r.models, r.providers, r.services, r.tags,
+    r.routing_aliases, r.span_types, r.cluster_ids, r.metadata, r.user_id, r.session_id, r.input, r.output,
+    r.span_ids, r.name_key, r.input_key, r.output_key, r.retention_days ?? null, version,
+  ];
 }
 
 /** Spans of each trace, per tenant. */
@@ -145,7 +124,7 @@ export class TraceStore {
 
   async write(rollups: TraceRollup[], version: number): Promise<void> {
     if (rollups.length === 0) return;
-    await this.client.insert({ table: 'traces', values: rollups.map((r) => toTraceRow(r, version)), format: 'JSONEachRow' });
+    await insertRows(this.client, 'traces', TRACE_INSERT_COLUMNS, rollups.map((r) => toTraceRow(r, version)));
   }
 
   /**

@@ -21,6 +21,15 @@ const ZERO_SPAN = '0'.repeat(16);
 /** Attributes that are not GenAI but are understood by the core mapper. */
 const CORE_KEYS = new Set(['error.type', 'exception.type', 'exception.message', 'exception.stacktrace']);
 
+/**
+ * Attributes that carry prompt or response content. Once a dialect has read one into
+ * the span's messages it is not kept again in span_attributes: prompts are the bulk of a
+ * span, and storing each twice more (as the raw attribute, beside messages and text)
+ * tripled the disk and the insert work.
+ */
+const CONTENT_KEY =
+  /^(?:gen_ai\.(?:input|output)\.messages|gen_ai\.system_instructions|gen_ai\.(?:prompt|completion)(?:\..*)?|llm\.(?:input|output)_messages\..*|(?:input|output)\.value|traceloop\.entity\.(?:input|output)|ai\.prompt(?:\.messages)?|ai\.response\.(?:text|toolCalls|object)|langfuse\.(?:observation|trace)\.(?:input|output)|pydantic_ai\.all_messages|final_result|request_data|response_data)$/;
+
 export interface MapSpanInput {
   span: OtlpSpan;
   resource: Attributes;
@@ -82,7 +91,10 @@ export function mapSpan({ span, resource, scope, tenantId }: MapSpanInput): Span
   const outputText = cut(fullOutputText, MAX_TEXT_CHARS);
 
   const spanAttributes = stringifyAttributes(span.attributes);
-  for (const key in spanAttributes) spanAttributes[key] = cut(spanAttributes[key], MAX_ATTRIBUTE_CHARS);
+  for (const key in spanAttributes) {
+    if (consumed.has(key) && CONTENT_KEY.test(key)) delete spanAttributes[key];
+    else spanAttributes[key] = cut(spanAttributes[key], MAX_ATTRIBUTE_CHARS);
+  }
 
   const errorType = fields.error_type ?? asString(exception['exception.type']) ?? '';
   const errorMessage =

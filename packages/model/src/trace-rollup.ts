@@ -44,6 +44,9 @@ const NO_OUTPUT = '0';
 /** The first TRACE_PREVIEW_CHARS characters (code points, as ClickHouse's substringUTF8 counts). */
 export function previewText(text: string): string {
   if (text.length <= TRACE_PREVIEW_CHARS) return text;
+  const head = text.slice(0, TRACE_PREVIEW_CHARS);
+  // without surrogate pairs, code units are code points (the common case, and cheap to check)
+  if (!/[\uD800-\uDFFF]/.test(head)) return head;
   return Array.from(text.slice(0, 2 * TRACE_PREVIEW_CHARS)).slice(0, TRACE_PREVIEW_CHARS).join('');
 }
 
