@@ -69,6 +69,24 @@ ORDER BY (tenant_id, trace_id)
 TTL toDateTime(start_time) + toIntervalDay(retention_days)
 SETTINGS index_granularity = 1024, deduplicate_merge_projection_mode = 'rebuild';
 
+-- Versions of spans that a newer version replaced (a PATCH, late logs, a re-price), kept
+-- until merges drop them from `spans`. Aggregates over spans (metrics) leave these out
+-- instead of reading spans with FINAL, which cannot prune and merges every part.
+CREATE TABLE IF NOT EXISTS span_revisions
+(
+    tenant_id      LowCardinality(String),
+    trace_id       String,
+    span_id        String,
+    -- the version replaced
+    version        UInt64,
+    start_time     DateTime64(6, 'UTC'),
+    retention_days UInt16 DEFAULT 30
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(start_time)
+ORDER BY (tenant_id, start_time, trace_id, span_id, version)
+TTL toDateTime(start_time) + toIntervalDay(retention_days);
+
 -- spans: list previews are cut from the text when read (the stored copies took more room
 -- than the texts), and the per-column skip indexes that no query plan used are gone
 -- (each one cost every insert).

@@ -155,7 +155,7 @@ test('after a restart, late spans join their trace and re-sent spans count once'
 test('a rewritten span (PATCH) changes its trace in the view and the list', async () => {
   const otel = otelTracer(collector.url, { serviceName: 'rollup-app' });
   const t0 = Date.now() - 30_000;
-  const root = childSpan(otel.tracer, 'answer', undefined, chat('gpt-4o', 10, 0.001), t0);
+  const root = childSpan(otel.tracer, 'answer', undefined, chat('gpt-4o', 10, 0.001, { 'session.id': 'patched-session' }), t0);
   await send(otel, root, t0 + 200);
   await otel.shutdown();
   const traceId = root.spanContext().traceId;
@@ -172,6 +172,11 @@ test('a rewritten span (PATCH) changes its trace in the view and the list', asyn
   assert.ok(views.row, 'the list filters on the rewritten facts');
   assertFacts(views.row, { status: 'error', tags: ['escalated'], output: 'patched answer' });
   assert.equal((await bothViews(traceId, '&status=success')).row, undefined, 'the old version no longer matches');
+  // metrics count the span once, with its new status
+  const metrics = await getJson(`${collector.url}/api/metrics?bucket=day&type=all&session_id=patched-session&since=${new Date(t0 - 86_400_000).toISOString()}`);
+  assert.equal(metrics.status, 200);
+  assert.equal(metrics.body.data.reduce((n: number, p: any) => n + p.count, 0), 1);
+  assert.equal(metrics.body.data.reduce((n: number, p: any) => n + p.error_count, 0), 1);
 });
 
 test('content that arrives as logs after its span reaches the trace preview and is clustered', async () => {

@@ -71,7 +71,10 @@ export class MetricsStore {
       group = 'metadata[{group_key:String}]';
       params.group_key = q.groupBy.metadataKey;
     }
-    // FINAL: a span revised after the fact counts once, with its newest values.
+    // A span revised after the fact counts once, with its newest values: the versions it
+    // replaced are listed in span_revisions (few), and left out here.
+    const revisions = spanConditions({ tenantId: q.tenantId, since: q.since, until: q.until }, 'rv');
+    Object.assign(params, revisions.params);
     const result = await this.client.query({
       query: `SELECT ${BUCKET_START[q.bucket]} AS bucket, ${group} AS group,
                      count() AS count,
@@ -80,8 +83,9 @@ export class MetricsStore {
                      sum(input_tokens) AS input_tokens,
                      sum(output_tokens) AS output_tokens,
                      quantiles(0.5, 0.9, 0.99)(latency_ms) AS latency
-              FROM spans FINAL
+              FROM spans
               WHERE ${where.join(' AND ')}
+                AND (trace_id, span_id, version) NOT IN (SELECT trace_id, span_id, version FROM span_revisions WHERE ${revisions.where.join(' AND ')})
               GROUP BY bucket, group
               ORDER BY bucket, group
               LIMIT {max_rows:UInt32}`,

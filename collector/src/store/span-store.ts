@@ -74,9 +74,10 @@ export class SpanStore {
 
   /**
    * Stores new spans and folds them into their traces' rollups. A retried export re-sends
-   * spans already stored: those seen recently by this process are dropped here without a
-   * query; any that still get through (after a restart, or via another collector) are
-   * harmless: readers take one row per span, and a rollup counts each span id once.
+   * spans already stored: those seen recently by this process are dropped without a query,
+   * the rest because their trace's stored rollup already counts them (after a restart, or
+   * when another collector stored them). One that still slips through (its rollup write
+   * failed) is harmless: readers take one row per span.
    */
   insertSpans(spans: SpanhouseSpan[]): Promise<InsertResult> {
     return this.exclusive(async () => {
@@ -85,16 +86,16 @@ export class SpanStore {
         const key = `${span.tenant_id}/${span.trace_id}/${span.span_id}`;
         if (!this.recentKeys.has(key)) fresh.set(key, span);
       }
-      const rows = [...fresh.values()];
-      if (rows.length > 0) {
-        const rollups = await this.traces.fold(rows);
+      // The stored rollups know every span id stored before (whichever process stored it).
+      const { rollups, added } = await this.traces.fold([...fresh.values()]);
+      if (added.length > 0) {
         const version = this.nextVersion();
         // spans first: a rollup never counts a span that is not stored
-        await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, rows.map((span) => toRow(span, version)));
+        await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, added.map((span) => toRow(span, version)));
         await this.traces.write(rollups, version);
-        for (const key of fresh.keys()) this.recentKeys.set(key, true);
       }
-      return { inserted: rows.length, duplicates: spans.length - rows.length };
+      for (const key of fresh.keys()) this.recentKeys.set(key, true);
+      return { inserted: added.length, duplicates: spans.length - added.length };
     });
   }
 
@@ -108,6 +109,12 @@ export class SpanStore {
       const version = revisions.reduce((v, r) => Math.max(v, r.previousVersion + 1), this.nextVersion());
       this.lastVersion = version;
       await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, revisions.map((r) => toRow(r.span, version)));
+      await insertRows(
+        this.client,
+        'span_revisions',
+        ['tenant_id', 'trace_id', 'span_id', 'version', 'start_time', 'retention_days'],
+        revisions.map(({ span, previousVersion }) => [span.tenant_id, span.trace_id, span.span_id, previousVersion, span.start_time_us, span.retention_days ?? null]),
+      );
       await this.rebuildRollups(revisions.map((r) => r.span));
     });
   }

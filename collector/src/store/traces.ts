@@ -112,14 +112,25 @@ export class TraceStore {
     return found;
   }
 
-  /** Rollups for `spans` (new to the store) added to the stored ones. */
-  async fold(spans: SpanhouseSpan[]): Promise<TraceRollup[]> {
+  /**
+   * Adds `spans` to their traces' stored rollups. Returns the rollups that changed and
+   * the spans they added: a span its rollup already counted is stored already.
+   */
+  async fold(spans: SpanhouseSpan[]): Promise<{ rollups: TraceRollup[]; added: SpanhouseSpan[] }> {
     const rollups: TraceRollup[] = [];
+    const added: SpanhouseSpan[] = [];
     for (const [tenantId, traces] of groupByTrace(spans)) {
       const stored = await this.current(tenantId, [...traces.keys()]);
-      for (const [traceId, traceSpans] of traces) rollups.push(rollUp(stored.get(traceId) ?? null, traceSpans));
+      for (const [traceId, traceSpans] of traces) {
+        const previous = stored.get(traceId) ?? null;
+        const counted = new Set(previous?.span_ids);
+        const fresh = traceSpans.filter((span) => !counted.has(span.span_id) && counted.add(span.span_id));
+        if (fresh.length === 0) continue;
+        rollups.push(rollUp(previous, fresh));
+        added.push(...fresh);
+      }
     }
-    return rollups;
+    return { rollups, added };
   }
 
   async write(rollups: TraceRollup[], version: number): Promise<void> {
