@@ -1,0 +1,55 @@
+// Counters of what the exporting pipeline did with the spans and log records it was given, so
+// an app can see drops (a full queue while the collector is down, failed exports) instead of
+// losing data silently. The OTel batch processors bound memory but only log their drops.
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+
+export interface SignalStats {
+  /** Handed to the exporter and acknowledged by the collector. */
+  exported: number;
+  /** Waiting in memory (never more than maxQueueSize). */
+  queued: number;
+  /** Dropped because the queue was full. */
+  droppedQueueFull: number;
+  /** Dropped because their export failed after the exporter's retries. */
+  droppedExportFailed: number;
+}
+
+export interface ExportStats {
+  spans: SignalStats;
+  logs: SignalStats;
+}
+
+/** Wraps one signal's batch processor and exporter; sits in front of the batch processor. */
+export class SignalCounter {
+  private accepted = 0;
+  private sent = 0;
+  exported = 0;
+  droppedQueueFull = 0;
+  droppedExportFailed = 0;
+
+  constructor(private readonly maxQueueSize: number) {}
+
+  /** Whether an item may enter the queue; counts it either way. Mirrors the batch processor's own bound. */
+  admit(): boolean {
+    if (this.accepted - this.sent >= this.maxQueueSize) {
+      this.droppedQueueFull++;
+      return false;
+    }
+    this.accepted++;
+    return true;
+  }
+
+  /** Wraps an exporter's callback: items leave the queue when handed over, then succeed or fail. */
+  exporting(count: number, done: (result: ExportResult) => void): (result: ExportResult) => void {
+    this.sent += count;
+    return (result) => {
+      if (result.code === ExportResultCode.SUCCESS) this.exported += count;
+      else this.droppedExportFailed += count;
+      done(result);
+    };
+  }
+
+  snapshot(): SignalStats {
+    return { exported: this.exported, queued: this.accepted - this.sent, droppedQueueFull: this.droppedQueueFull, droppedExportFailed: this.droppedExportFailed };
+  }
+}
