@@ -1,7 +1,7 @@
 // init(): tracer and logger providers exporting OTLP to Spanhouse, with the helpers' span
 // processor, auto-instrumentation and flush on exit. An app that already registered its own
 // OpenTelemetry tracer provider keeps it: the SDK adds its processors to it instead.
-import { ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api';
+import { diag, ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { defaultResource, detectResources, envDetector, hostDetector, osDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -25,7 +25,7 @@ export interface Spanhouse {
   readonly instrumented: string[];
   /** Exports everything ended so far and waits for the collector's answer. */
   flush(): Promise<void>;
-  /** Flushes, then stops exporting and removes the instrumentations. */
+  /** Flushes, then stops exporting and removes the instrumentations. Never rejects (failures go to OTel's diag log). */
   shutdown(): Promise<void>;
   /** What happened to the spans and log records so far (exported, queued, dropped). */
   stats(): ExportStats;
@@ -114,8 +114,10 @@ export function init(options: SpanhouseOptions = {}): Spanhouse {
     (stopping ??= (async () => {
       removeExitHooks();
       for (const i of instrumentations) i.disable();
-      await flush().catch(() => {});
-      await Promise.all([tracerProvider?.shutdown() ?? spanExport.shutdown(), loggerProvider.shutdown()]);
+      // Never rejects: it runs at exit, where a rejection would crash the app over lost telemetry.
+      const report = (err: unknown) => diag.warn(`${SDK_NAME}: export at shutdown failed: ${err}`);
+      await flush().catch(report);
+      await Promise.all([tracerProvider?.shutdown() ?? spanExport.shutdown(), loggerProvider.shutdown()]).catch(report);
       if (state.instance === instance) Object.assign(state, { instance: undefined, config: undefined, flush: undefined });
     })());
   const removeExitHooks = config.flushOnExit ? exitHooks(shutdown) : () => {};

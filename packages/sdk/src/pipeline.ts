@@ -47,8 +47,13 @@ export class ExportingSpanProcessor implements SpanProcessor {
     if (this.counter.admit()) this.batch.onEnd(span);
   }
 
-  forceFlush(): Promise<void> {
-    return this.batch.forceFlush();
+  /** Exports what waits; resolves (or rejects) once every export under way has its answer. */
+  async forceFlush(): Promise<void> {
+    try {
+      await this.batch.forceFlush();
+    } finally {
+      await this.counter.settled();
+    }
   }
 
   shutdown(): Promise<void> {
@@ -72,8 +77,13 @@ export class ExportingLogProcessor implements LogRecordProcessor {
     if (this.counter.admit()) this.batch.onEmit(record);
   }
 
-  forceFlush(): Promise<void> {
-    return this.batch.forceFlush();
+  /** Exports what waits; resolves (or rejects) once every export under way has its answer. */
+  async forceFlush(): Promise<void> {
+    try {
+      await this.batch.forceFlush();
+    } finally {
+      await this.counter.settled();
+    }
   }
 
   shutdown(): Promise<void> {

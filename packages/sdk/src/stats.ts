@@ -26,6 +26,8 @@ export class SignalCounter {
   exported = 0;
   droppedQueueFull = 0;
   droppedExportFailed = 0;
+  private inFlight = 0;
+  private waiters: Array<() => void> = [];
 
   constructor(private readonly maxQueueSize: number) {}
 
@@ -42,11 +44,18 @@ export class SignalCounter {
   /** Wraps an exporter's callback: items leave the queue when handed over, then succeed or fail. */
   exporting(count: number, done: (result: ExportResult) => void): (result: ExportResult) => void {
     this.sent += count;
+    this.inFlight++;
     return (result) => {
       if (result.code === ExportResultCode.SUCCESS) this.exported += count;
       else this.droppedExportFailed += count;
+      if (--this.inFlight === 0) for (const wake of this.waiters.splice(0)) wake();
       done(result);
     };
+  }
+
+  /** Resolves when every export handed over so far has its answer (success or failure). */
+  settled(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }
 
   snapshot(): SignalStats {

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ExportResultCode } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { DEFAULT_BATCH } from './config.ts';
+import { ExportingSpanProcessor } from './pipeline.ts';
+import { redactText } from './redact.ts';
+
+function tracerWith(processor: ExportingSpanProcessor) {
+  return new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('t');
+}
+
+test('spans are redacted on the way out and counted as exported', async () => {
+  const exporter = new InMemorySpanExporter();
+  const processor = new ExportingSpanProcessor(exporter, DEFAULT_BATCH, redactText);
+  const span = tracerWith(processor).startSpan('s', { attributes: { 'gen_ai.input.messages': '[{"role":"user","content":"I am bob@corp.com"}]' } });
+  span.end();
+  assert.deepEqual(processor.counter.snapshot(), { exported: 0, queued: 1, droppedQueueFull: 0, droppedExportFailed: 0 });
+  await processor.forceFlush();
+  assert.equal(exporter.getFinishedSpans()[0].attributes['gen_ai.input.messages'], '[{"role":"user","content":"I am [REDACTED_EMAIL]"}]');
+  assert.deepEqual(processor.counter.snapshot(), { exported: 1, queued: 0, droppedQueueFull: 0, droppedExportFailed: 0 });
+});
+
+test('a full queue drops and counts; a failed export counts its spans; flush waits for answers', async () => {
+  let calls = 0;
+  const failing: SpanExporter = {
+    export(spans: ReadableSpan[], done) {
+      calls++;
+      setImmediate(() => done({ code: ExportResultCode.FAILED, error: new Error('down') }));
+    },
+    shutdown: async () => {},
+  };
+  const processor = new ExportingSpanProcessor(failing, { ...DEFAULT_BATCH, maxQueueSize: 10, maxExportBatchSize: 10, scheduledDelayMillis: 60_000 });
+  const tracer = tracerWith(processor);
+  for (let i = 0; i < 35; i++) tracer.startSpan(`s${i}`).end();
+  // 10 went out as a batch when the queue reached 10; 10 more wait; 15 found the queue full.
+  assert.deepEqual(processor.counter.snapshot(), { exported: 0, queued: 10, droppedQueueFull: 15, droppedExportFailed: 0 });
+  await assert.rejects(processor.forceFlush(), /down/);
+  assert.deepEqual(processor.counter.snapshot(), { exported: 0, queued: 0, droppedQueueFull: 15, droppedExportFailed: 20 });
+  assert.equal(calls, 2);
+  await processor.shutdown();
+  tracer.startSpan('late').end();
+  assert.equal(processor.counter.snapshot().queued, 0, 'nothing is admitted after shutdown');
+});
+
+test('unsampled spans are not queued', async () => {
+  const exporter = new InMemorySpanExporter();
+  const processor = new ExportingSpanProcessor(exporter, DEFAULT_BATCH);
+  const { AlwaysOffSampler } = await import('@opentelemetry/sdk-trace-base');
+  new BasicTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [processor] }).getTracer('t').startSpan('s').end();
+  assert.equal(processor.counter.snapshot().queued, 0);
+});
