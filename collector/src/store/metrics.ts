@@ -2,7 +2,7 @@
 // bucket and group, over the newest version of every matching span.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isoTime } from './query.ts';
-import { spanConditions, type SpanFilter } from './span-filters.ts';
+import { newestVersionsOnly, spanConditions, type SpanFilter } from './span-filters.ts';
 
 export type Bucket = 'minute' | 'hour' | 'day';
 export const BUCKET_SECONDS: Record<Bucket, number> = { minute: 60, hour: 3600, day: 86_400 };
@@ -71,10 +71,10 @@ export class MetricsStore {
       group = 'metadata[{group_key:String}]';
       params.group_key = q.groupBy.metadataKey;
     }
-    // A span revised after the fact counts once, with its newest values: the versions it
-    // replaced are listed in span_revisions (few), and left out here.
-    const revisions = spanConditions({ tenantId: q.tenantId, since: q.since, until: q.until }, 'rv');
-    Object.assign(params, revisions.params);
+    // A span revised after the fact counts once, with its newest values.
+    const newest = newestVersionsOnly(q, 'rv');
+    where.push(...newest.where);
+    Object.assign(params, newest.params);
     const result = await this.client.query({
       query: `SELECT ${BUCKET_START[q.bucket]} AS bucket, ${group} AS group,
                      count() AS count,
@@ -85,7 +85,6 @@ export class MetricsStore {
                      quantiles(0.5, 0.9, 0.99)(latency_ms) AS latency
               FROM spans
               WHERE ${where.join(' AND ')}
-                AND (trace_id, span_id, version) NOT IN (SELECT trace_id, span_id, version FROM span_revisions WHERE ${revisions.where.join(' AND ')})
               GROUP BY bucket, group
               ORDER BY bucket, group
               LIMIT {max_rows:UInt32}`,

@@ -13,7 +13,7 @@ import { traceSummaryOf, type TraceStatus, type TraceSummary } from '@spanhouse/
 import { BY_ID, fromProjection, queryRows } from './query.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
 import { LIGHT_SELECT, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
-import { scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
+import { newestVersionsOnly, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
 import { rollupOf, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
 
 export type SortKey = 'time' | 'cost' | 'latency';
@@ -308,10 +308,12 @@ function traceConditions(search: TraceSearch, sinceMs: number | undefined): { wh
     if (value !== undefined) where.push(`${expression} ${op} ${param(key, type, value)}`);
   }
   if (search.spans?.q !== undefined && searchTerms(search.spans.q).length > 0) {
-    // FINAL: a span matches on its newest version only. Same window as the list.
-    const spans = spanConditions({ tenantId: search.tenantId, q: search.spans.q, since: sinceMs === undefined ? undefined : new Date(sinceMs), until: search.until }, 'sp');
-    where.push(`trace_id IN (SELECT trace_id FROM spans FINAL WHERE ${spans.where.join(' AND ')})`);
-    Object.assign(params, spans.params);
+    // A span matches on its newest version only; the same window as the list.
+    const window = { tenantId: search.tenantId, since: sinceMs === undefined ? undefined : new Date(sinceMs), until: search.until };
+    const spans = spanConditions({ ...window, q: search.spans.q }, 'sp');
+    const newest = newestVersionsOnly(window, 'spv');
+    where.push(`trace_id IN (SELECT trace_id FROM spans WHERE ${[...spans.where, ...newest.where].join(' AND ')})`);
+    Object.assign(params, spans.params, newest.params);
   }
   if (search.score) {
     const s = scoreConditions(search.score, 'sc');

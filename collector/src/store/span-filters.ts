@@ -166,3 +166,16 @@ export function scoreConditions(score: ScoreFilter, prefix: string): SqlConditio
   }
   return { where, params };
 }
+
+/**
+ * Leaves out span versions that a newer version replaced (span_revisions lists them, a
+ * few rows): reads that aggregate or match spans see each span once, as its newest
+ * version, without FINAL (which cannot prune and merges every part).
+ */
+export function newestVersionsOnly(filter: Pick<SpanFilter, 'tenantId' | 'since' | 'until'>, prefix: string): SqlCondition {
+  const window = spanConditions({ tenantId: filter.tenantId, since: filter.since, until: filter.until }, prefix);
+  return {
+    where: [`(trace_id, span_id, version) NOT IN (SELECT trace_id, span_id, version FROM span_revisions WHERE ${window.where.join(' AND ')})`],
+    params: window.params,
+  };
+}

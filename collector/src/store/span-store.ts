@@ -133,12 +133,13 @@ export class SpanStore {
     let after = { tenant: '', trace: '' };
     let done = 0;
     for (;;) {
+      // primary-key order, so each page is read in order from where the last one stopped
       const page = await queryRows<{ tenant_id: string; trace_id: string }>(this.client, {
-        query: `SELECT DISTINCT tenant_id, trace_id FROM spans
+        query: `SELECT tenant_id, trace_id FROM spans
                 WHERE (tenant_id, trace_id) > ({tenant:String}, {trace:String})
-                ORDER BY tenant_id, trace_id LIMIT {limit:UInt32}`,
+                ORDER BY tenant_id, trace_id LIMIT 1 BY tenant_id, trace_id LIMIT {limit:UInt32}`,
         query_params: { ...after, limit: BACKFILL_TRACES },
-        clickhouse_settings: {},
+        clickhouse_settings: { max_execution_time: 0 },
       });
       if (page.length === 0) break;
       await this.rebuildRollups(page);

@@ -122,7 +122,10 @@ export interface SpanhouseSpan {
   service_name: string;
   scope_name: string;
   resource_attributes: Record<string, string>;
-  /** Every original span attribute, stringified (non-strings as JSON), so nothing is lost. */
+  /**
+   * Every original span attribute, stringified (non-strings as JSON), except the content
+   * attributes a dialect read into input/output messages (the content lives there once).
+   */
   span_attributes: Record<string, string>;
   events: SpanEvent[];
   mapping: MappingInfo;
