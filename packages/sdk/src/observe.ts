@@ -24,7 +24,8 @@ const OPERATIONS: Partial<Record<ObservationType, string>> = {
   retriever: 'retrieval',
 };
 
-const tracer = trace.getTracer(SDK_NAME, SDK_VERSION);
+// Looked up on first use, so importing the helpers has no side effects (tree-shaking).
+let tracer: ReturnType<typeof trace.getTracer> | undefined;
 
 /** A value as text: strings as they are, anything else as JSON. */
 function asText(value: unknown): string {
@@ -82,6 +83,7 @@ export function observe<F extends (...args: any[]) => any>(name: string, fn: F, 
   return function observed(this: unknown, ...args: unknown[]) {
     const capture = state.config?.captureContent ?? true;
     const input = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
+    tracer ??= trace.getTracer(SDK_NAME, SDK_VERSION);
     const span = tracer.startSpan(name, { attributes: startAttributes(name, type, input, options.captureInput ?? capture, options.attributes) });
     const captureOutput = options.captureOutput ?? capture;
     let result: unknown;

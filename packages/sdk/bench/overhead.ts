@@ -1,0 +1,173 @@
+// Per-call overhead of @spanhouse/sdk on an instrumented OpenAI call, and event-loop delay while
+// it exports. Run by hand: `npx tsx packages/sdk/bench/overhead.ts [--calls 5000] [--warmup 500]`.
+//
+// Each configuration runs in its own process (instrumentation patches the client for the whole
+// process): the real `openai` client, without the SDK (baseline) or with init() (OpenAI
+// instrumentation, content capture, spans and log records exported in batches to a local OTLP
+// sink that answers 200). Two transports: the fake OpenAI server on loopback (what an app sees)
+// and an in-memory fetch (no socket noise, so the difference is the SDK's own cost). Also times
+// observe() around an empty async function.
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { startFakeOpenAI } from '../../../test/support/fake-openai.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '500' },
+    child: { type: 'string' },
+    transport: { type: 'string' },
+    'openai-url': { type: 'string' },
+    'sink-url': { type: 'string' },
+  },
+});
+
+interface Result {
+  label: string;
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  loopP99: number;
+  loopMax: number;
+  exported?: number;
+  dropped?: number;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+function summarise(label: string, durationsMs: number[], loop: ReturnType<typeof monitorEventLoopDelay>): Result {
+  const sorted = [...durationsMs].sort((a, b) => a - b);
+  return {
+    label,
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    p99: quantile(sorted, 0.99),
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    loopP99: loop.percentile(99) / 1e6,
+    loopMax: loop.max / 1e6,
+  };
+}
+
+async function timed(count: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const durations: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    durations.push(Number(process.hrtime.bigint() - start) / 1e6);
+    // Let timers and I/O run between calls (the exporter's among them), as in an app doing I/O;
+    // a loop of only resolved promises would starve them.
+    await new Promise(setImmediate);
+  }
+  return durations;
+}
+
+/** A chat completion answered from memory: the client's full request/response path, no socket. */
+const memoryFetch = async () =>
+  new Response(
+    JSON.stringify({
+      id: 'chatcmpl-bench',
+      object: 'chat.completion',
+      created: 1_700_000_000,
+      model: 'gpt-4o-mini-2024-07-18',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: How far is the moon?', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 21, completion_tokens: 9, total_tokens: 30 },
+    }),
+    { headers: { 'content-type': 'application/json' } },
+  );
+
+async function child(mode: string): Promise<void> {
+  const calls = Number(args.calls);
+  const warmup = Number(args.warmup);
+  const sdkModule = mode === 'baseline' ? undefined : await import('../src/index.ts');
+  const sdk = sdkModule?.init({
+    endpoint: args['sink-url'],
+    serviceName: 'bench',
+    flushOnExit: false,
+    instrument: mode !== 'context',
+    captureContent: mode !== 'no-content',
+  });
+  const { OpenAI } = createRequire(import.meta.url)('openai') as typeof import('openai');
+  const client = new OpenAI({
+    baseURL: args['openai-url'],
+    apiKey: 'sk-bench',
+    maxRetries: 0,
+    ...(args.transport === 'memory' ? { fetch: memoryFetch as typeof fetch } : {}),
+  });
+  const call = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'How far is the moon?' }] });
+
+  await timed(warmup, call);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const durations = await timed(calls, call);
+  await sdk?.flush(); // the last batch's export counts too
+  loop.disable();
+  const results: Result[] = [{ ...summarise(`openai chat, ${args.transport}`, durations, loop), exported: sdk?.stats().spans.exported, dropped: sdk?.stats().spans.droppedQueueFull }];
+
+  const noop = async (x: number) => x;
+  const step = sdkModule ? sdkModule.observe('step', noop, { type: 'tool' }) : noop;
+  await timed(warmup, () => step(1));
+  const stepLoop = monitorEventLoopDelay({ resolution: 1 });
+  stepLoop.enable();
+  const stepDurations = await timed(calls, () => step(1));
+  await sdk?.flush();
+  stepLoop.disable();
+  results.push(summarise('observe() around an empty async function', stepDurations, stepLoop));
+  await sdk?.shutdown();
+  console.log(JSON.stringify(results));
+}
+
+/** An OTLP/HTTP sink: reads each export and answers 200 with an empty protobuf response. */
+async function startSink() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+const MODES: Record<string, string> = {
+  baseline: 'no SDK',
+  context: 'init({ instrument: false }): context manager only',
+  'no-content': 'init({ captureContent: false })',
+  sdk: 'init() (content captured as log records)',
+};
+
+async function main(): Promise<void> {
+  const [fake, sink] = await Promise.all([startFakeOpenAI(), startSink()]);
+  const run = promisify(execFile);
+  const f = (n: number) => n.toFixed(3);
+  const rows: string[] = [];
+  let observeRow = '';
+  for (const transport of ['loopback', 'memory']) {
+    let base: Result | undefined;
+    for (const [mode, label] of Object.entries(MODES)) {
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, '--transport', transport, '--calls', args.calls!, '--warmup', args.warmup!, '--openai-url', fake.baseURL, '--sink-url', sink.url],
+        { maxBuffer: 1 << 20 },
+      );
+      const [chat, step]: Result[] = JSON.parse(stdout.trim().split('\n').pop()!);
+      base ??= chat;
+      const dropped = chat.dropped ? ` (${chat.dropped} dropped)` : '';
+      rows.push(`| ${transport} | ${label} | ${f(chat.p50)} / ${f(chat.p90)} / ${f(chat.p99)} | ${f(chat.mean)} | ${f(chat.p50 - base.p50)} / ${f(chat.mean - base.mean)} | ${chat.loopMax.toFixed(1)}${dropped} |`);
+      if (mode === 'sdk' && transport === 'memory') observeRow = `| observe() around an empty async function | ${f(step.p50)} / ${f(step.p90)} / ${f(step.p99)} | ${f(step.mean)} | ${step.loopMax.toFixed(1)} |`;
+    }
+  }
+  await Promise.all([fake.close(), sink.close()]);
+  console.log(`Node ${process.version}, ${args.calls} calls after ${args.warmup} warm-up calls each, times in ms\n`);
+  console.log('| Transport | Setup | Call p50 / p90 / p99 | Mean | Added p50 / mean | Event-loop delay max |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+  console.log('\n| Helper | p50 / p90 / p99 | Mean | Event-loop delay max |\n|---|---|---|---|');
+  console.log(observeRow);
+}
+
+if (args.child) await child(args.child);
+else await main();
