@@ -6,7 +6,7 @@ export type Protocol = 'http/protobuf' | 'http/json' | 'grpc';
 export interface BatchOptions {
   /** Most spans (or log records) held in memory waiting for export; more are dropped and counted. Default 2048. */
   maxQueueSize?: number;
-  /** Most items per export request. Default 512. */
+  /** Most items per export request. Default 128: serialising a batch blocks the event loop, so batches stay small. */
   maxExportBatchSize?: number;
   /** Longest an item waits before a partial batch is sent. Default 1000 ms. */
   scheduledDelayMillis?: number;
@@ -62,7 +62,7 @@ export interface SpanhouseConfig {
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4318';
 export const DEFAULT_BATCH: Required<BatchOptions> = {
   maxQueueSize: 2048,
-  maxExportBatchSize: 512,
+  maxExportBatchSize: 128,
   scheduledDelayMillis: 1000,
   exportTimeoutMillis: 10_000,
 };
