@@ -106,7 +106,7 @@ export function resolveConfig(options: SpanhouseOptions = {}, env: Env = process
     apiUrl: (options.apiUrl ?? env.SPANHOUSE_API_URL ?? (protocol === 'grpc' ? DEFAULT_ENDPOINT : endpoint)).replace(/\/+$/, ''),
     headers,
     protocol,
-    serviceName: options.serviceName ?? env.OTEL_SERVICE_NAME ?? env.SPANHOUSE_SERVICE_NAME ?? 'unknown_service:node',
+    serviceName: options.serviceName ?? env.OTEL_SERVICE_NAME ?? 'unknown_service:node',
     captureContent:
       options.captureContent ?? envBool(env.SPANHOUSE_CAPTURE_CONTENT) ?? envBool(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) ?? true,
     redact: options.redact ?? envBool(env.SPANHOUSE_REDACT) ?? false,

@@ -1,14 +1,7 @@
-// `node --import @spanhouse/sdk/register app.js`: init() from the environment before the app
-// loads, with the loader hook that lets instrumentations patch ES modules (`import OpenAI from
-// 'openai'`). CommonJS apps can use `node --require @spanhouse/sdk/register app.js`.
-import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
+// `node --import @spanhouse/sdk/register app.js`: the loader hook for ES modules, then init()
+// from the environment, before the app loads. CommonJS apps can use `--require` the same way.
 import { init } from './init.ts';
-import { resolveFrom } from './optional.ts';
+import { registerLoaderHook } from './loader-hook.ts';
 
-// The hook must be import-in-the-middle's copy that the instrumentations use: resolve it from theirs.
-if (typeof register === 'function' && process.env.SPANHOUSE_ESM_HOOK !== 'false') {
-  const hook = resolveFrom('@opentelemetry/instrumentation-openai', '@opentelemetry/instrumentation/hook.mjs');
-  register(pathToFileURL(hook).href);
-}
+registerLoaderHook();
 init();
