@@ -35,6 +35,8 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+const MIGRATION = { max_execution_time: 0, max_memory_usage: '2000000000' };
+
 /** Applies every migration not yet recorded; returns the versions applied now. */
 export async function migrate(client: ClickHouseClient, migrations = loadMigrations()): Promise<number[]> {
   await client.command({
@@ -46,7 +48,8 @@ export async function migrate(client: ClickHouseClient, migrations = loadMigrati
   const now: number[] = [];
   for (const migration of migrations) {
     if (applied.has(migration.version)) continue;
-    for (const statement of migration.statements) await client.command({ query: statement });
+    // a migration may rewrite a whole table: no time limit, and room for big inserts
+    for (const statement of migration.statements) await client.command({ query: statement, clickhouse_settings: MIGRATION });
     await client.insert({ table: 'schema_migrations', values: [{ version: migration.version, name: migration.name }], format: 'JSONEachRow' });
     now.push(migration.version);
   }

@@ -35,11 +35,15 @@ export const API_READ: ClickHouseSettings = {};
  */
 export const BY_ID: ClickHouseSettings = { optimize_use_projections: 0 };
 
+/** SPANHOUSE_LOG_QUERIES=1: every store read prints its time, rows and bytes read to stderr. */
+const LOG_QUERIES = Boolean(process.env.SPANHOUSE_LOG_QUERIES);
+
 /** Runs a SELECT and returns its rows (JSONEachRow). */
 export async function queryRows<T>(
   client: ClickHouseClient,
   q: { query: string; query_params?: Record<string, unknown>; clickhouse_settings?: ClickHouseSettings },
 ): Promise<T[]> {
+  if (LOG_QUERIES) return queryLogged<T>(client, q);
   const result = await client.query({
     query: q.query,
     query_params: q.query_params as QueryParams['query_params'],
@@ -70,4 +74,19 @@ export function fromProjection(name: string): ClickHouseSettings {
 export async function insertRows(client: ClickHouseClient, table: string, columns: readonly string[], rows: unknown[][]): Promise<void> {
   if (rows.length === 0) return;
   await client.insert({ table, values: rows, columns: columns as [string, ...string[]], format: 'JSONCompactEachRow', clickhouse_settings: INSERT });
+}
+
+async function queryLogged<T>(client: ClickHouseClient, q: Parameters<typeof queryRows>[1]): Promise<T[]> {
+  const started = performance.now();
+  const result = await client.query({
+    query: q.query,
+    query_params: q.query_params as QueryParams['query_params'],
+    clickhouse_settings: q.clickhouse_settings ?? API_READ,
+    format: 'JSON',
+  });
+  const body = await result.json<T>();
+  const { rows_read, bytes_read } = (body.statistics ?? {}) as { rows_read?: number; bytes_read?: number };
+  const sql = q.query.replace(/\s+/g, ' ').slice(0, 140);
+  console.error(`[query] ${(performance.now() - started).toFixed(0)} ms, ${rows_read} rows, ${((bytes_read ?? 0) / 1e6).toFixed(1)} MB read: ${sql}`);
+  return body.data;
 }

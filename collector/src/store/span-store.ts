@@ -42,9 +42,9 @@ export class SpanStore {
   /** Connects (embedded chDB or server), applies pending migrations, and fills what they left empty. */
   static async open(options: ClickHouseOptions & { log?: (message: string) => void }): Promise<SpanStore> {
     const { client, mode } = createClickHouseClient(options);
-    const applied = await migrate(client);
+    await migrate(client);
     const store = new SpanStore(client, mode);
-    if (applied.includes(11)) await store.backfillRollups(options.log ?? (() => {}));
+    await store.runOnce('traces-backfill', () => store.backfillRollups(options.log ?? (() => {})));
     return store;
   }
 
@@ -126,6 +126,17 @@ export class SpanStore {
       const rollups = await this.traces.rebuild(tenantId, [...traceIds]);
       await this.traces.write(rollups, this.nextVersion());
     }
+  }
+
+  /** Runs `job` unless a finished run is recorded in store_jobs; records it when it finishes. */
+  private async runOnce(name: string, job: () => Promise<void>): Promise<void> {
+    const [done] = await queryRows<{ n: string | number }>(this.client, {
+      query: 'SELECT count() AS n FROM store_jobs WHERE name = {name:String}',
+      query_params: { name },
+    });
+    if (Number(done?.n ?? 0) > 0) return;
+    await job();
+    await insertRows(this.client, 'store_jobs', ['name', 'finished'], [[name, Date.now()]]);
   }
 
   /** Rollups for every stored trace (spans written before the `traces` table existed). */
