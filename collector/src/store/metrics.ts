@@ -1,8 +1,8 @@
 // GET /api/metrics: counts, errors, cost, tokens and latency percentiles per time
 // bucket and group, over the newest version of every matching span.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { isoTime } from './query.ts';
-import { newestVersionsOnly, spanConditions, type SpanFilter } from './span-filters.ts';
+import { exists, isoTime } from './query.ts';
+import { newestVersionsOnly, revisionsIn, spanConditions, type SpanFilter } from './span-filters.ts';
 
 export type Bucket = 'minute' | 'hour' | 'day';
 export const BUCKET_SECONDS: Record<Bucket, number> = { minute: 60, hour: 3600, day: 86_400 };
@@ -72,9 +72,11 @@ export class MetricsStore {
       params.group_key = q.groupBy.metadataKey;
     }
     // A span revised after the fact counts once, with its newest values.
-    const newest = newestVersionsOnly(q, 'rv');
-    where.push(...newest.where);
-    Object.assign(params, newest.params);
+    if (await exists(this.client, revisionsIn(q))) {
+      const newest = newestVersionsOnly(q, 'rv');
+      where.push(...newest.where);
+      Object.assign(params, newest.params);
+    }
     const result = await this.client.query({
       query: `SELECT ${BUCKET_START[q.bucket]} AS bucket, ${group} AS group,
                      count() AS count,

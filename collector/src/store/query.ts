@@ -90,3 +90,9 @@ async function queryLogged<T>(client: ClickHouseClient, q: Parameters<typeof que
   console.error(`[query] ${(performance.now() - started).toFixed(0)} ms, ${rows_read} rows, ${((bytes_read ?? 0) / 1e6).toFixed(1)} MB read: ${sql}`);
   return body.data;
 }
+
+/** Whether a count query (`SELECT count() AS n …`) finds anything. */
+export async function exists(client: ClickHouseClient, q: { query: string; params: Record<string, unknown> }): Promise<boolean> {
+  const [row] = await queryRows<{ n: string | number }>(client, { query: q.query, query_params: q.params });
+  return Number(row?.n ?? 0) > 0;
+}

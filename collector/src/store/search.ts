@@ -10,10 +10,10 @@
 // shift later pages.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { traceSummaryOf, type TraceStatus, type TraceSummary } from '@spanhouse/model';
-import { BY_ID, fromProjection, queryRows } from './query.ts';
+import { BY_ID, exists, fromProjection, queryRows } from './query.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
 import { LIGHT_SELECT, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
-import { newestVersionsOnly, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
+import { newestVersionsOnly, revisionsIn, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
 import { rollupOf, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
 
 export type SortKey = 'time' | 'cost' | 'latency';
@@ -241,13 +241,19 @@ export class SearchStore {
     return new Map(rows.map((r) => [r.trace_id, String(r.version)]));
   }
 
+  /** Whether span versions were replaced in this window (text matches must then skip them). */
+  private async revised(search: TraceSearch, sinceMs: number | undefined): Promise<boolean> {
+    if (search.spans?.q === undefined || searchTerms(search.spans.q).length === 0) return false;
+    return exists(this.client, revisionsIn({ tenantId: search.tenantId, since: sinceMs === undefined ? undefined : new Date(sinceMs), until: search.until }));
+  }
+
   private async traceCandidates(
     search: TraceSearch,
     sinceMs: number | undefined,
     cursor: SearchCursor | undefined,
     limit: number,
   ): Promise<Array<TraceRow & { sort_value: number | string }>> {
-    const { where, params } = traceConditions(search, sinceMs);
+    const { where, params } = traceConditions(search, sinceMs, await this.revised(search, sinceMs));
     const sort = TRACE_SORT[search.sort];
     const dir = dirOf(search.order);
     if (cursor) {
@@ -269,7 +275,7 @@ export class SearchStore {
 }
 
 /** WHERE conditions on trace rows; span-level filters match through the rollup's lists. */
-function traceConditions(search: TraceSearch, sinceMs: number | undefined): { where: string[]; params: Record<string, unknown> } {
+function traceConditions(search: TraceSearch, sinceMs: number | undefined, revised: boolean): { where: string[]; params: Record<string, unknown> } {
   const where = ['tenant_id = {tenant:String}'];
   const params: Record<string, unknown> = { tenant: search.tenantId };
   const param = (name: string, type: string, value: unknown) => {
@@ -311,7 +317,7 @@ function traceConditions(search: TraceSearch, sinceMs: number | undefined): { wh
     // A span matches on its newest version only; the same window as the list.
     const window = { tenantId: search.tenantId, since: sinceMs === undefined ? undefined : new Date(sinceMs), until: search.until };
     const spans = spanConditions({ ...window, q: search.spans.q }, 'sp');
-    const newest = newestVersionsOnly(window, 'spv');
+    const newest = revised ? newestVersionsOnly(window, 'spv') : { where: [], params: {} };
     where.push(`trace_id IN (SELECT trace_id FROM spans WHERE ${[...spans.where, ...newest.where].join(' AND ')})`);
     Object.assign(params, spans.params, newest.params);
   }

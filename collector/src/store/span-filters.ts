@@ -170,7 +170,9 @@ export function scoreConditions(score: ScoreFilter, prefix: string): SqlConditio
 /**
  * Leaves out span versions that a newer version replaced (span_revisions lists them, a
  * few rows): reads that aggregate or match spans see each span once, as its newest
- * version, without FINAL (which cannot prune and merges every part).
+ * version, without FINAL (which cannot prune and merges every part). The condition reads
+ * the span keys of every row, so callers add it only when the window has revisions
+ * (`revisionsIn`).
  */
 export function newestVersionsOnly(filter: Pick<SpanFilter, 'tenantId' | 'since' | 'until'>, prefix: string): SqlCondition {
   const window = spanConditions({ tenantId: filter.tenantId, since: filter.since, until: filter.until }, prefix);
@@ -178,4 +180,10 @@ export function newestVersionsOnly(filter: Pick<SpanFilter, 'tenantId' | 'since'
     where: [`(trace_id, span_id, version) NOT IN (SELECT trace_id, span_id, version FROM span_revisions WHERE ${window.where.join(' AND ')})`],
     params: window.params,
   };
+}
+
+/** Counts the revisions in a filter's window: zero means every stored span row is current. */
+export function revisionsIn(filter: Pick<SpanFilter, 'tenantId' | 'since' | 'until'>): { query: string; params: Record<string, unknown> } {
+  const window = spanConditions({ tenantId: filter.tenantId, since: filter.since, until: filter.until }, 'rc');
+  return { query: `SELECT count() AS n FROM span_revisions WHERE ${window.where.join(' AND ')}`, params: window.params };
 }
