@@ -208,18 +208,27 @@ export class SearchStore {
     };
   }
 
-  /** Up to limit + 1 current trace rows from `sinceMs` on, in order, after the cursor. */
+  /**
+   * Up to limit + 1 current trace rows from `sinceMs` on, in order, after the cursor.
+   * Newest first, the time projection is read in order and stops after a few granules, so
+   * candidates carry every list column and only their versions are checked. Sorted by cost
+   * or duration, a whole window is read: candidates then carry only keys and sort values,
+   * and the rows shown come from the primary-key lookup that checks versions.
+   */
   private async tracePage(search: TraceSearch, sinceMs: number | undefined): Promise<Array<TraceRow & { sort_value: number | string }>> {
     const kept: Array<TraceRow & { sort_value: number | string }> = [];
+    const light = search.sort !== 'time';
     let cursor = search.cursor;
     const batch = search.limit + 1 + SLACK;
     for (let round = 0; round < MAX_ROUNDS && kept.length <= search.limit; round++) {
-      const candidates = await this.traceCandidates(search, sinceMs, cursor, batch);
-      const newest = await this.newestTraceVersions(search.tenantId, candidates.map((c) => c.trace_id));
+      const candidates = await this.traceCandidates(search, sinceMs, cursor, batch, light);
+      const ids = candidates.map((c) => c.trace_id);
+      const newest = light ? await this.newestTraceRows(search.tenantId, ids) : await this.newestTraceVersions(search.tenantId, ids);
       for (const candidate of candidates) {
-        if (newest.get(candidate.trace_id) !== String(candidate.version)) continue;
+        const current = newest.get(candidate.trace_id);
+        if (!current || String(current.version) !== String(candidate.version)) continue;
         if (kept.some((k) => k.trace_id === candidate.trace_id)) continue; // the same version twice, before a merge
-        kept.push(candidate);
+        kept.push({ ...((light ? current : candidate) as unknown as TraceRow), sort_value: candidate.sort_value });
         if (kept.length > search.limit) break;
       }
       if (candidates.length < batch) break;
@@ -229,7 +238,8 @@ export class SearchStore {
     return kept;
   }
 
-  private async newestTraceVersions(tenantId: string, traceIds: string[]): Promise<Map<string, string>> {
+  /** The newest version of each trace, by primary key. */
+  private async newestTraceVersions(tenantId: string, traceIds: string[]): Promise<Map<string, { version: string }>> {
     if (traceIds.length === 0) return new Map();
     const rows = await queryRows<{ trace_id: string; version: string | number }>(this.client, {
       query: `SELECT trace_id, max(version) AS version FROM traces
@@ -238,7 +248,20 @@ export class SearchStore {
       query_params: { tenant: tenantId, traces: traceIds },
       clickhouse_settings: BY_ID,
     });
-    return new Map(rows.map((r) => [r.trace_id, String(r.version)]));
+    return new Map(rows.map((r) => [r.trace_id, { version: String(r.version) }]));
+  }
+
+  /** The newest row of each trace, by primary key. */
+  private async newestTraceRows(tenantId: string, traceIds: string[]): Promise<Map<string, TraceRow>> {
+    if (traceIds.length === 0) return new Map();
+    const rows = await queryRows<TraceRow>(this.client, {
+      query: `SELECT ${TRACE_LIST_SELECT} FROM traces
+              WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
+              ORDER BY version DESC LIMIT 1 BY trace_id`,
+      query_params: { tenant: tenantId, traces: traceIds },
+      clickhouse_settings: BY_ID,
+    });
+    return new Map(rows.map((r) => [r.trace_id, r]));
   }
 
   /** Whether span versions were replaced in this window (text matches must then skip them). */
@@ -252,7 +275,8 @@ export class SearchStore {
     sinceMs: number | undefined,
     cursor: SearchCursor | undefined,
     limit: number,
-  ): Promise<Array<TraceRow & { sort_value: number | string }>> {
+    light: boolean,
+  ): Promise<Array<{ trace_id: string; version: string | number; sort_value: number | string }>> {
     const { where, params } = traceConditions(search, sinceMs, await this.revised(search, sinceMs));
     const sort = TRACE_SORT[search.sort];
     const dir = dirOf(search.order);
@@ -263,13 +287,13 @@ export class SearchStore {
       Object.assign(params, { c_value: cursor.value, c_trace: cursor.traceId });
     }
     return queryRows(this.client, {
-      query: `SELECT ${TRACE_LIST_SELECT}, ${sort.value} AS sort_value FROM traces
+      query: `SELECT ${light ? 'trace_id, version' : TRACE_LIST_SELECT}, ${sort.value} AS sort_value FROM traces
               WHERE ${where.join(' AND ')}
               ORDER BY ${sort.order} ${dir}, trace_id ${dir}
               LIMIT {limit:UInt32}`,
       query_params: { ...params, limit },
-      // a user or session is found faster through the main table's bloom filters
-      clickhouse_settings: search.userId === undefined && search.sessionId === undefined ? TRACE_LIST_SETTINGS : undefined,
+      // a user or session is found faster through the main table's bloom filters than in time order
+      clickhouse_settings: search.userId === undefined && search.sessionId === undefined ? TRACE_LIST_SETTINGS : BY_ID,
     });
   }
 }
