@@ -292,8 +292,8 @@ export class SearchStore {
               ORDER BY ${sort.order} ${dir}, trace_id ${dir}
               LIMIT {limit:UInt32}`,
       query_params: { ...params, limit },
-      // a user or session is found faster through the main table's bloom filters than in time order
-      clickhouse_settings: search.userId === undefined && search.sessionId === undefined ? TRACE_LIST_SETTINGS : BY_ID,
+      // a session (a handful of traces) is found faster through the bloom filter than in time order
+      clickhouse_settings: search.sessionId === undefined ? TRACE_LIST_SETTINGS : BY_ID,
     });
   }
 }
