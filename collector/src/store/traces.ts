@@ -9,9 +9,10 @@ import { BY_ID, insertRows, queryRows } from './query.ts';
 /** Trace ids per lookup query (keeps query parameters small for server mode). */
 const TRACE_CHUNK = 2000;
 
-/** A `traces` row as read (64-bit counts arrive as text; Number() reads both). */
-export type TraceRow = Omit<TraceRollup, 'start_time_us' | 'end_time_us' | 'input' | 'output' | 'span_ids' | 'name_key' | 'input_key' | 'output_key'> &
-  Partial<Pick<TraceRollup, 'span_ids' | 'name_key' | 'input_key' | 'output_key'>> & {
+/** A `traces` row as read (64-bit counts arrive as text; Number() reads both). Lists read fewer columns. */
+type FoldOnly = 'providers' | 'routing_aliases' | 'span_types' | 'cluster_ids' | 'metadata' | 'span_ids' | 'name_key' | 'input_key' | 'output_key';
+export type TraceRow = Omit<TraceRollup, 'start_time_us' | 'end_time_us' | 'input' | 'output' | FoldOnly> &
+  Partial<Pick<TraceRollup, FoldOnly>> & {
     start_us: string | number;
     end_us: string | number;
     input_preview: string;
@@ -19,13 +20,12 @@ export type TraceRow = Omit<TraceRollup, 'start_time_us' | 'end_time_us' | 'inpu
     version: string | number;
   };
 
-/** What a list shows and filters on (the projection's columns), times as microseconds. */
+/** What a list shows, times as microseconds (the rest of a row is for filters and the fold). */
 export const TRACE_LIST_SELECT = `tenant_id, trace_id, toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us,
   name, status, span_count, llm_count, tool_count, error_count, input_tokens, output_tokens, total_tokens, cost_usd,
-  models, providers, services, tags, routing_aliases, span_types, cluster_ids, metadata, user_id, session_id,
-  input_preview, output_preview, version`;
+  models, services, tags, user_id, session_id, input_preview, output_preview, version`;
 /** Everything, fold state included (to add spans to it). */
-const TRACE_FULL_SELECT = `${TRACE_LIST_SELECT}, span_ids, name_key, input_key, output_key, retention_days`;
+const TRACE_FULL_SELECT = `${TRACE_LIST_SELECT}, providers, routing_aliases, span_types, cluster_ids, metadata, span_ids, name_key, input_key, output_key, retention_days`;
 
 export function rollupOf(row: TraceRow): TraceRollup {
   return {
@@ -44,13 +44,13 @@ export function rollupOf(row: TraceRow): TraceRollup {
     total_tokens: Number(row.total_tokens),
     cost_usd: row.cost_usd === null ? null : Number(row.cost_usd),
     models: row.models,
-    providers: row.providers,
+    providers: row.providers ?? [],
     services: row.services,
     tags: row.tags,
-    routing_aliases: row.routing_aliases,
-    span_types: row.span_types,
-    cluster_ids: row.cluster_ids,
-    metadata: row.metadata,
+    routing_aliases: row.routing_aliases ?? [],
+    span_types: row.span_types ?? [],
+    cluster_ids: row.cluster_ids ?? [],
+    metadata: row.metadata ?? {},
     user_id: row.user_id,
     session_id: row.session_id,
     input: row.input_preview,
