@@ -4,7 +4,7 @@ import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@spanhouse/model';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
 import type { SpanRecord } from '../store/span-columns.ts';
-import { scoresByTarget, type ScoreStore } from '../store/scores.ts';
+import { scoresByTarget, type ScoreRecord, type ScoreStore } from '../store/scores.ts';
 import { isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
 import type { SpanStore } from '../store/span-store.ts';
 import type { CursorCodec } from './cursor.ts';
@@ -42,9 +42,10 @@ export function traceIdParam(raw: string): string {
   return traceId;
 }
 
-/** Span records with their scores and whether they are still open. */
-export async function decorateSpans(scores: ScoreStore, tenantId: string, spans: SpanRecord[]) {
-  const byTarget = scoresByTarget(await scores.forTraces(tenantId, [...new Set(spans.map((s) => s.trace_id))]));
+/** Span records with their scores (read now, or already read) and whether they are still open. */
+export async function decorateSpans(scores: ScoreStore | ScoreRecord[], tenantId: string, spans: SpanRecord[]) {
+  const records = Array.isArray(scores) ? scores : await scores.forTraces(tenantId, [...new Set(spans.map((s) => s.trace_id))]);
+  const byTarget = scoresByTarget(records);
   return {
     byTarget,
     spans: spans.map((span) => ({
@@ -114,9 +115,10 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
     const traceId = traceIdParam(req.params.traceId);
     const q = z.object({ include: z.enum(['content']).optional(), tenant: z.string().min(1).optional() }).strict().parse(req.query);
     const tenantId = readTenant(req, q.tenant);
-    const found = await store.getTrace(tenantId, traceId, q.include === 'content');
+    // the trace and its scores are read at the same time
+    const [found, stored] = await Promise.all([store.getTrace(tenantId, traceId, q.include === 'content'), scores.forTraces(tenantId, [traceId])]);
     if (!found) throw notFound(`trace ${traceId}`);
-    const { spans, byTarget } = await decorateSpans(scores, tenantId, found.spans);
+    const { spans, byTarget } = await decorateSpans(stored, tenantId, found.spans);
     const traceScores = (byTarget.get(`${traceId}/`) ?? []).map(({ name, value, comment, data_type }) => ({ name, value, comment, data_type }));
     res.json({ trace: { ...found.trace, scores: traceScores }, spans });
   });
