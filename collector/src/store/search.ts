@@ -57,6 +57,8 @@ export interface TraceSearch extends RangeFilters {
   spans?: Pick<SpanFilter, 'routingAlias' | 'clusterId' | 'type' | 'metadata' | 'q'>;
   /** A trace matches when it, or one of its spans, has this score. */
   score?: ScoreFilter;
+  /** Set by the store: the traces holding the text of `spans.q`, found up front. */
+  textTraceIds?: string[];
   sort: SortKey;
   order: SortOrder;
   limit: number;
@@ -88,11 +90,11 @@ const TRACE_SORT: Record<SortKey, { order: string; value: string; param: string 
   latency: { order: 'duration_ms', value: 'duration_ms', param: '{c_value:Float64}' },
 };
 
-/**
- * Widening windows (days back) for newest-first trace pages filtered by text: the span
- * subquery that finds matching traces then reads recent spans only.
- */
-const TEXT_WINDOWS_DAYS = [1, 31, Infinity];
+/** Most trace ids a text search collects up front; more make it a common text. */
+const TEXT_IDS = 2_000;
+/** Newest traces checked for a common text per round, and rounds per page. */
+const TEXT_BATCH = 500;
+const TEXT_ROUNDS = 10;
 /** Most candidate rounds per page (a round only repeats when old versions were skipped). */
 const MAX_ROUNDS = 8;
 /** Extra candidates per round, so a few old versions do not cost a second round. */
@@ -117,6 +119,8 @@ export class SearchStore {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly scores: ScoreStore,
+    /** Text search thresholds (tests make them small). */
+    private readonly text = { ids: TEXT_IDS, batch: TEXT_BATCH, rounds: TEXT_ROUNDS },
   ) {}
 
   async listSpans(search: SpanSearch): Promise<Page<SpanListItem>> {
@@ -184,17 +188,15 @@ export class SearchStore {
   async listTraces(search: TraceSearch): Promise<Page<TraceListItem>> {
     const textTerms = search.spans?.q !== undefined && searchTerms(search.spans.q).length > 0;
     let rows: Array<TraceRow & { sort_value: number | string }> = [];
-    if (textTerms && search.sort === 'time' && search.order === 'desc') {
-      // The text condition reads spans: newest first only needs recent ones, so try growing windows.
-      const untilUs = Math.min(search.until ? search.until.getTime() * 1000 : Infinity, search.cursor ? search.cursor.value : Infinity);
-      const anchorMs = untilUs === Infinity ? Date.now() : untilUs / 1000;
-      const sinceMs = search.since?.getTime();
-      for (const days of TEXT_WINDOWS_DAYS) {
-        const windowStart = days === Infinity ? undefined : anchorMs - days * 86_400_000;
-        const effective = sinceMs !== undefined && (windowStart === undefined || sinceMs > windowStart) ? sinceMs : windowStart;
-        rows = await this.tracePage(search, effective);
-        if (rows.length > search.limit || effective === sinceMs || windowStart === undefined) break;
-      }
+    let resumeAt: SearchCursor | null = null;
+    if (textTerms) {
+      // Which traces hold the text? A rare text is answered by the text index as a short list
+      // of trace ids; a common one would be every trace of the window, so newest-first pages
+      // check the newest traces for it instead, a batch at a time.
+      const matches = await this.textTraceIds(search);
+      if (matches) rows = await this.tracePage({ ...search, textTraceIds: matches }, search.since?.getTime());
+      else if (search.sort === 'time' && search.order === 'desc') ({ rows, resumeAt } = await this.newestWithText(search));
+      else rows = await this.tracePage(search, search.since?.getTime());
     } else {
       rows = await this.tracePage(search, search.since?.getTime());
     }
@@ -204,8 +206,55 @@ export class SearchStore {
     return {
       data: page.map((row) => ({ ...traceSummaryOf(rollupOf(row)), scores: (scores.get(`${row.trace_id}/`) ?? []).map(briefScore) })),
       nextCursor:
-        rows.length > search.limit && last ? { sort: search.sort, order: search.order, value: Number(last.sort_value), traceId: last.trace_id } : null,
+        rows.length > search.limit && last ? { sort: search.sort, order: search.order, value: Number(last.sort_value), traceId: last.trace_id } : resumeAt,
     };
+  }
+
+  /** Trace ids with a span matching the text in the search's window, or null when more than TEXT_IDS. */
+  private async textTraceIds(search: TraceSearch): Promise<string[] | null> {
+    const window = { tenantId: search.tenantId, since: search.since, until: search.until };
+    const { where, params } = textConditions(search, window, await this.revised(search, search.since?.getTime()));
+    const rows = await queryRows<{ trace_id: string }>(this.client, {
+      query: `SELECT DISTINCT trace_id FROM spans WHERE ${where.join(' AND ')} LIMIT {text_limit:UInt32}`,
+      query_params: { ...params, text_limit: this.text.ids + 1 },
+    });
+    return rows.length > this.text.ids ? null : rows.map((r) => r.trace_id);
+  }
+
+  /**
+   * Newest-first traces holding a common text: the newest traces matching the other
+   * filters, TEXT_BATCH at a time, checked against their own spans by primary key. After
+   * TEXT_ROUNDS batches the page ends early, with a cursor where the check stopped.
+   */
+  private async newestWithText(search: TraceSearch): Promise<{ rows: Array<TraceRow & { sort_value: number | string }>; resumeAt: SearchCursor | null }> {
+    const kept: Array<TraceRow & { sort_value: number | string }> = [];
+    const plain: TraceSearch = { ...search, spans: { ...search.spans, q: undefined }, limit: this.text.batch };
+    let cursor = search.cursor;
+    for (let round = 0; round < this.text.rounds; round++) {
+      const batch = (await this.tracePage({ ...plain, cursor }, search.since?.getTime())).slice(0, this.text.batch);
+      if (batch.length === 0) return { rows: kept, resumeAt: null };
+      const holding = await this.tracesHoldingText(search, batch.map((r) => r.trace_id));
+      for (const row of batch) {
+        if (!holding.has(row.trace_id)) continue;
+        kept.push(row);
+        if (kept.length > search.limit) return { rows: kept, resumeAt: null };
+      }
+      const last = batch[batch.length - 1];
+      cursor = { sort: 'time', order: 'desc', value: Number(last.sort_value), traceId: last.trace_id };
+      if (batch.length < this.text.batch) return { rows: kept, resumeAt: null };
+    }
+    return { rows: kept, resumeAt: cursor ?? null };
+  }
+
+  private async tracesHoldingText(search: TraceSearch, traceIds: string[]): Promise<Set<string>> {
+    const window = { tenantId: search.tenantId, since: search.since, until: search.until };
+    const { where, params } = textConditions(search, window, await this.revised(search, search.since?.getTime()));
+    const rows = await queryRows<{ trace_id: string }>(this.client, {
+      query: `SELECT DISTINCT trace_id FROM spans WHERE ${where.join(' AND ')} AND trace_id IN {text_traces:Array(String)}`,
+      query_params: { ...params, text_traces: traceIds },
+      clickhouse_settings: BY_ID,
+    });
+    return new Set(rows.map((r) => r.trace_id));
   }
 
   /**
@@ -298,6 +347,13 @@ export class SearchStore {
   }
 }
 
+/** Spans whose newest version holds the search's text, in a window. */
+function textConditions(search: TraceSearch, window: Pick<SpanFilter, 'tenantId' | 'since' | 'until'>, revised: boolean): { where: string[]; params: Record<string, unknown> } {
+  const spans = spanConditions({ ...window, q: search.spans?.q }, 'sp');
+  const newest = revised ? newestVersionsOnly(window, 'spv') : { where: [], params: {} };
+  return { where: [...spans.where, ...newest.where], params: { ...spans.params, ...newest.params } };
+}
+
 /** WHERE conditions on trace rows; span-level filters match through the rollup's lists. */
 function traceConditions(search: TraceSearch, sinceMs: number | undefined, revised: boolean): { where: string[]; params: Record<string, unknown> } {
   const where = ['tenant_id = {tenant:String}'];
@@ -337,13 +393,12 @@ function traceConditions(search: TraceSearch, sinceMs: number | undefined, revis
     const value = search[key];
     if (value !== undefined) where.push(`${expression} ${op} ${param(key, type, value)}`);
   }
-  if (search.spans?.q !== undefined && searchTerms(search.spans.q).length > 0) {
-    // A span matches on its newest version only; the same window as the list.
-    const window = { tenantId: search.tenantId, since: sinceMs === undefined ? undefined : new Date(sinceMs), until: search.until };
-    const spans = spanConditions({ ...window, q: search.spans.q }, 'sp');
-    const newest = revised ? newestVersionsOnly(window, 'spv') : { where: [], params: {} };
-    where.push(`trace_id IN (SELECT trace_id FROM spans WHERE ${[...spans.where, ...newest.where].join(' AND ')})`);
-    Object.assign(params, spans.params, newest.params);
+  if (search.textTraceIds) {
+    where.push(`trace_id IN ${param('text_ids', 'Array(String)', search.textTraceIds)}`);
+  } else if (search.spans?.q !== undefined && searchTerms(search.spans.q).length > 0) {
+    const text = textConditions(search, { tenantId: search.tenantId, since: sinceMs === undefined ? undefined : new Date(sinceMs), until: search.until }, revised);
+    where.push(`trace_id IN (SELECT trace_id FROM spans WHERE ${text.where.join(' AND ')})`);
+    Object.assign(params, text.params);
   }
   if (search.score) {
     const s = scoreConditions(search.score, 'sc');
