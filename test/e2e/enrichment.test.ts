@@ -63,12 +63,26 @@ async function span(spanId: string) {
 function filesContaining(needle: string): string[] {
   const bytes = Buffer.from(needle, 'utf8');
   const hits: string[] = [];
+  // Background merges create and remove temporary part directories while we walk: a file
+  // that is gone by the time we read it was a copy of data that is still elsewhere.
+  const gone = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
   const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (error) {
+      if (gone(error)) return;
+      throw error;
+    }
+    for (const name of names) {
       const path = join(dir, name);
-      const stat = statSync(path);
-      if (stat.isDirectory()) walk(path);
-      else if (stat.isFile() && readFileSync(path).includes(bytes)) hits.push(path);
+      try {
+        const stat = statSync(path);
+        if (stat.isDirectory()) walk(path);
+        else if (stat.isFile() && readFileSync(path).includes(bytes)) hits.push(path);
+      } catch (error) {
+        if (!gone(error)) throw error;
+      }
     }
   };
   walk(data.dir);
