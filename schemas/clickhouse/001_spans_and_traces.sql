@@ -83,6 +83,8 @@ PARTITION BY toYYYYMM(start_time)
 ORDER BY (tenant_id, trace_id, span_id)
 TTL toDateTime(start_time) + toIntervalDay(retention_days);
 
+-- Superseded: 011_trace_rows.sql drops this rollup and its view for plain trace rows (and
+-- rebuilds `spans`); kept because migrations are applied in order to every data directory.
 -- Trace rollup, maintained at insert time by trace_rollup_mv and merged at read time
 -- with the -Merge combinators (GROUP BY trace_id). Every column is an idempotent
 -- aggregate, and the per-span figures are a map keyed by span id whose newest version
