@@ -36,10 +36,12 @@ export class SpanRewriter {
   }
 
   private async save(stored: StoredSpan[], revised: SpanhouseSpan[]): Promise<void> {
-    const previous = new Map(stored.map((s) => [`${s.span.trace_id}/${s.span.span_id}`, s.version]));
-    await this.store.writeRevisions(
-      revised.map((span) => ({ span, previousVersion: previous.get(`${span.trace_id}/${span.span_id}`) ?? 0 })),
-    );
+    const previous = new Map(stored.map((s) => [`${s.span.trace_id}/${s.span.span_id}`, s]));
+    const revisions = revised.flatMap((span) => {
+      const replaced = previous.get(`${span.trace_id}/${span.span_id}`);
+      return replaced ? [{ span, previous: replaced }] : [];
+    });
+    await this.store.writeRevisions(revisions);
   }
 
   /**

@@ -1,16 +1,39 @@
 // GET /api/metrics: counts, errors, cost, tokens and latency percentiles per time
 // bucket and group, over the newest version of every matching span.
+//
+// Two plans, one answer. A chart by hour or day whose filters and grouping are all
+// columns of the hourly rollup (span_metrics) reads the rollup for the whole hours of
+// the window and the spans only for the partial hours at its ends: thousands of rows
+// instead of every span. Its percentiles come from the rollup's latency histogram,
+// within 1%. When that answer counts few spans (under `exactBelow`), the spans are read
+// after all, for exact percentiles. Everything else reads the spans.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { exists, isoTime } from './query.ts';
+import { BACKGROUND, exists, isoTime, queryRows } from './query.ts';
 import { newestVersionsOnly, revisionsIn, spanConditions, type SpanFilter } from './span-filters.ts';
 
 export type Bucket = 'minute' | 'hour' | 'day';
 export const BUCKET_SECONDS: Record<Bucket, number> = { minute: 60, hour: 3600, day: 86_400 };
-const BUCKET_START: Record<Bucket, string> = {
-  minute: 'toStartOfMinute(start_time)',
-  hour: 'toStartOfHour(start_time)',
-  day: 'toStartOfDay(start_time)',
+const BUCKET_START: Record<Bucket, (time: string) => string> = {
+  minute: (time) => `toStartOfMinute(${time})`,
+  hour: (time) => `toStartOfHour(${time})`,
+  day: (time) => `toStartOfDay(${time})`,
 };
+
+/**
+ * The histogram bucket of a span's latency: bucket k holds (1.02^(k-352), 1.02^(k-351)]
+ * ms, 0 holds latency <= 0. The same expression feeds span_metrics (its materialized
+ * views, migration 012): a test compares the two on stored rows.
+ */
+export const LATENCY_BUCKET = 'if(latency_ms > 0, toUInt16(least(65535, greatest(1, 351 + ceil(log(latency_ms) / log(1.02))))), toUInt16(0))';
+/** The value a bucket stands for: the point whose relative error to either end is the same (< 1%). */
+const BUCKET_VALUE = (key: string) => `if(${key} = 0, 0, 2 * pow(1.02, ${key} - 351) / 2.02)`;
+
+/** Filters the rollup can answer (its key columns), and groupings. */
+const ROLLUP_FILTERS = new Set<keyof MetricsQuery>(['tenantId', 'since', 'until', 'model', 'provider', 'routingAlias', 'status', 'service', 'type', 'types', 'bucket', 'groupBy']);
+const ROLLUP_GROUPS = new Set<GroupColumn>(['model', 'provider', 'service', 'routing_alias', 'type', 'status']);
+/** Below this many spans a rollup answer is replaced by the exact one (cheap at that size). */
+const EXACT_BELOW = 200_000;
+const HOUR_MS = 3_600_000;
 
 /** Columns a metric can be grouped by (plus `metadata.<key>`). */
 export const GROUP_COLUMNS = {
@@ -61,24 +84,31 @@ interface MetricRow {
 }
 
 export class MetricsStore {
-  constructor(private readonly client: ClickHouseClient) {}
+  private readonly exactBelow: number;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    options: { exactBelow?: number } = {},
+  ) {
+    this.exactBelow = options.exactBelow ?? EXACT_BELOW;
+  }
 
   async query(q: MetricsQuery): Promise<MetricPoint[]> {
+    const hours = rollupHours(q);
+    if (hours) {
+      const rows = await this.fromRollup(q, hours);
+      if (rows.reduce((n, row) => n + Number(row.count), 0) >= this.exactBelow) return rows.map(metricPoint);
+    }
+    return (await this.fromSpans(q)).map(metricPoint);
+  }
+
+  /** Every matching span read: exact percentiles. */
+  private async fromSpans(q: MetricsQuery): Promise<MetricRow[]> {
     const { where, params } = spanConditions(q);
-    let group = "''";
-    if (q.groupBy && 'column' in q.groupBy) group = GROUP_COLUMNS[q.groupBy.column];
-    else if (q.groupBy) {
-      group = 'metadata[{group_key:String}]';
-      params.group_key = q.groupBy.metadataKey;
-    }
-    // A span revised after the fact counts once, with its newest values.
-    if (await exists(this.client, revisionsIn(q))) {
-      const newest = newestVersionsOnly(q, 'rv');
-      where.push(...newest.where);
-      Object.assign(params, newest.params);
-    }
-    const result = await this.client.query({
-      query: `SELECT ${BUCKET_START[q.bucket]} AS bucket, ${group} AS group,
+    const group = groupExpression(q, params);
+    where.push(...(await this.newestOnly(q, params)));
+    return queryRows<MetricRow>(this.client, {
+      query: `SELECT ${BUCKET_START[q.bucket]('start_time')} AS bucket, ${group} AS group,
                      count() AS count,
                      countIf(status != 'success') AS error_count,
                      sum(ifNull(cost_usd, 0)) AS cost_usd,
@@ -91,24 +121,117 @@ export class MetricsStore {
               ORDER BY bucket, group
               LIMIT {max_rows:UInt32}`,
       query_params: { ...params, max_rows: MAX_METRIC_ROWS },
-      format: 'JSONEachRow',
-    });
-    return (await result.json<MetricRow>()).map((row) => {
-      const count = Number(row.count);
-      const errors = Number(row.error_count);
-      return {
-        bucket: new Date(isoTime(row.bucket)).toISOString(),
-        group: row.group,
-        count,
-        error_count: errors,
-        error_rate: count === 0 ? 0 : errors / count,
-        cost_usd: Number(row.cost_usd),
-        input_tokens: Number(row.input_tokens),
-        output_tokens: Number(row.output_tokens),
-        p50_latency_ms: Number(row.latency[0] ?? 0),
-        p90_latency_ms: Number(row.latency[1] ?? 0),
-        p99_latency_ms: Number(row.latency[2] ?? 0),
-      };
     });
   }
+
+  /** The rollup for the window's whole hours, the spans for the partial hours at its ends. */
+  private async fromRollup(q: MetricsQuery, hours: { from: number; to: number }): Promise<MetricRow[]> {
+    const { since: _since, until: _until, ...keyFilters } = q;
+    const rollup = spanConditions(keyFilters, 'r');
+    const edges = spanConditions(q, 'e');
+    const params = { ...rollup.params, ...edges.params, hour_from: hours.from / 1000, hour_to: hours.to / 1000, max_rows: MAX_METRIC_ROWS };
+    const group = groupExpression(q, params);
+    edges.where.push('(start_time < fromUnixTimestamp({hour_from:Int64}) OR start_time >= fromUnixTimestamp({hour_to:Int64}))');
+    edges.where.push(...(await this.newestOnly(q, params)));
+    const bucket = BUCKET_START[q.bucket];
+    const percentile = (p: number) => BUCKET_VALUE(`keys[arrayFirstIndex(c -> c > ${p} * (arraySum(counts) - 1), arrayCumSum(counts))]`);
+    return queryRows<MetricRow>(this.client, {
+      query: `SELECT bucket, group, count, error_count, cost_usd, input_tokens, output_tokens,
+                     [${percentile(0.5)}, ${percentile(0.9)}, ${percentile(0.99)}] AS latency
+              FROM (
+                SELECT bucket, group, sum(n) AS count, sum(errors) AS error_count, sum(cost) AS cost_usd,
+                       sum(tokens_in) AS input_tokens, sum(tokens_out) AS output_tokens,
+                       sumMap(hist) AS merged, mapKeys(merged) AS keys, mapValues(merged) AS counts
+                FROM (
+                  SELECT ${bucket('hour')} AS bucket, ${group} AS group, spans AS n, errors, cost_usd AS cost,
+                         input_tokens AS tokens_in, output_tokens AS tokens_out, latency_hist AS hist
+                  FROM span_metrics
+                  WHERE ${rollup.where.join(' AND ')}
+                    AND hour >= fromUnixTimestamp({hour_from:Int64}) AND hour < fromUnixTimestamp({hour_to:Int64})
+                  UNION ALL
+                  SELECT ${bucket('start_time')} AS bucket, ${group} AS group, toInt64(1) AS n, toInt64(status != 'success') AS errors,
+                         ifNull(cost_usd, 0) AS cost, toInt64(input_tokens) AS tokens_in, toInt64(output_tokens) AS tokens_out,
+                         map(${LATENCY_BUCKET}, toInt64(1)) AS hist
+                  FROM spans
+                  WHERE ${edges.where.join(' AND ')}
+                )
+                GROUP BY bucket, group
+                HAVING count > 0
+              )
+              ORDER BY bucket, group
+              LIMIT {max_rows:UInt32}`,
+      query_params: params,
+    });
+  }
+
+  /** A span revised after the fact counts once, with its newest values (the condition only when needed). */
+  private async newestOnly(q: MetricsQuery, params: Record<string, unknown>): Promise<string[]> {
+    if (!(await exists(this.client, revisionsIn(q)))) return [];
+    const newest = newestVersionsOnly(q, 'rv');
+    Object.assign(params, newest.params);
+    return newest.where;
+  }
+}
+
+/**
+ * Fills span_metrics from the spans stored before it existed: the newest version of
+ * each (FINAL), so revised spans count once. Starts from empty, so a run cut short can
+ * simply run again.
+ */
+export async function backfillSpanMetrics(client: ClickHouseClient): Promise<void> {
+  await client.command({ query: 'TRUNCATE TABLE span_metrics' });
+  await client.command({
+    query: `INSERT INTO span_metrics
+            SELECT tenant_id, toStartOfHour(start_time) AS hour, type, model, provider, service_name, routing_alias, status, retention_days,
+                   count(), countIf(status != 'success'), sum(ifNull(cost_usd, 0)), sum(input_tokens), sum(output_tokens),
+                   sumMap(map(${LATENCY_BUCKET}, toInt64(1)))
+            FROM spans FINAL
+            GROUP BY tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days`,
+    clickhouse_settings: BACKGROUND,
+  });
+}
+
+function groupExpression(q: MetricsQuery, params: Record<string, unknown>): string {
+  if (q.groupBy && 'column' in q.groupBy) return GROUP_COLUMNS[q.groupBy.column];
+  if (q.groupBy) {
+    params.group_key = q.groupBy.metadataKey;
+    return 'metadata[{group_key:String}]';
+  }
+  return "''";
+}
+
+/**
+ * The whole hours of the window when the rollup can answer the query (hour or day
+ * buckets, only its key columns filtered and grouped by), as epoch milliseconds
+ * [from, to); null when it cannot or the window holds no whole hour.
+ */
+export function rollupHours(q: MetricsQuery): { from: number; to: number } | null {
+  if (q.bucket === 'minute') return null;
+  if (q.groupBy && !('column' in q.groupBy && ROLLUP_GROUPS.has(q.groupBy.column))) return null;
+  for (const [key, value] of Object.entries(q) as Array<[keyof MetricsQuery, unknown]>) {
+    const unset = value === undefined || (Array.isArray(value) && value.length === 0);
+    if (!unset && !ROLLUP_FILTERS.has(key)) return null;
+  }
+  const from = q.since ? Math.ceil(q.since.getTime() / HOUR_MS) * HOUR_MS : 0;
+  // `until` is inclusive: an hour is whole when it ends at most a microsecond after it
+  const to = Math.floor(((q.until ?? new Date('2100-01-01T00:00:00Z')).getTime() + 0.001) / HOUR_MS) * HOUR_MS;
+  return from < to ? { from, to } : null;
+}
+
+function metricPoint(row: MetricRow): MetricPoint {
+  const count = Number(row.count);
+  const errors = Number(row.error_count);
+  return {
+    bucket: new Date(isoTime(row.bucket)).toISOString(),
+    group: row.group,
+    count,
+    error_count: errors,
+    error_rate: count === 0 ? 0 : errors / count,
+    cost_usd: Number(row.cost_usd),
+    input_tokens: Number(row.input_tokens),
+    output_tokens: Number(row.output_tokens),
+    p50_latency_ms: Number(row.latency[0] ?? 0),
+    p90_latency_ms: Number(row.latency[1] ?? 0),
+    p99_latency_ms: Number(row.latency[2] ?? 0),
+  };
 }

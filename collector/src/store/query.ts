@@ -26,6 +26,9 @@ export const SESSION_DEFAULTS: ClickHouseSettings = {
  */
 export const INSERT: ClickHouseSettings = { max_memory_usage: '1000000000' };
 
+/** One-off work after an upgrade (backfills over the whole store): no time limit, more room. */
+export const BACKGROUND: ClickHouseSettings = { max_execution_time: 0, max_memory_usage: '2000000000' };
+
 /** API reads: the defaults (named for call sites that want to say so). */
 export const API_READ: ClickHouseSettings = {};
 

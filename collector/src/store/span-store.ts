@@ -3,10 +3,11 @@
 // parameter ({name:Type}); nothing from a request is ever spliced into SQL text.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { LRUCache } from 'lru-cache';
-import { traceSummaryOf, type SpanhouseSpan, type TraceSummary } from '@spanhouse/model';
+import { rollUp, traceSummaryOf, type SpanhouseSpan, type TraceSummary } from '@spanhouse/model';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
 import { migrate } from './migrations.ts';
-import { BY_ID, insertRows, queryRows } from './query.ts';
+import { backfillSpanMetrics } from './metrics.ts';
+import { BACKGROUND, BY_ID, insertRows, queryRows } from './query.ts';
 import { FULL_SELECT, fromRow, LIGHT_SELECT, SPAN_INSERT_COLUMNS, spanRecord, toRow, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { SpanLogStore } from './span-logs.ts';
 import { TraceStore } from './traces.ts';
@@ -20,6 +21,19 @@ export interface InsertResult {
 export interface StoredSpan {
   span: SpanhouseSpan;
   version: number;
+}
+
+/** A replaced span version as a span_revisions row: its key and what it added to span_metrics. */
+const REVISION_COLUMNS = [
+  'tenant_id', 'trace_id', 'span_id', 'version', 'start_time', 'retention_days',
+  'type', 'model', 'provider', 'service_name', 'routing_alias', 'status', 'latency_ms', 'cost_usd', 'input_tokens', 'output_tokens', 'counted',
+];
+function revisionRow({ span, version }: StoredSpan): unknown[] {
+  return [
+    span.tenant_id, span.trace_id, span.span_id, version, span.start_time_us, span.retention_days ?? null,
+    span.type, span.model, span.provider, span.service_name, span.routing_alias, span.status,
+    span.latency_ms, span.cost_usd, span.input_tokens, span.output_tokens, 1,
+  ];
 }
 
 /** Span keys remembered for retry dedup (about 100 bytes each). */
@@ -45,6 +59,7 @@ export class SpanStore {
     await migrate(client);
     const store = new SpanStore(client, mode);
     await store.runOnce('traces-backfill', () => store.backfillRollups(options.log ?? (() => {})));
+    await store.runOnce('span-metrics-backfill', () => backfillSpanMetrics(client));
     return store;
   }
 
@@ -100,21 +115,17 @@ export class SpanStore {
   }
 
   /**
-   * Stores new versions of stored spans (each newer than the version it revises) and
-   * rolls their traces up again from what is stored.
+   * Stores new versions of stored spans (each newer than the version it revises), records
+   * the versions they replace (with their values, which take them out of span_metrics),
+   * and rolls their traces up again from what is stored.
    */
-  writeRevisions(revisions: Array<{ span: SpanhouseSpan; previousVersion: number }>): Promise<void> {
+  writeRevisions(revisions: Array<{ span: SpanhouseSpan; previous: StoredSpan }>): Promise<void> {
     return this.exclusive(async () => {
       if (revisions.length === 0) return;
-      const version = revisions.reduce((v, r) => Math.max(v, r.previousVersion + 1), this.nextVersion());
+      const version = revisions.reduce((v, r) => Math.max(v, r.previous.version + 1), this.nextVersion());
       this.lastVersion = version;
       await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, revisions.map((r) => toRow(r.span, version)));
-      await insertRows(
-        this.client,
-        'span_revisions',
-        ['tenant_id', 'trace_id', 'span_id', 'version', 'start_time', 'retention_days'],
-        revisions.map(({ span, previousVersion }) => [span.tenant_id, span.trace_id, span.span_id, previousVersion, span.start_time_us, span.retention_days ?? null]),
-      );
+      await insertRows(this.client, 'span_revisions', REVISION_COLUMNS, revisions.map((r) => revisionRow(r.previous)));
       await this.rebuildRollups(revisions.map((r) => r.span));
     });
   }
@@ -150,7 +161,7 @@ export class SpanStore {
                 WHERE (tenant_id, trace_id) > ({tenant:String}, {trace:String})
                 ORDER BY tenant_id, trace_id LIMIT 1 BY tenant_id, trace_id LIMIT {limit:UInt32}`,
         query_params: { ...after, limit: BACKFILL_TRACES },
-        clickhouse_settings: { max_execution_time: 0 },
+        clickhouse_settings: BACKGROUND,
       });
       if (page.length === 0) break;
       await this.rebuildRollups(page);
@@ -192,22 +203,24 @@ export class SpanStore {
     return rows.map((row) => ({ span: fromRow(row), version: Number(row.version) }));
   }
 
-  /** One trace: its rollup and every span (newest version of each), ordered by start time. */
+  /**
+   * One trace: its summary and every span (newest version of each), ordered by start time.
+   * The summary is rolled up from the spans read (the fold is a pure function of them), so
+   * one primary-key read answers.
+   */
   async getTrace(tenantId: string, traceId: string, withContent: boolean): Promise<{ trace: TraceSummary; spans: SpanRecord[] } | null> {
-    const [rollups, rows] = await Promise.all([
-      this.traces.current(tenantId, [traceId]),
-      queryRows<SpanRow>(this.client, {
-        // Without content, the heavy columns (text, attributes, events) are never read: large traces stay cheap.
-        query: `SELECT ${withContent ? FULL_SELECT : LIGHT_SELECT} FROM spans
-                WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}
-                ORDER BY span_id, version DESC
-                LIMIT 1 BY span_id`,
-        query_params: { tenant: tenantId, trace: traceId },
-        clickhouse_settings: BY_ID,
-      }),
-    ]);
-    const rollup = rollups.get(traceId);
-    if (!rollup || rows.length === 0) return null;
+    const rows = await queryRows<SpanRow>(this.client, {
+      // Without content, the heavy columns (text, attributes, events) are never read: large traces stay cheap.
+      query: `SELECT ${withContent ? FULL_SELECT : LIGHT_SELECT} FROM spans
+              WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}
+              ORDER BY span_id, version DESC
+              LIMIT 1 BY span_id`,
+      query_params: { tenant: tenantId, trace: traceId },
+      clickhouse_settings: BY_ID,
+    });
+    if (rows.length === 0) return null;
+    // light rows carry the texts only as far as their previews, which is what a rollup keeps
+    const rollup = rollUp(null, rows.map((row) => fromRow(withContent ? row : { ...row, input_text: row.input_preview, output_text: row.output_preview })));
     const spans = rows.map((row) => spanRecord(row, withContent)).sort((a, b) => (a.start_time < b.start_time ? -1 : a.start_time > b.start_time ? 1 : 0));
     return { trace: traceSummaryOf(rollup), spans };
   }
