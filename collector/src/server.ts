@@ -8,7 +8,7 @@ import { CursorCodec } from './api/cursor.ts';
 import { datasetRoutes } from './api/datasets.ts';
 import { enrichmentRoutes } from './api/enrichment.ts';
 import { demoRoutes } from './api/demo.ts';
-import { apiErrorHandler, notFound } from './api/errors.ts';
+import { errorHandler, unknownRoute } from './api/errors.ts';
 import { metricsRoutes } from './api/metrics.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
@@ -20,7 +20,7 @@ import { BatchWriter } from './pipeline/batch-writer.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
-import { otlpReceiver } from './receivers/otlp-http.ts';
+import { otlpReceiver, writeOtlpProblem } from './receivers/otlp-http.ts';
 import { DatasetStore } from './store/datasets.ts';
 import { KeyStore } from './store/keys.ts';
 import { MetricsStore } from './store/metrics.ts';
@@ -109,11 +109,10 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     demoRoutes({ pipeline }),
     enrichmentRoutes({ rewriter, enrichment }),
   );
-  app.use('/api', (req) => {
-    throw notFound(`route ${req.method} ${req.originalUrl.split('?')[0]}`);
-  });
-  app.use('/api', apiErrorHandler(config.log));
   serveUi(app, config.uiDir);
+  // One error handler for the whole app: JSON, or google.rpc.Status under /v1; never HTML.
+  app.use(unknownRoute);
+  app.use(errorHandler(config.log, { '/v1': writeOtlpProblem }));
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
