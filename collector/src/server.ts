@@ -16,6 +16,7 @@ import { writeRoutes } from './api/writes.ts';
 import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant } from './auth/authenticate.ts';
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
 import { createEnrichment } from './enrichment/index.ts';
+import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
@@ -71,7 +72,9 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   const enrichment = createEnrichment(config.enrichment, store, config.log);
   const spanProcessors = [...enrichment.spanProcessors, ...processors];
   const rewriter = new SpanRewriter(store, spanProcessors);
-  const pipeline = new IngestPipeline(writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors);
+  const pipeline = new IngestPipeline(writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors, {
+    retentionDaysOf: (tenantId) => policyFor(config.enrichment, tenantId).retentionDays,
+  });
   const auth = new Authenticator(keys, { loopback });
   const cursors = new CursorCodec(await keys.secret('cursor'));
   const scores = new ScoreStore(store.client);

@@ -204,3 +204,87 @@ describe('REST API: malformed input is a 4xx with a JSON message', () => {
     assert.equal(answer.status, 201, answer.text);
   });
 });
+
+describe('spans ClickHouse could not store, or would delete at once, are rejected in partial_success; the rest are stored', () => {
+  const DAY_NS = 86_400_000_000_000n;
+  const nowNs = BigInt(now) * 1_000_000n;
+  let n = 0;
+  const id = () => (0x100000 + n++).toString(16).padStart(16, 'c');
+  const tokens = (value: Record<string, unknown>) => [
+    { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
+    { key: 'gen_ai.usage.input_tokens', value },
+  ];
+  const bad: Array<[string, Record<string, unknown>]> = [
+    ['start 1e300', { startTimeUnixNano: 1e300 }],
+    ['start of 26 digits', { startTimeUnixNano: '99999999999999999999999999' }],
+    ['start u64 max', { startTimeUnixNano: '18446744073709551615' }],
+    ['start in 2150 (TTL wrap)', { startTimeUnixNano: `${BigInt(Date.UTC(2150, 0, 1)) * 1_000_000n}` }],
+    ['start before the retention window', { startTimeUnixNano: `${nowNs - 40n * DAY_NS}`, endTimeUnixNano: `${nowNs - 40n * DAY_NS}` }],
+    ['end 1e300', { endTimeUnixNano: 1e300 }],
+    ['tokens -5', { attributes: tokens({ intValue: '-5' }) }],
+    ['tokens INT64_MIN', { attributes: tokens({ intValue: '-9223372036854775808' }) }],
+    ['tokens 2^64', { attributes: tokens({ doubleValue: 2 ** 64 }) }],
+    ['negative cost', { attributes: [...tokens({ intValue: '5' }), { key: 'gen_ai.usage.cost', value: { doubleValue: -1 } }] }],
+  ];
+
+  test('each bad span rejected with a reason; good spans of the same request stored, with lone surrogates replaced', async () => {
+    const goodId = id();
+    const spans = [
+      ...bad.map(([name, over]) => ({ traceId: '6b8efff798038103d269b633813fc60c', spanId: id(), name, startTimeUnixNano: `${nowNs}`, endTimeUnixNano: `${nowNs + 1000n}`, ...over })),
+      {
+        traceId: '6b8efff798038103d269b633813fc60c', spanId: goodId, name: 'good \ud800', startTimeUnixNano: `${nowNs}`, endTimeUnixNano: `${nowNs + 1_000_000n}`,
+        attributes: [...tokens({ doubleValue: 1.5 }), { key: 'k\udc00', value: { stringValue: 'v\ud800' } }],
+      },
+    ];
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
+    const answer = await send('POST', '/v1/traces', body);
+    assert.equal(answer.status, 200, answer.text);
+    const partial = JSON.parse(answer.text).partialSuccess;
+    assert.equal(partial.rejectedSpans, String(bad.length), answer.text);
+    assert.ok(partial.errorMessage.length > 0);
+    const stored = await (await fetch(`${collector.url}/api/spans/${goodId}`)).json();
+    assert.equal(stored.name, 'good \ufffd');
+    assert.equal(stored.input_tokens, 2);
+    assert.equal(stored.span_attributes['k\ufffd'], 'v\ufffd');
+  });
+
+  test('each reason is given: one request per bad span answers 200 with rejectedSpans 1 and says why', async () => {
+    for (const [name, over] of bad) {
+      const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '7b8efff798038103d269b633813fc60c', spanId: id(), name, startTimeUnixNano: `${nowNs}`, ...over }] }] }] });
+      const answer = await send('POST', '/v1/traces', body);
+      assert.equal(answer.status, 200, `${name}: ${answer.text}`);
+      const partial = JSON.parse(answer.text).partialSuccess;
+      assert.equal(partial?.rejectedSpans, '1', `${name}: ${answer.text}`);
+      assert.match(partial.errorMessage, /start time|future|retention|end time|tokens|cost/, name);
+    }
+  });
+
+  test('a canary sent beside poisoned requests is always stored', async () => {
+    const poisoned = bad.map(([name, over]) =>
+      send('POST', '/v1/traces', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '8b8efff798038103d269b633813fc60c', spanId: id(), name, startTimeUnixNano: `${nowNs}`, ...over }] }] }] })),
+    );
+    const canaries = Array.from({ length: 5 }, () => send('POST', '/v1/traces', otlpJson({ spanId: id(), name: 'canary' })));
+    const answers = await Promise.all([...poisoned, ...canaries]);
+    for (const answer of answers) assert.equal(answer.status, 200, answer.text);
+    for (const answer of answers.slice(poisoned.length)) assert.deepEqual(JSON.parse(answer.text), {});
+  });
+
+  test('POST /api/spans with a lone surrogate: stored, as U+FFFD', async () => {
+    const answer = await send('POST', '/api/spans', '{"name":"x\\ud800","input":"\\ud800 hi","metadata":{"k":"\\udfff"}}');
+    assert.equal(answer.status, 201, answer.text);
+    const stored = await (await fetch(`${collector.url}/api/spans/${JSON.parse(answer.text).span_id}`)).json();
+    assert.equal(stored.name, 'x\ufffd');
+    assert.equal(stored.metadata.k, '\ufffd');
+    const patched = await send('PATCH', `/api/spans/${stored.span_id}`, '{"output":"\\ud800 bye","metadata":{"j":"\\ud800"}}');
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(JSON.parse(patched.text).metadata.j, '\ufffd');
+  });
+
+  test('log records with a time ClickHouse cannot hold or a lone surrogate: dropped or fixed, never a 503', async () => {
+    const record = (over: Record<string, unknown>) => ({ traceId: '6b8efff798038103d269b633813fc60c', spanId: 'cccccccccccccccc', body: { stringValue: 'x\ud800' }, timeUnixNano: `${nowNs}`, ...over });
+    const body = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [record({}), record({ timeUnixNano: '99999999999999999999999999' })] }] }] });
+    const answer = await send('POST', '/v1/logs', body);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(JSON.parse(answer.text).partialSuccess?.rejectedLogRecords, '1');
+  });
+});
