@@ -18,6 +18,7 @@ import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts
 import { createEnrichment } from './enrichment/index.ts';
 import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
+import { applyServerLimits, HealthCache, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
@@ -88,6 +89,13 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
 
   const app = express();
   app.disable('x-powered-by');
+  // Health reads cached state (one storage check per 2 s at most), before any limit or key.
+  const health = new HealthCache(() => store.client.ping().then((r) => r.success));
+  app.get('/healthz', async (_req, res) => {
+    const ok = await health.healthy();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
+  });
+  app.use(loadShedder(config.maxInFlight));
   // Every OTLP and API request carries a key (or is keyless on a loopback-only collector without keys).
   app.use(
     ['/v1', '/api'],
@@ -97,10 +105,6 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     }),
   );
   app.use(otlpReceiver({ pipeline, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)), log: config.log }));
-  app.get('/healthz', async (_req, res) => {
-    const ok = await store.client.ping().then((r) => r.success, () => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
-  });
   app.use(
     '/api',
     express.json({ limit: config.maxBodyBytes }),
@@ -121,6 +125,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
+  applyServerLimits(server, config);
   const { port } = server.address() as AddressInfo;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | null = null;
