@@ -93,3 +93,42 @@ export class HealthCache {
     return this.running;
   }
 }
+
+/**
+ * Graceful shutdown that ends in bounded time even while clients keep sending: once
+ * draining, new requests on open connections are answered 503 + Retry-After with
+ * `Connection: close`, responses still in flight close their connection when sent, idle
+ * keep-alive connections are closed, and whatever is still open after `timeoutMs` is cut.
+ */
+export class Drainer {
+  private draining = false;
+  private readonly inFlight = new Set<Response>();
+
+  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
+    if (this.draining) {
+      res.setHeader('Connection', 'close');
+      next(new ApiError(503, 'shutting_down', 'the collector is shutting down; retry later', OVERLOAD_RETRY_AFTER_SECONDS));
+      return;
+    }
+    this.inFlight.add(res);
+    res.once('close', () => this.inFlight.delete(res));
+    next();
+  };
+
+  async drain(server: Server, timeoutMs: number): Promise<void> {
+    this.draining = true;
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        server.closeAllConnections();
+        resolve();
+      }, timeoutMs);
+    });
+    await Promise.race([closed, cut]);
+    clearTimeout(timer);
+    await closed;
+  }
+}

@@ -18,7 +18,7 @@ import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts
 import { createEnrichment } from './enrichment/index.ts';
 import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
-import { applyServerLimits, HealthCache, loadShedder } from './http-limits.ts';
+import { applyServerLimits, Drainer, HealthCache, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
@@ -89,6 +89,8 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
 
   const app = express();
   app.disable('x-powered-by');
+  const drainer = new Drainer();
+  app.use(drainer.middleware);
   // Health reads cached state (one storage check per 2 s at most), before any limit or key.
   const health = new HealthCache(() => store.client.ping().then((r) => r.success));
   app.get('/healthz', async (_req, res) => {
@@ -138,10 +140,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     app,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await drainer.drain(server, config.shutdownTimeoutMs);
         await writer.close();
         await enrichment.close();
         await sql.close();
