@@ -4,6 +4,7 @@
 // instead of queueing it, and a health check that reads cached state.
 import type { Server } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { MAX_STORED_DEPTH, wellFormedInPlace } from '@spanhouse/model';
 import { ApiError } from './api/errors.ts';
 
 export interface HttpLimits {
@@ -131,4 +132,18 @@ export class Drainer {
     clearTimeout(timer);
     await closed;
   }
+}
+
+/**
+ * After the JSON body parser: a body nested deeper than MAX_STORED_DEPTH is a 400 (it
+ * would overflow the stack wherever it is serialised again), and lone surrogates in its
+ * strings become U+FFFD (they are valid JSON, but not storable UTF-8). Iterative.
+ */
+export function boundedJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const body: unknown = req.body;
+  if (body !== null && typeof body === 'object' && wellFormedInPlace(body as Record<string, unknown>)) {
+    next(new ApiError(400, 'bad_request', `body: nested deeper than ${MAX_STORED_DEPTH} levels`));
+    return;
+  }
+  next();
 }

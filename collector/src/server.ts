@@ -18,7 +18,7 @@ import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts
 import { createEnrichment } from './enrichment/index.ts';
 import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
-import { applyServerLimits, Drainer, HealthCache, loadShedder } from './http-limits.ts';
+import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
@@ -110,6 +110,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   app.use(
     '/api',
     express.json({ limit: config.maxBodyBytes }),
+    boundedJsonBody,
     traceRoutes({ store, search, scores, cursors }),
     writeRoutes({ store, pipeline, rewriter, scores, events: new SpanEventStore(store.client) }),
     metricsRoutes({ metrics: new MetricsStore(store.client) }),
@@ -162,15 +163,15 @@ function serveUi(app: express.Express, uiDir: string): void {
   }
   // Hashed assets can be cached for long; index.html must be revalidated so upgrades show at once.
   const noCache = (res: express.Response) => res.setHeader('Cache-Control', 'no-cache');
-  app.use(
-    express.static(uiDir, {
-      index: 'index.html',
-      maxAge: '7d',
-      setHeaders: (res, path) => {
-        if (path.endsWith('.html')) noCache(res);
-      },
-    }),
-  );
+  const assets = express.static(uiDir, {
+    index: 'index.html',
+    maxAge: '7d',
+    setHeaders: (res, path) => {
+      if (path.endsWith('.html')) noCache(res);
+    },
+  });
+  // never for API or OTLP paths (`/v1/..%2f` would otherwise be the UI directory's HTML redirect)
+  app.use((req, res, next) => (/^\/(?:api|v1)(?:\/|$)/.test(req.path) ? next() : assets(req, res, next)));
   app.get(/^\/(?!api\/|v1\/).*/, (_req, res) => {
     noCache(res);
     res.sendFile(index);

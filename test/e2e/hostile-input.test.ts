@@ -158,6 +158,8 @@ describe('REST API: malformed input is a 4xx with a JSON message', () => {
     '/api/traces/%ZZ',
     '/api/spans/%E0%A4%A',
     '/api/nothing',
+    '/api/..%2f',
+    '/v1/..%2f',
   ];
   for (const path of gets) {
     test(`GET ${path}`, async () => {
@@ -172,9 +174,11 @@ describe('REST API: malformed input is a 4xx with a JSON message', () => {
     ['/api/spans', '{"name":"x"}', 'application/json; charset=latin1'],
     ['/api/spans', '{"name":"x", "start_time":"0001-01-01T00:00:00Z"}'],
     ['/api/spans', '{"name":'],
+    ['/api/spans', `{"name":"x","output":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`],
+    ['/api/traces', `{"model":"m","input":[{"role":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`],
   ];
   for (const [path, body, type] of posts) {
-    test(`POST ${path} ${body} ${type ?? ''}`, async () => {
+    test(`POST ${path} ${body.slice(0, 80)} ${type ?? ''}`, async () => {
       assertJsonProblem(await send('POST', path, body, type), 'any4xx', `${path} ${body}`);
     });
   }
