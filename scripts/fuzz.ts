@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import protobuf from 'protobufjs';
+import { mulberry32 } from '../collector/src/demo/sample-traces.ts';
 import { startCollector } from '../collector/src/server.ts';
 
 const { values: flags } = parseArgs({
@@ -17,18 +18,8 @@ const SEED = Number(flags.seed);
 const INPUTS = Number(flags.inputs);
 const CONCURRENCY = Number(flags.concurrency);
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(SEED);
+// seeded, so a failing run can be replayed with its seed
+const random = mulberry32(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)];
 
