@@ -124,7 +124,7 @@ function slots(root: unknown): Array<[Record<string, unknown> | unknown[], strin
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
+    if (node === null || typeof node !== 'object' || node instanceof RawJson) continue;
     for (const key of Object.keys(node)) {
       const k = Array.isArray(node) ? Number(key) : key;
       out.push([node as Record<string, unknown>, k]);

@@ -183,6 +183,13 @@ describe('REST API: malformed input is a 4xx with a JSON message', () => {
     });
   }
 
+  test('metrics filtered on cost and tokens answer (their sums once shadowed the columns: 500)', async () => {
+    for (const q of ['min_cost=', 'min_cost=0.5', 'max_cost=1', 'min_input_tokens=1', 'max_output_tokens=5']) {
+      const answer = await send('GET', `/api/metrics?${q}`);
+      assert.equal(answer.status, 200, `${q}: ${answer.text}`);
+    }
+  });
+
   test('a body over the limit: 413', async () => {
     const body = JSON.stringify({ name: 'x', input: 'a'.repeat(2 * 1024 * 1024) });
     assertJsonProblem(await send('POST', '/api/spans', body), 413, 'large body');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mapSpan } from './map-span.ts';
 import type { Attributes, OtlpSpan } from './otlp.ts';
-import { MAX_STORED_DEPTH, TTL_WRAP_US, storableProblem, wellFormedInPlace } from './storable.ts';
+import { MAX_LABEL_CHARS, MAX_STORED_DEPTH, TTL_WRAP_US, storableProblem, wellFormedInPlace } from './storable.ts';
 import type { SpanhouseSpan } from './types.ts';
 
 const NOW_US = Date.UTC(2026, 10, 30) * 1000;
@@ -85,4 +85,12 @@ test('values nested past the bound are refused, iteratively (no stack overflow a
   const span = mapped();
   span.events = [{ name: 'e', time: new Date(NOW_US / 1000).toISOString(), attributes: { deep } as never }];
   assert.match(storableProblem(span, limits) ?? 'passed', /nested deeper/);
+});
+
+test('labels past MAX_LABEL_CHARS are cut and the span flagged truncated', () => {
+  const span = mapped({ name: 'n'.repeat(5_000_000) }, { 'user.id': 'u'.repeat(20_000) });
+  assert.equal(storableProblem(span, limits), null);
+  assert.equal(span.name.length, MAX_LABEL_CHARS);
+  assert.equal(span.user_id.length, MAX_LABEL_CHARS);
+  assert.equal(span.truncated, true);
 });

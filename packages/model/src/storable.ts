@@ -24,6 +24,13 @@ export const MAX_STORED_TIME_US = TTL_WRAP_US;
 /** Deepest nesting kept in a stored JSON value (event attributes, log bodies). */
 export const MAX_STORED_DEPTH = 100;
 
+/** Longest name, model, id or other label kept (they are list columns and filter keys); longer ones are cut and the span flagged `truncated`. */
+export const MAX_LABEL_CHARS = 10_000;
+const LABEL_FIELDS = [
+  'name', 'model', 'request_model', 'provider', 'operation', 'routing_alias', 'error_type', 'tool_name', 'tool_call_id',
+  'agent_name', 'user_id', 'session_id', 'service_name', 'scope_name',
+] as const;
+
 const TOKEN_FIELDS = ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens'] as const;
 
 export interface StorableLimits {
@@ -35,7 +42,7 @@ export interface StorableLimits {
 
 /**
  * Why a span cannot be stored as it is, or null after fixing what can be fixed in place:
- * fractional token counts are rounded, a non-finite time to first token becomes unknown,
+ * labels past MAX_LABEL_CHARS are cut (and the span flagged `truncated`), fractional token counts are rounded, a non-finite time to first token becomes unknown,
  * and lone UTF-16 surrogates in any string become U+FFFD (ClickHouse strings are UTF-8).
  * Rejected: times outside 1970…2106 or whose expiry wraps (see TTL_WRAP_US), spans already
  * past their retention, token counts that are negative or past 2^53, negative or
@@ -72,6 +79,13 @@ export function storableProblem(span: SpanhouseSpan, limits: StorableLimits): st
   if (span.ttft_ms !== null && !(typeof span.ttft_ms === 'number' && Number.isFinite(span.ttft_ms) && span.ttft_ms >= 0)) span.ttft_ms = null;
   if (!Number.isFinite(span.latency_ms)) return `${label} has an invalid latency`;
 
+  for (const field of LABEL_FIELDS) {
+    if (typeof span[field] !== 'string') return `${label} has a ${field} that is not text`;
+    if (span[field].length > MAX_LABEL_CHARS) {
+      span[field] = span[field].slice(0, MAX_LABEL_CHARS);
+      span.truncated = true;
+    }
+  }
   const tooDeep = wellFormedInPlace(span as unknown as Record<string, unknown>);
   if (tooDeep) return `${label} has a value nested deeper than ${MAX_STORED_DEPTH} levels`;
   return null;
