@@ -1,8 +1,10 @@
 // Collector configuration: defaults, then environment variables, then CLI flags.
 import { resolve } from 'node:path';
 import { loadEnrichmentSettings, readSettingsFile, type EnrichmentSettings } from './enrichment/settings.ts';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
 
-export interface CollectorConfig {
+/** HTTP bounds (http-limits.ts) are flat fields of the config, so each has its variable. */
+export interface CollectorConfig extends HttpLimits {
   /** Interface to listen on; loopback unless configured. */
   host: string;
   /** One port for OTLP/HTTP, the API and the UI (4318, the OTLP/HTTP default). */
@@ -27,6 +29,8 @@ export interface CollectorConfig {
   sqlMaxExecutionSeconds: number;
   sqlMaxMemoryBytes: number;
   sqlMaxResultRows: number;
+  /** On close (SIGTERM): milliseconds to finish requests in flight before their connections are cut. */
+  shutdownTimeoutMs: number;
   log: (message: string) => void;
 }
 
@@ -51,6 +55,8 @@ export function defaultConfig(): CollectorConfig {
     sqlMaxExecutionSeconds: 10,
     sqlMaxMemoryBytes: 1024 * 1024 * 1024,
     sqlMaxResultRows: 10_000,
+    ...DEFAULT_HTTP_LIMITS,
+    shutdownTimeoutMs: 10_000,
     log: (message) => console.log(`[spanhouse] ${message}`),
   };
 }
@@ -79,6 +85,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE
     sqlMaxExecutionSeconds: intFromEnv('SPANHOUSE_SQL_MAX_SECONDS', env.SPANHOUSE_SQL_MAX_SECONDS),
     sqlMaxMemoryBytes: intFromEnv('SPANHOUSE_SQL_MAX_MEMORY_BYTES', env.SPANHOUSE_SQL_MAX_MEMORY_BYTES),
     sqlMaxResultRows: intFromEnv('SPANHOUSE_SQL_MAX_ROWS', env.SPANHOUSE_SQL_MAX_ROWS),
+    maxConnections: intFromEnv('SPANHOUSE_MAX_CONNECTIONS', env.SPANHOUSE_MAX_CONNECTIONS),
+    maxRequestsPerSocket: intFromEnv('SPANHOUSE_MAX_REQUESTS_PER_CONNECTION', env.SPANHOUSE_MAX_REQUESTS_PER_CONNECTION),
+    maxInFlight: intFromEnv('SPANHOUSE_MAX_IN_FLIGHT', env.SPANHOUSE_MAX_IN_FLIGHT),
+    headersTimeoutMs: intFromEnv('SPANHOUSE_HEADERS_TIMEOUT_MS', env.SPANHOUSE_HEADERS_TIMEOUT_MS),
+    requestTimeoutMs: intFromEnv('SPANHOUSE_REQUEST_TIMEOUT_MS', env.SPANHOUSE_REQUEST_TIMEOUT_MS),
+    keepAliveTimeoutMs: intFromEnv('SPANHOUSE_KEEP_ALIVE_TIMEOUT_MS', env.SPANHOUSE_KEEP_ALIVE_TIMEOUT_MS),
+    shutdownTimeoutMs: intFromEnv('SPANHOUSE_SHUTDOWN_TIMEOUT_MS', env.SPANHOUSE_SHUTDOWN_TIMEOUT_MS),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<CollectorConfig>;
 }

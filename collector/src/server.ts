@@ -8,7 +8,7 @@ import { CursorCodec } from './api/cursor.ts';
 import { datasetRoutes } from './api/datasets.ts';
 import { enrichmentRoutes } from './api/enrichment.ts';
 import { demoRoutes } from './api/demo.ts';
-import { apiErrorHandler, notFound } from './api/errors.ts';
+import { errorHandler, unknownRoute } from './api/errors.ts';
 import { metricsRoutes } from './api/metrics.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
@@ -16,11 +16,13 @@ import { writeRoutes } from './api/writes.ts';
 import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant } from './auth/authenticate.ts';
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
 import { createEnrichment } from './enrichment/index.ts';
+import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
+import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
-import { otlpReceiver } from './receivers/otlp-http.ts';
+import { otlpReceiver, writeOtlpProblem } from './receivers/otlp-http.ts';
 import { DatasetStore } from './store/datasets.ts';
 import { KeyStore } from './store/keys.ts';
 import { MetricsStore } from './store/metrics.ts';
@@ -71,7 +73,9 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   const enrichment = createEnrichment(config.enrichment, store, config.log);
   const spanProcessors = [...enrichment.spanProcessors, ...processors];
   const rewriter = new SpanRewriter(store, spanProcessors);
-  const pipeline = new IngestPipeline(writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors);
+  const pipeline = new IngestPipeline(writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors, {
+    retentionDaysOf: (tenantId) => policyFor(config.enrichment, tenantId).retentionDays,
+  });
   const auth = new Authenticator(keys, { loopback });
   const cursors = new CursorCodec(await keys.secret('cursor'));
   const scores = new ScoreStore(store.client);
@@ -85,6 +89,15 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
 
   const app = express();
   app.disable('x-powered-by');
+  const drainer = new Drainer();
+  app.use(drainer.middleware);
+  // Health reads cached state (one storage check per 2 s at most), before any limit or key.
+  const health = new HealthCache(() => store.client.ping().then((r) => r.success));
+  app.get('/healthz', async (_req, res) => {
+    const ok = await health.healthy();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
+  });
+  app.use(loadShedder(config.maxInFlight));
   // Every OTLP and API request carries a key (or is keyless on a loopback-only collector without keys).
   app.use(
     ['/v1', '/api'],
@@ -94,13 +107,10 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     }),
   );
   app.use(otlpReceiver({ pipeline, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)), log: config.log }));
-  app.get('/healthz', async (_req, res) => {
-    const ok = await store.client.ping().then((r) => r.success, () => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
-  });
   app.use(
     '/api',
     express.json({ limit: config.maxBodyBytes }),
+    boundedJsonBody,
     traceRoutes({ store, search, scores, cursors }),
     writeRoutes({ store, pipeline, rewriter, scores, events: new SpanEventStore(store.client) }),
     metricsRoutes({ metrics: new MetricsStore(store.client) }),
@@ -109,16 +119,16 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     demoRoutes({ pipeline }),
     enrichmentRoutes({ rewriter, enrichment }),
   );
-  app.use('/api', (req) => {
-    throw notFound(`route ${req.method} ${req.originalUrl.split('?')[0]}`);
-  });
-  app.use('/api', apiErrorHandler(config.log));
   serveUi(app, config.uiDir);
+  // One error handler for the whole app: JSON, or google.rpc.Status under /v1; never HTML.
+  app.use(unknownRoute);
+  app.use(errorHandler(config.log, { '/v1': writeOtlpProblem }));
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
+  applyServerLimits(server, config);
   const { port } = server.address() as AddressInfo;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | null = null;
@@ -131,10 +141,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     app,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await drainer.drain(server, config.shutdownTimeoutMs);
         await writer.close();
         await enrichment.close();
         await sql.close();
@@ -156,15 +163,15 @@ function serveUi(app: express.Express, uiDir: string): void {
   }
   // Hashed assets can be cached for long; index.html must be revalidated so upgrades show at once.
   const noCache = (res: express.Response) => res.setHeader('Cache-Control', 'no-cache');
-  app.use(
-    express.static(uiDir, {
-      index: 'index.html',
-      maxAge: '7d',
-      setHeaders: (res, path) => {
-        if (path.endsWith('.html')) noCache(res);
-      },
-    }),
-  );
+  const assets = express.static(uiDir, {
+    index: 'index.html',
+    maxAge: '7d',
+    setHeaders: (res, path) => {
+      if (path.endsWith('.html')) noCache(res);
+    },
+  });
+  // never for API or OTLP paths (`/v1/..%2f` would otherwise be the UI directory's HTML redirect)
+  app.use((req, res, next) => (/^\/(?:api|v1)(?:\/|$)/.test(req.path) ? next() : assets(req, res, next)));
   app.get(/^\/(?!api\/|v1\/).*/, (_req, res) => {
     noCache(res);
     res.sendFile(index);

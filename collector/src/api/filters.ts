@@ -7,12 +7,20 @@ import { ApiError } from './errors.ts';
 const text = z.string().min(1).max(1000);
 /** ISO-8601 only (Date.parse alone accepts almost anything). */
 export const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+/**
+ * Times the store can hold: ClickHouse DateTime starts at 1970 and wraps after 2106-02-07,
+ * and the TTLs compute with it, so API times stay inside (a `since` outside is a 400).
+ */
+export const MIN_TIME_MS = 0;
+export const MAX_TIME_MS = Date.UTC(2106, 0, 1);
 /** An ISO-8601 time parameter, parsed to a Date. */
 export const timeParam = z
   .string()
   .refine((s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time')
+  .refine((s) => Date.parse(s) >= MIN_TIME_MS && Date.parse(s) < MAX_TIME_MS, 'must be between 1970-01-01 and 2105-12-31')
   .transform((s) => new Date(s));
-const amount = z.coerce.number().finite().min(0);
+/** Whole and decimal numbers stay below 2^53 (past it, a float no longer counts by ones). */
+const amount = z.coerce.number().finite().min(0).max(Number.MAX_SAFE_INTEGER);
 const tokens = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** Filters on spans (for traces: a trace matches when its rollup or one of its spans does). */
@@ -42,8 +50,8 @@ export const filterParams = {
   min_total_tokens: tokens.optional(),
   max_total_tokens: tokens.optional(),
   score_name: text.optional(),
-  min_score: z.coerce.number().finite().optional(),
-  max_score: z.coerce.number().finite().optional(),
+  min_score: z.coerce.number().finite().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
+  max_score: z.coerce.number().finite().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
   score_value: text.optional(),
   /** Admin keys only: read another tenant. */
   tenant: text.optional(),

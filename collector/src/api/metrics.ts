@@ -20,7 +20,7 @@ export const metricsQuery = z
     bucket: z.enum(['minute', 'hour', 'day']).default('hour'),
     group_by: z
       .string()
-      .refine((g) => g in GROUP_COLUMNS || (g.startsWith('metadata.') && g.length > 'metadata.'.length && g.length <= 209), {
+      .refine((g) => Object.hasOwn(GROUP_COLUMNS, g) || (g.startsWith('metadata.') && g.length > 'metadata.'.length && g.length <= 209), {
         message: `must be one of ${Object.keys(GROUP_COLUMNS).join(', ')} or metadata.<key>`,
       })
       .optional(),

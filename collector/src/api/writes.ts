@@ -10,7 +10,7 @@ import type { SpanRewriter } from '../pipeline/rewrite.ts';
 import type { ScoreInput, ScoreStore } from '../store/scores.ts';
 import { SPAN_EVENT_KINDS, type SpanEventStore } from '../store/span-events.ts';
 import type { SpanStore } from '../store/span-store.ts';
-import { ApiError, notFound } from './errors.ts';
+import { ApiError, notFound, storageWrite } from './errors.ts';
 import {
   applyPatch,
   changesSpan,
@@ -78,22 +78,27 @@ export function writeRoutes({ store, pipeline, rewriter, scores, events }: Write
   router.post('/traces', async (req, res) => {
     const input = logTraceBody.parse(body(req));
     const tenantId = writeTenant(req, input.tenant_id);
-    await refuseExisting(tenantId, input.span_id);
     const draft = logTraceDraft(input, Date.now() * 1000);
-    await ingest(tenantId, draft);
-    await scores.setScores(tenantId, draft.traceId, draft.spanId, (input.scores ?? []).map((s) => ({ ...s, source: 'api' })));
+    await storageWrite(async () => {
+      await refuseExisting(tenantId, input.span_id);
+      await ingest(tenantId, draft);
+      await scores.setScores(tenantId, draft.traceId, draft.spanId, (input.scores ?? []).map((s) => ({ ...s, source: 'api' })));
+    });
     res.status(201).json({ trace_id: draft.traceId, span_id: draft.spanId });
   });
 
   router.post('/spans', async (req, res) => {
     const input = createSpanBody.parse(body(req));
     const tenantId = writeTenant(req, input.tenant_id);
-    await refuseExisting(tenantId, input.span_id);
-    let traceId = input.trace_id;
-    if (!traceId && input.parent_span_id) traceId = (await spanOr404(tenantId, input.parent_span_id)).trace_id;
-    const draft = createSpanDraft(input, traceId ?? newTraceId(), Date.now() * 1000);
-    await ingest(tenantId, draft);
-    await scores.setScores(tenantId, draft.traceId, draft.spanId, (input.scores ?? []).map((s) => ({ ...s, source: 'api' })));
+    const draft = await storageWrite(async () => {
+      await refuseExisting(tenantId, input.span_id);
+      let traceId = input.trace_id;
+      if (!traceId && input.parent_span_id) traceId = (await spanOr404(tenantId, input.parent_span_id)).trace_id;
+      const draft = createSpanDraft(input, traceId ?? newTraceId(), Date.now() * 1000);
+      await ingest(tenantId, draft);
+      await scores.setScores(tenantId, draft.traceId, draft.spanId, (input.scores ?? []).map((s) => ({ ...s, source: 'api' })));
+      return draft;
+    });
     res.status(201).json({ trace_id: draft.traceId, span_id: draft.spanId, running: draft.attributes['spanhouse.span.open'] === true });
   });
 

@@ -4,6 +4,7 @@
 // no keys yet answers, as tenant `default`. A trusted-relay key may name the tenant
 // per request (x-spanhouse-tenant header, or tenant_id in a JSON write body).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { LRUCache } from 'lru-cache';
 import type { TenantOf } from '@spanhouse/model';
 import { ApiError } from '../api/errors.ts';
 import type { ApiKeyRecord, KeyStore } from '../store/keys.ts';
@@ -80,10 +81,19 @@ export interface AuthenticatorOptions {
   loopback: boolean;
   /** How long a verified key or the key count is trusted before asking the store again. */
   cacheMs?: number;
+  /** Key ids remembered, found and not found each (least recently used go first). */
+  maxCachedKeys?: number;
 }
 
+/** Default bound of each key cache: random well-formed keys cannot grow memory past it. */
+export const MAX_CACHED_KEYS = 10_000;
+
 export class Authenticator {
-  private readonly verified = new Map<string, { record: ApiKeyRecord | null; at: number }>();
+  /** Keys found, and key ids not found (a bounded negative cache), each for cacheMs. */
+  private readonly verified: LRUCache<string, ApiKeyRecord>;
+  private readonly unknown: LRUCache<string, true>;
+  /** One storage lookup per key id at a time, however many requests carry it. */
+  private readonly lookups = new Map<string, Promise<ApiKeyRecord | null>>();
   private keyCount: { value: number; at: number } | null = null;
   private readonly cacheMs: number;
 
@@ -92,6 +102,14 @@ export class Authenticator {
     private readonly options: AuthenticatorOptions,
   ) {
     this.cacheMs = options.cacheMs ?? 10_000;
+    const max = options.maxCachedKeys ?? MAX_CACHED_KEYS;
+    this.verified = new LRUCache({ max, ttl: this.cacheMs });
+    this.unknown = new LRUCache({ max, ttl: this.cacheMs });
+  }
+
+  /** Entries in the two key caches (for tests and diagnostics). */
+  cachedKeys(): { found: number; unknown: number } {
+    return { found: this.verified.size, unknown: this.unknown.size };
   }
 
   private async activeKeys(): Promise<number> {
@@ -101,15 +119,26 @@ export class Authenticator {
 
   private async record(keyId: string): Promise<ApiKeyRecord | null> {
     const cached = this.verified.get(keyId);
-    if (cached && Date.now() - cached.at <= this.cacheMs) return cached.record;
-    const record = await this.keys.findKey(keyId);
-    this.verified.set(keyId, { record, at: Date.now() });
-    return record;
+    if (cached) return cached;
+    if (this.unknown.has(keyId)) return null;
+    let lookup = this.lookups.get(keyId);
+    if (!lookup) {
+      lookup = this.keys.findKey(keyId).then(
+        (record) => {
+          if (record) this.verified.set(keyId, record);
+          else this.unknown.set(keyId, true);
+          return record;
+        },
+      ).finally(() => this.lookups.delete(keyId));
+      this.lookups.set(keyId, lookup);
+    }
+    return lookup;
   }
 
   /** Forgets cached keys (after a key is created or revoked in this process). */
   invalidate(): void {
     this.verified.clear();
+    this.unknown.clear();
     this.keyCount = null;
   }
 

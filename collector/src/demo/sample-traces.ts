@@ -41,8 +41,8 @@ type AttrInput = string | number | boolean | string[] | undefined;
 const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
 const STATUS = { unset: 0, ok: 1, error: 2 } as const;
 
-/** mulberry32: small, fast, good enough for sample data. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: small, fast, good enough for sample data (and the fuzzer's seeded inputs). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

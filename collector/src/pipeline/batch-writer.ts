@@ -1,8 +1,10 @@
 // Groups spans from many requests into few inserts (ClickHouse likes large, rare
 // inserts) and tells each request when the insert holding its spans is stored, so the
 // receiver acknowledges only durable data. One insert runs at a time; while it runs
-// the next batch fills, so the batch size follows the load. A request is never split
-// across inserts: it succeeds or fails as a whole.
+// the next batch fills, so the batch size follows the load. When storage is down every
+// request of the batch fails (and is retried by its client). When ClickHouse refuses the
+// data itself, the insert is split in halves until the spans it refuses are found: they
+// are rejected (the request's partial_success says so), everything else is stored.
 import type { SpanhouseSpan } from '@spanhouse/model';
 
 export interface SpanSink {
@@ -16,11 +18,30 @@ export interface BatchWriterOptions {
   maxDelayMs: number;
 }
 
+/** Spans of one request that ClickHouse itself refused (after validation let them through). */
+export interface WriteOutcome {
+  refused: number;
+  reasons: string[];
+}
+
 interface Entry {
   spans: SpanhouseSpan[];
-  resolve: () => void;
+  resolve: (outcome: WriteOutcome) => void;
   reject: (error: Error) => void;
 }
+
+/**
+ * True when ClickHouse refused an insert for what is in it (a value it cannot parse or
+ * store), not because storage is unavailable (disk full, read-only, gone): only then does
+ * splitting the insert help.
+ */
+export function isDataError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /\(at row \d+\)|while reading the value of|cannot parse|surrogate pair|CANNOT_PARSE|INCORRECT_DATA|VALUE_IS_OUT_OF_RANGE|TOO_DEEP|ARGUMENT_OUT_OF_BOUND|TYPE_MISMATCH/i.test(message);
+}
+
+const MAX_REASONS = 3;
+const firstLine = (error: Error) => error.message.split('\n')[0].slice(0, 200);
 
 export class BatchWriter {
   private queue: Entry[] = [];
@@ -34,11 +55,14 @@ export class BatchWriter {
     private readonly options: BatchWriterOptions,
   ) {}
 
-  /** Resolves once these spans are stored; rejects if the insert holding them failed. */
-  write(spans: SpanhouseSpan[]): Promise<void> {
+  /**
+   * Resolves once these spans are stored (with the few ClickHouse refused, if any); rejects
+   * if storage failed.
+   */
+  write(spans: SpanhouseSpan[]): Promise<WriteOutcome> {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'));
-    if (spans.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    if (spans.length === 0) return Promise.resolve({ refused: 0, reasons: [] });
+    return new Promise<WriteOutcome>((resolve, reject) => {
       this.queue.push({ spans, resolve, reject });
       this.queuedSpans += spans.length;
       this.schedule();
@@ -67,10 +91,11 @@ export class BatchWriter {
         const spans = batch.length === 1 ? batch[0].spans : batch.flatMap((e) => e.spans);
         try {
           await this.sink.insertSpans(spans);
-          for (const entry of batch) entry.resolve();
+          for (const entry of batch) entry.resolve({ refused: 0, reasons: [] });
         } catch (error) {
           const err = error instanceof Error ? error : new Error(String(error));
-          for (const entry of batch) entry.reject(err);
+          if (isDataError(err)) await this.isolate(batch);
+          else for (const entry of batch) entry.reject(err);
         }
       }
     })().finally(() => {
@@ -78,6 +103,43 @@ export class BatchWriter {
       this.schedule();
     });
     return this.flushing;
+  }
+
+  /**
+   * After ClickHouse refused a batch's data: each request alone, and a request it refuses
+   * split in halves down to the spans it refuses. A storage failure on the way fails
+   * the requests not yet settled, as a failed batch does.
+   */
+  private async isolate(batch: Entry[]): Promise<void> {
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i];
+      const outcome: WriteOutcome = { refused: 0, reasons: [] };
+      try {
+        await this.insertSplitting(entry.spans, outcome);
+        entry.resolve(outcome);
+      } catch (error) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        for (const rest of batch.slice(i)) rest.reject(err);
+        return;
+      }
+    }
+  }
+
+  private async insertSplitting(spans: SpanhouseSpan[], outcome: WriteOutcome): Promise<void> {
+    try {
+      await this.sink.insertSpans(spans);
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      if (!isDataError(err)) throw err;
+      if (spans.length === 1) {
+        outcome.refused++;
+        if (outcome.reasons.length < MAX_REASONS) outcome.reasons.push(`span "${spans[0].name.slice(0, 100)}" was refused by storage: ${firstLine(err)}`);
+        return;
+      }
+      const half = Math.ceil(spans.length / 2);
+      await this.insertSplitting(spans.slice(0, half), outcome);
+      await this.insertSplitting(spans.slice(half), outcome);
+    }
   }
 
   private takeBatch(): Entry[] {

@@ -7,6 +7,8 @@ import {
   attachLogs,
   mapSpan,
   spanLogsFromRequest,
+  storableProblem,
+  wellFormed,
   tenantOfResource,
   validateOtlpSpan,
   type OtlpLogsRequest,
@@ -46,6 +48,14 @@ export interface LogProcessor {
   processLogs(logs: SpanLog[]): SpanLog[] | Promise<SpanLog[]>;
 }
 
+/** What the pipeline needs to know to refuse spans that would not stay stored. */
+export interface StorableOptions {
+  /** The tenant's retention in days (spans older than that are rejected, not acked and deleted). */
+  retentionDaysOf: (tenantId: string) => number;
+  /** Unix milliseconds. */
+  now?: () => number;
+}
+
 export class IngestPipeline {
   constructor(
     private readonly writer: BatchWriter,
@@ -53,6 +63,7 @@ export class IngestPipeline {
     private readonly joiner: LogJoiner,
     private readonly processors: SpanProcessor[] = [],
     private readonly logProcessors: LogProcessor[] = [],
+    private readonly storable: StorableOptions = { retentionDaysOf: () => 30 },
   ) {}
 
   /**
@@ -67,52 +78,66 @@ export class IngestPipeline {
     await this.logs.insert(processed);
     // Stored first, then joined: a span stored meanwhile is found here or finds the logs itself.
     await this.joiner.joinLogs(processed);
-    const errorMessage = unattached > 0 ? `${unattached} log record(s) without a trace and span id (or of an invalid tenant) were dropped` : '';
+    const errorMessage = unattached > 0 ? `${unattached} log record(s) without a trace and span id, of an invalid tenant, or with a time outside 1970–2106 or values nested too deep were dropped` : '';
     return { accepted: processed.length, rejected: unattached, errorMessage };
   }
 
   /** Maps, enriches and stores one export request; resolves once its spans are durable. */
   async ingestTraces(request: OtlpTraceRequest, tenantOf: TenantOf, context: { routingAlias?: string } = {}): Promise<IngestResult> {
-    const { spans, rejected, reasons } = mapTraceRequest(request, tenantOf);
+    const nowUs = (this.storable.now ?? Date.now)() * 1000;
+    const { spans, rejected, reasons } = mapTraceRequest(request, tenantOf, (span) =>
+      storableProblem(span, { nowUs, retentionDays: this.storable.retentionDaysOf(span.tenant_id) }),
+    );
     if (context.routingAlias) for (const span of spans) span.routing_alias ||= context.routingAlias;
     const early = await this.logs.forSpans(spans);
     let enriched = early.length > 0 ? spans.map((span) => attachLogs(span, early)) : spans;
     for (const processor of this.processors) enriched = await processor.process(enriched);
-    await this.writer.write(enriched);
+    const stored = await this.writer.write(enriched);
     // Logs stored while this request was on its way missed both joins: join them now.
     const joined = new Set(early.map(logKey));
     const late = (await this.logs.forSpans(enriched)).filter((l) => !joined.has(logKey(l)));
     if (late.length > 0) await this.joiner.joinLogs(late);
-    return { accepted: enriched.length, rejected, errorMessage: reasons.join('; ') };
+    return {
+      accepted: enriched.length - stored.refused,
+      rejected: rejected + stored.refused,
+      errorMessage: [...reasons, ...stored.reasons].slice(0, MAX_REASONS).join('; '),
+    };
   }
 }
 
-/** Pure: every valid OTLP span mapped; invalid ones counted with a reason. */
-export function mapTraceRequest(request: OtlpTraceRequest, tenantOf: TenantOf) {
+/**
+ * Pure: every valid OTLP span mapped; invalid ones counted with a reason. `check` may
+ * refuse a mapped span (or normalise it in place) before it goes on.
+ */
+export function mapTraceRequest(request: OtlpTraceRequest, tenantOf: TenantOf, check: (span: SpanhouseSpan) => string | null = () => null) {
   const spans: SpanhouseSpan[] = [];
   const reasons: string[] = [];
   let rejected = 0;
+  const reject = (count: number, reason: string) => {
+    rejected += count;
+    if (count > 0 && reasons.length < MAX_REASONS) reasons.push(reason);
+  };
   for (const { resource, scopeSpans } of request.resourceSpans) {
     const tenantId = tenantOfResource(tenantOf, resource);
     if (tenantId === null) {
       const count = scopeSpans.reduce((n, s) => n + s.spans.length, 0);
-      rejected += count;
-      if (count > 0 && reasons.length < MAX_REASONS) reasons.push(`${count} span(s) of a resource naming an invalid tenant`);
+      reject(count, `${count} span(s) of a resource naming an invalid tenant`);
       continue;
     }
     for (const { scope, spans: otlpSpans } of scopeSpans) {
       for (const span of otlpSpans) {
         const problem = validateOtlpSpan(span);
         if (problem) {
-          rejected++;
-          if (reasons.length < MAX_REASONS) reasons.push(problem);
+          reject(1, problem);
           continue;
         }
         try {
-          spans.push(mapSpan({ span, resource, scope, tenantId }));
+          const mapped = mapSpan({ span, resource, scope, tenantId });
+          const refused = check(mapped);
+          if (refused) reject(1, refused);
+          else spans.push(mapped);
         } catch (error) {
-          rejected++;
-          if (reasons.length < MAX_REASONS) reasons.push(`span "${span.name}" could not be mapped: ${(error as Error).message}`);
+          reject(1, `span "${wellFormed(span.name).slice(0, 100)}" could not be mapped: ${(error as Error).message}`);
         }
       }
     }

@@ -3,7 +3,7 @@
 // read the newest stored version, change it, (optionally) run it through the enrichment
 // stages again, store it as a newer version. The store then rolls the trace up again
 // from its spans, so lists reflect the change.
-import { attachLogs, type SpanLog, type SpanhouseSpan } from '@spanhouse/model';
+import { attachLogs, wellFormedInPlace, type SpanLog, type SpanhouseSpan } from '@spanhouse/model';
 import type { SpanStore, StoredSpan } from '../store/span-store.ts';
 import type { SpanProcessor } from './processor.ts';
 
@@ -36,6 +36,8 @@ export class SpanRewriter {
   }
 
   private async save(stored: StoredSpan[], revised: SpanhouseSpan[]): Promise<void> {
+    // a PATCH may bring lone surrogates (valid JSON, invalid UTF-8): U+FFFD, as at ingest
+    for (const span of revised) wellFormedInPlace(span as unknown as Record<string, unknown>);
     const previous = new Map(stored.map((s) => [`${s.span.trace_id}/${s.span.span_id}`, s]));
     const revisions = revised.flatMap((span) => {
       const replaced = previous.get(`${span.trace_id}/${span.span_id}`);

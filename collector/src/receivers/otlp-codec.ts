@@ -56,13 +56,19 @@ export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding): OtlpTr
   }
   const json = parseJsonBody(body);
   return {
-    resourceSpans: jsonArray(json, 'resourceSpans', 'resource_spans').map((rs) => ({
-      resource: jsonAttributes(field(field(rs, 'resource'), 'attributes')),
-      scopeSpans: jsonArray(rs, 'scopeSpans', 'scope_spans').map((ss) => ({
-        scope: jsonScope(field(ss, 'scope')),
-        spans: jsonArray(ss, 'spans').map(jsonSpan),
-      })),
-    })),
+    resourceSpans: jsonArray(json, 'resourceSpans', 'resource_spans').map((rs, r) => {
+      const rsPath = `resourceSpans[${r}]`;
+      return {
+        resource: jsonResource(rs, rsPath),
+        scopeSpans: jsonArray(rs, 'scopeSpans', 'scope_spans', rsPath).map((ss, s) => {
+          const ssPath = `${rsPath}.scopeSpans[${s}]`;
+          return {
+            scope: jsonScope(field(ss, 'scope'), `${ssPath}.scope`),
+            spans: jsonArray(ss, 'spans', undefined, ssPath).map((span, i) => jsonSpan(span, `${ssPath}.spans[${i}]`)),
+          };
+        }),
+      };
+    }),
   };
 }
 
@@ -91,13 +97,19 @@ export function decodeLogsRequest(body: Buffer, encoding: OtlpEncoding): OtlpLog
   }
   const json = parseJsonBody(body);
   return {
-    resourceLogs: jsonArray(json, 'resourceLogs', 'resource_logs').map((rl) => ({
-      resource: jsonAttributes(field(field(rl, 'resource'), 'attributes')),
-      scopeLogs: jsonArray(rl, 'scopeLogs', 'scope_logs').map((sl) => ({
-        scope: jsonScope(field(sl, 'scope')),
-        logRecords: jsonArray(sl, 'logRecords', 'log_records').map(jsonLogRecord),
-      })),
-    })),
+    resourceLogs: jsonArray(json, 'resourceLogs', 'resource_logs').map((rl, r) => {
+      const rlPath = `resourceLogs[${r}]`;
+      return {
+        resource: jsonResource(rl, rlPath),
+        scopeLogs: jsonArray(rl, 'scopeLogs', 'scope_logs', rlPath).map((sl, s) => {
+          const slPath = `${rlPath}.scopeLogs[${s}]`;
+          return {
+            scope: jsonScope(field(sl, 'scope'), `${slPath}.scope`),
+            logRecords: jsonArray(sl, 'logRecords', 'log_records', slPath).map((record, i) => jsonLogRecord(record, `${slPath}.logRecords[${i}]`)),
+          };
+        }),
+      };
+    }),
   };
 }
 
@@ -199,8 +211,9 @@ function pbInt(value: number | PbLong): number {
   return value.high * 4294967296 + (value.low >>> 0);
 }
 
-function pbValue(value: PbAnyValue | null | undefined): AttributeValue {
+function pbValue(value: PbAnyValue | null | undefined, depth = 0): AttributeValue {
   if (!value) return null;
+  if (depth > MAX_VALUE_DEPTH) throw new OtlpDecodeError(`invalid OTLP protobuf body: an attribute value is nested deeper than ${MAX_VALUE_DEPTH} levels`);
   switch (value.value) {
     case 'string_value':
       return value.string_value ?? '';
@@ -211,9 +224,9 @@ function pbValue(value: PbAnyValue | null | undefined): AttributeValue {
     case 'double_value':
       return value.double_value ?? 0;
     case 'array_value':
-      return (value.array_value?.values ?? []).map(pbValue);
+      return (value.array_value?.values ?? []).map((item) => pbValue(item, depth + 1));
     case 'kvlist_value':
-      return pbAttributes(value.kvlist_value?.values);
+      return pbAttributes(value.kvlist_value?.values, depth + 1);
     case 'bytes_value':
       return Buffer.from(value.bytes_value ?? []).toString('base64');
     default:
@@ -221,9 +234,14 @@ function pbValue(value: PbAnyValue | null | undefined): AttributeValue {
   }
 }
 
-function pbAttributes(list: PbKeyValue[] | undefined): Attributes {
+/** `out[key] = value`, also for a key like `__proto__` (kept as data, never as the object's prototype). */
+function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function pbAttributes(list: PbKeyValue[] | undefined, depth = 0): Attributes {
   const out: Attributes = {};
-  if (list) for (const kv of list) out[kv.key] = pbValue(kv.value);
+  if (list) for (const kv of list) setAttribute(out, kv.key, pbValue(kv.value, depth));
   return out;
 }
 
@@ -277,32 +295,53 @@ function parseJsonBody(body: Buffer): JsonObject {
 function field(obj: unknown, camel: string, snake?: string): unknown {
   if (obj === null || typeof obj !== 'object') return undefined;
   const o = obj as JsonObject;
-  return o[camel] ?? (snake ? o[snake] : undefined);
+  return (Object.hasOwn(o, camel) ? o[camel] : undefined) ?? (snake && Object.hasOwn(o, snake) ? o[snake] : undefined);
 }
 
-function jsonArray(obj: unknown, camel: string, snake?: string): JsonObject[] {
+/** A message field (resource, scope, status): absent, null or an object. */
+function jsonObject(value: unknown, path: string): JsonObject | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) invalid(path, 'an object');
+  return value as JsonObject;
+}
+
+/** A repeated field; `prefix` is where its parent sits, for error messages. */
+function jsonArray(obj: unknown, camel: string, snake?: string, prefix = ''): JsonObject[] {
   const value = field(obj, camel, snake);
+  const path = prefix ? `${prefix}.${camel}` : camel;
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new OtlpDecodeError(`invalid OTLP JSON body: "${camel}" must be an array`);
-  for (const item of value) {
-    if (item === null || typeof item !== 'object') throw new OtlpDecodeError(`invalid OTLP JSON body: "${camel}" must hold objects`);
-  }
+  if (!Array.isArray(value)) invalid(path, 'an array');
+  value.forEach((item, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) invalid(`${path}[${i}]`, 'an object');
+  });
   return value as JsonObject[];
 }
 
-function jsonString(value: unknown): string {
-  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+/** Where in the body a value sits, for error messages (`resourceSpans[0].scopeSpans[1].spans[2].name`). */
+type Path = string;
+
+function invalid(path: Path, expected: string): never {
+  throw new OtlpDecodeError(`invalid OTLP JSON body: "${path}" must be ${expected}`);
 }
 
-function jsonId(value: unknown): string {
-  return jsonString(value).toLowerCase();
+/** A string field: absent or null is empty, anything but a string is a 400 (never `String(object)`). */
+function jsonString(value: unknown, path: Path): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') invalid(path, 'a string');
+  return value;
 }
 
-/** Nanoseconds as a decimal string or number to unix microseconds. */
-function jsonMicros(value: unknown): number {
-  if (typeof value === 'number') return Math.round(value / 1000);
-  if (typeof value === 'string' && /^\d+$/.test(value)) return value.length > 3 ? Number(value.slice(0, -3)) : 0;
-  return 0;
+function jsonId(value: unknown, path: Path): string {
+  return jsonString(value, path).toLowerCase();
+}
+
+/** Nanoseconds as a decimal string or number to unix microseconds (out-of-range times are the pipeline's to reject). */
+function jsonMicros(value: unknown, path: Path): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.round(value / 1000) : Number.NaN;
+  if (typeof value !== 'string') invalid(path, 'a decimal string of nanoseconds');
+  if (!/^\d+$/.test(value)) return 0;
+  return value.length > 3 ? Number(value.slice(0, -3)) : 0;
 }
 
 const SPAN_KIND_NAMES: Record<string, number> = {
@@ -315,74 +354,119 @@ const SPAN_KIND_NAMES: Record<string, number> = {
 };
 const STATUS_CODE_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
 
-function jsonEnum(value: unknown, names: Record<string, number>): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string') return names[value] ?? (Number(value) || 0);
-  return 0;
+function jsonEnum(value: unknown, names: Record<string, number>, path: Path): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number') return Number.isInteger(value) ? value : 0;
+  if (typeof value === 'string') return (Object.hasOwn(names, value) ? names[value] : Number(value)) || 0;
+  return invalid(path, 'a number or an enum name');
 }
 
-function jsonValue(value: unknown): AttributeValue {
-  if (value === null || typeof value !== 'object') return null;
+/**
+ * Deepest AnyValue nesting accepted (arrays and kvlists inside each other). Deeper bodies
+ * are a 400: decoding them would recurse that deep, and no instrumentation nests this far.
+ */
+export const MAX_VALUE_DEPTH = 64;
+
+const INT64 = /^-?\d{1,19}$/;
+
+function jsonValue(value: unknown, path: Path, depth = 0): AttributeValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) invalid(path, 'an AnyValue object');
+  if (depth > MAX_VALUE_DEPTH) throw new OtlpDecodeError(`invalid OTLP JSON body: "${path}" is nested deeper than ${MAX_VALUE_DEPTH} levels`);
   const v = value as JsonObject;
-  if ('stringValue' in v || 'string_value' in v) return jsonString(field(v, 'stringValue', 'string_value'));
-  if ('boolValue' in v || 'bool_value' in v) return Boolean(field(v, 'boolValue', 'bool_value'));
-  if ('intValue' in v || 'int_value' in v) return Number(field(v, 'intValue', 'int_value'));
-  if ('doubleValue' in v || 'double_value' in v) return Number(field(v, 'doubleValue', 'double_value'));
-  if ('arrayValue' in v || 'array_value' in v) return jsonArray(field(v, 'arrayValue', 'array_value'), 'values').map(jsonValue);
-  if ('kvlistValue' in v || 'kvlist_value' in v) return jsonAttributes(field(field(v, 'kvlistValue', 'kvlist_value'), 'values'));
-  if ('bytesValue' in v || 'bytes_value' in v) return jsonString(field(v, 'bytesValue', 'bytes_value'));
+  const has = (camel: string, snake: string) => Object.hasOwn(v, camel) || Object.hasOwn(v, snake);
+  if (has('stringValue', 'string_value')) return jsonString(field(v, 'stringValue', 'string_value'), `${path}.stringValue`);
+  if (has('boolValue', 'bool_value')) {
+    const b = field(v, 'boolValue', 'bool_value');
+    if (b !== undefined && b !== null && typeof b !== 'boolean') invalid(`${path}.boolValue`, 'a boolean');
+    return b === true;
+  }
+  if (has('intValue', 'int_value')) {
+    const n = field(v, 'intValue', 'int_value');
+    if (typeof n === 'number' && Number.isInteger(n)) return n;
+    if (typeof n === 'string' && INT64.test(n)) return Number(n);
+    if (n === undefined || n === null) return 0;
+    return invalid(`${path}.intValue`, 'an int64 (a decimal string or an integer)');
+  }
+  if (has('doubleValue', 'double_value')) {
+    const n = field(v, 'doubleValue', 'double_value');
+    if (typeof n === 'number') return n;
+    if (typeof n === 'string' && n.trim() !== '' && !Number.isNaN(Number(n))) return Number(n);
+    if (n === undefined || n === null) return 0;
+    return invalid(`${path}.doubleValue`, 'a number');
+  }
+  if (has('arrayValue', 'array_value')) {
+    const p = `${path}.arrayValue.values`;
+    return jsonArray(jsonObject(field(v, 'arrayValue', 'array_value'), `${path}.arrayValue`), 'values', undefined, `${path}.arrayValue`).map((item, i) => jsonValue(item, `${p}[${i}]`, depth + 1));
+  }
+  if (has('kvlistValue', 'kvlist_value')) {
+    return jsonAttributes(field(jsonObject(field(v, 'kvlistValue', 'kvlist_value'), `${path}.kvlistValue`), 'values'), `${path}.kvlistValue.values`, depth + 1);
+  }
+  if (has('bytesValue', 'bytes_value')) return jsonString(field(v, 'bytesValue', 'bytes_value'), `${path}.bytesValue`);
   return null;
 }
 
-function jsonAttributes(list: unknown): Attributes {
+function jsonAttributes(list: unknown, path: Path, depth = 0): Attributes {
   const out: Attributes = {};
   if (list === undefined || list === null) return out;
-  if (!Array.isArray(list)) throw new OtlpDecodeError('invalid OTLP JSON body: attributes must be an array');
-  for (const kv of list) {
-    if (kv && typeof kv === 'object' && typeof (kv as JsonObject).key === 'string') out[(kv as JsonObject).key as string] = jsonValue((kv as JsonObject).value);
-  }
+  if (!Array.isArray(list)) invalid(path, 'an array');
+  list.forEach((kv, i) => {
+    if (kv === null || typeof kv !== 'object' || Array.isArray(kv)) invalid(`${path}[${i}]`, 'a key-value object');
+    const key = (kv as JsonObject).key;
+    if (typeof key !== 'string') invalid(`${path}[${i}].key`, 'a string');
+    setAttribute(out, key, jsonValue((kv as JsonObject).value, `${path}[${i}].value`, depth));
+  });
   return out;
 }
 
-function jsonScope(scope: unknown) {
-  return { name: jsonString(field(scope, 'name')), version: jsonString(field(scope, 'version')) };
+function jsonScope(scope: unknown, path: string) {
+  const o = jsonObject(scope, path);
+  return { name: jsonString(field(o, 'name'), `${path}.name`), version: jsonString(field(o, 'version'), `${path}.version`) };
 }
 
-function jsonSpan(span: JsonObject): OtlpSpan {
-  const status = field(span, 'status');
+function jsonResource(parent: JsonObject, path: string): Attributes {
+  const resource = jsonObject(field(parent, 'resource'), `${path}.resource`);
+  return jsonAttributes(field(resource, 'attributes'), `${path}.resource.attributes`);
+}
+
+function jsonSpan(span: JsonObject, path: string): OtlpSpan {
+  const status = jsonObject(field(span, 'status'), `${path}.status`);
   return {
-    traceId: jsonId(field(span, 'traceId', 'trace_id')),
-    spanId: jsonId(field(span, 'spanId', 'span_id')),
-    parentSpanId: jsonId(field(span, 'parentSpanId', 'parent_span_id')),
-    name: jsonString(field(span, 'name')),
-    kind: jsonEnum(field(span, 'kind'), SPAN_KIND_NAMES),
-    startTimeUs: jsonMicros(field(span, 'startTimeUnixNano', 'start_time_unix_nano')),
-    endTimeUs: jsonMicros(field(span, 'endTimeUnixNano', 'end_time_unix_nano')),
-    attributes: jsonAttributes(field(span, 'attributes')),
-    events: jsonArray(span, 'events').map((e) => ({
-      name: jsonString(field(e, 'name')),
-      timeUs: jsonMicros(field(e, 'timeUnixNano', 'time_unix_nano')),
-      attributes: jsonAttributes(field(e, 'attributes')),
+    traceId: jsonId(field(span, 'traceId', 'trace_id'), `${path}.traceId`),
+    spanId: jsonId(field(span, 'spanId', 'span_id'), `${path}.spanId`),
+    parentSpanId: jsonId(field(span, 'parentSpanId', 'parent_span_id'), `${path}.parentSpanId`),
+    name: jsonString(field(span, 'name'), `${path}.name`),
+    kind: jsonEnum(field(span, 'kind'), SPAN_KIND_NAMES, `${path}.kind`),
+    startTimeUs: jsonMicros(field(span, 'startTimeUnixNano', 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
+    endTimeUs: jsonMicros(field(span, 'endTimeUnixNano', 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
+    attributes: jsonAttributes(field(span, 'attributes'), `${path}.attributes`),
+    events: jsonArray(span, 'events', undefined, path).map((e, i) => ({
+      name: jsonString(field(e, 'name'), `${path}.events[${i}].name`),
+      timeUs: jsonMicros(field(e, 'timeUnixNano', 'time_unix_nano'), `${path}.events[${i}].timeUnixNano`),
+      attributes: jsonAttributes(field(e, 'attributes'), `${path}.events[${i}].attributes`),
     })),
-    links: jsonArray(span, 'links').map((l) => ({
-      traceId: jsonId(field(l, 'traceId', 'trace_id')),
-      spanId: jsonId(field(l, 'spanId', 'span_id')),
-      attributes: jsonAttributes(field(l, 'attributes')),
+    links: jsonArray(span, 'links', undefined, path).map((l, i) => ({
+      traceId: jsonId(field(l, 'traceId', 'trace_id'), `${path}.links[${i}].traceId`),
+      spanId: jsonId(field(l, 'spanId', 'span_id'), `${path}.links[${i}].spanId`),
+      attributes: jsonAttributes(field(l, 'attributes'), `${path}.links[${i}].attributes`),
     })),
-    status: { code: jsonEnum(field(status, 'code'), STATUS_CODE_NAMES), message: jsonString(field(status, 'message')) },
+    status: {
+      code: jsonEnum(field(status, 'code'), STATUS_CODE_NAMES, `${path}.status.code`),
+      message: jsonString(field(status, 'message'), `${path}.status.message`),
+    },
   };
 }
 
-function jsonLogRecord(record: JsonObject): OtlpLogRecord {
+function jsonLogRecord(record: JsonObject, path: string): OtlpLogRecord {
   return {
-    timeUs: jsonMicros(field(record, 'timeUnixNano', 'time_unix_nano')),
-    observedTimeUs: jsonMicros(field(record, 'observedTimeUnixNano', 'observed_time_unix_nano')),
-    severityNumber: jsonEnum(field(record, 'severityNumber', 'severity_number'), {}),
-    severityText: jsonString(field(record, 'severityText', 'severity_text')),
-    eventName: jsonString(field(record, 'eventName', 'event_name')),
-    body: jsonValue(field(record, 'body')),
-    attributes: jsonAttributes(field(record, 'attributes')),
-    traceId: jsonId(field(record, 'traceId', 'trace_id')),
-    spanId: jsonId(field(record, 'spanId', 'span_id')),
+    timeUs: jsonMicros(field(record, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
+    observedTimeUs: jsonMicros(field(record, 'observedTimeUnixNano', 'observed_time_unix_nano'), `${path}.observedTimeUnixNano`),
+    severityNumber: jsonEnum(field(record, 'severityNumber', 'severity_number'), {}, `${path}.severityNumber`),
+    severityText: jsonString(field(record, 'severityText', 'severity_text'), `${path}.severityText`),
+    eventName: jsonString(field(record, 'eventName', 'event_name'), `${path}.eventName`),
+    body: jsonValue(field(record, 'body'), `${path}.body`),
+    attributes: jsonAttributes(field(record, 'attributes'), `${path}.attributes`),
+    traceId: jsonId(field(record, 'traceId', 'trace_id'), `${path}.traceId`),
+    spanId: jsonId(field(record, 'spanId', 'span_id'), `${path}.spanId`),
   };
 }

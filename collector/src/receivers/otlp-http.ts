@@ -3,6 +3,7 @@
 // an undecodable body, 413 past the size limit, 415 for other content types, and 503
 // with Retry-After when storage fails so exporters retry.
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ProblemWriter } from '../api/errors.ts';
 import type { TenantOf } from '@spanhouse/model';
 import type { IngestPipeline, IngestResult } from '../pipeline/ingest.ts';
 import {
@@ -33,14 +34,23 @@ export const ROUTING_ALIAS_HEADER = 'x-spanhouse-routing-alias';
 
 // google.rpc.Code values used in Status bodies
 const RPC_INVALID_ARGUMENT = 3;
-const RPC_RESOURCE_EXHAUSTED = 8;
 const RPC_UNAVAILABLE = 14;
+/** google.rpc.Code for an HTTP status, as the gRPC/HTTP mapping has it. */
+const RPC_CODE_OF_STATUS: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 12, 405: 12, 408: 4, 413: 8, 415: 3, 429: 8, 503: 14 };
+const RPC_INTERNAL = 13;
 
 type Encoded = Request & { otlpEncoding?: OtlpEncoding };
 
 function sendStatus(res: Response, encoding: OtlpEncoding, httpStatus: number, rpcCode: number, message: string): void {
   res.status(httpStatus).type(contentTypeOf(encoding)).send(encodeErrorStatus(encoding, rpcCode, message));
 }
+
+/** Any error under /v1 as OTLP answers it: google.rpc.Status in the request's encoding (JSON if unknown). */
+export const writeOtlpProblem: ProblemWriter = (req, res, problem) => {
+  const encoding = (req as Encoded).otlpEncoding ?? encodingOf(req.headers['content-type']) ?? 'json';
+  const rpcCode = RPC_CODE_OF_STATUS[problem.status] ?? (problem.status >= 500 ? RPC_INTERNAL : RPC_INVALID_ARGUMENT);
+  sendStatus(res, encoding, problem.status, rpcCode, problem.message);
+};
 
 export function otlpReceiver(options: OtlpReceiverOptions): express.Router {
   const router = express.Router();
@@ -92,18 +102,5 @@ export function otlpReceiver(options: OtlpReceiverOptions): express.Router {
   );
   exportRoute('/v1/logs', decodeLogsRequest, (r, req) => options.pipeline.ingestLogs(r, options.tenantOf(req)), encodeLogsResponse);
 
-  // body-parser errors: size limit, bad gzip, unknown content-encoding
-  router.use((error: Error & { status?: number; type?: string }, req: Encoded, res: Response, next: NextFunction) => {
-    if (!req.path.startsWith('/v1/')) return next(error);
-    const encoding = req.otlpEncoding ?? 'json';
-    if (error.type === 'entity.too.large') {
-      return sendStatus(res, encoding, 413, RPC_RESOURCE_EXHAUSTED, `body larger than the limit of ${options.maxBodyBytes} bytes`);
-    }
-    if (error.status === 415) return sendStatus(res, encoding, 415, RPC_INVALID_ARGUMENT, error.message);
-    if (error.status && error.status >= 400 && error.status < 500) {
-      return sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, `undecodable body: ${error.message}`);
-    }
-    next(error);
-  });
   return router;
 }

@@ -77,9 +77,9 @@ interface MetricRow {
   group: string;
   count: string | number;
   error_count: string | number;
-  cost_usd: number;
-  input_tokens: string | number;
-  output_tokens: string | number;
+  sum_cost_usd: number;
+  sum_input_tokens: string | number;
+  sum_output_tokens: string | number;
   latency: number[];
 }
 
@@ -111,9 +111,10 @@ export class MetricsStore {
       query: `SELECT ${BUCKET_START[q.bucket]('start_time')} AS bucket, ${group} AS group,
                      count() AS count,
                      countIf(status != 'success') AS error_count,
-                     sum(ifNull(cost_usd, 0)) AS cost_usd,
-                     sum(input_tokens) AS input_tokens,
-                     sum(output_tokens) AS output_tokens,
+                     -- aliases unlike the columns: WHERE filters on cost and tokens read the columns
+                     sum(ifNull(cost_usd, 0)) AS sum_cost_usd,
+                     sum(input_tokens) AS sum_input_tokens,
+                     sum(output_tokens) AS sum_output_tokens,
                      quantiles(0.5, 0.9, 0.99)(latency_ms) AS latency
               FROM spans
               WHERE ${where.join(' AND ')}
@@ -136,11 +137,11 @@ export class MetricsStore {
     const bucket = BUCKET_START[q.bucket];
     const percentile = (p: number) => BUCKET_VALUE(`keys[arrayFirstIndex(c -> c > ${p} * (arraySum(counts) - 1), arrayCumSum(counts))]`);
     return queryRows<MetricRow>(this.client, {
-      query: `SELECT bucket, group, count, error_count, cost_usd, input_tokens, output_tokens,
+      query: `SELECT bucket, group, count, error_count, sum_cost_usd, sum_input_tokens, sum_output_tokens,
                      [${percentile(0.5)}, ${percentile(0.9)}, ${percentile(0.99)}] AS latency
               FROM (
-                SELECT bucket, group, sum(n) AS count, sum(errors) AS error_count, sum(cost) AS cost_usd,
-                       sum(tokens_in) AS input_tokens, sum(tokens_out) AS output_tokens,
+                SELECT bucket, group, sum(n) AS count, sum(errors) AS error_count, sum(cost) AS sum_cost_usd,
+                       sum(tokens_in) AS sum_input_tokens, sum(tokens_out) AS sum_output_tokens,
                        sumMap(hist) AS merged, mapKeys(merged) AS keys, mapValues(merged) AS counts
                 FROM (
                   SELECT ${bucket('hour')} AS bucket, ${group} AS group, spans AS n, errors, cost_usd AS cost,
@@ -227,9 +228,9 @@ function metricPoint(row: MetricRow): MetricPoint {
     count,
     error_count: errors,
     error_rate: count === 0 ? 0 : errors / count,
-    cost_usd: Number(row.cost_usd),
-    input_tokens: Number(row.input_tokens),
-    output_tokens: Number(row.output_tokens),
+    cost_usd: Number(row.sum_cost_usd),
+    input_tokens: Number(row.sum_input_tokens),
+    output_tokens: Number(row.sum_output_tokens),
     p50_latency_ms: Number(row.latency[0] ?? 0),
     p90_latency_ms: Number(row.latency[1] ?? 0),
     p99_latency_ms: Number(row.latency[2] ?? 0),

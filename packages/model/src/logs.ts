@@ -6,6 +6,7 @@ import { asString, parseJsonValue } from './attributes.ts';
 import { eventMessages } from './dialects/otel-genai.ts';
 import { messagesText, toMessages } from './messages.ts';
 import { SPAN_ID_PATTERN, TRACE_ID_PATTERN, type AttributeValue, type Attributes, type OtlpLogsRequest } from './otlp.ts';
+import { MAX_STORED_TIME_US, wellFormedInPlace } from './storable.ts';
 import type { Message, SpanhouseSpan } from './types.ts';
 
 /** A log record that belongs to a span. */
@@ -61,7 +62,10 @@ export function spanLogsFromRequest(request: OtlpLogsRequest, tenantOf: TenantOf
     for (const { logRecords } of scopeLogs) {
       for (const record of logRecords) {
         const seq = logs.length + unattached;
-        if (tenantId === null || !TRACE_ID_PATTERN.test(record.traceId) || !SPAN_ID_PATTERN.test(record.spanId)) {
+        const timeUs = record.timeUs || record.observedTimeUs;
+        // what ClickHouse cannot store (a time outside 1970–2106, nesting past MAX_STORED_DEPTH) is not attached either
+        const storable = Number.isSafeInteger(timeUs) && timeUs >= 0 && timeUs < MAX_STORED_TIME_US && !wellFormedInPlace(record as unknown as Record<string, unknown>);
+        if (tenantId === null || !TRACE_ID_PATTERN.test(record.traceId) || !SPAN_ID_PATTERN.test(record.spanId) || !storable) {
           unattached++;
           continue;
         }
@@ -69,7 +73,7 @@ export function spanLogsFromRequest(request: OtlpLogsRequest, tenantOf: TenantOf
           tenant_id: tenantId,
           trace_id: record.traceId,
           span_id: record.spanId,
-          time_us: record.timeUs || record.observedTimeUs,
+          time_us: timeUs,
           seq,
           event_name: logEventName(record.eventName, record.attributes, record.body),
           body: record.body,
@@ -82,7 +86,7 @@ export function spanLogsFromRequest(request: OtlpLogsRequest, tenantOf: TenantOf
 }
 
 function logMessages(log: SpanLog): { input: Message[]; output: Message[] } {
-  if (INPUT_ROLES[log.event_name]) return { input: eventMessages(log.body, INPUT_ROLES[log.event_name]), output: [] };
+  if (Object.hasOwn(INPUT_ROLES, log.event_name)) return { input: eventMessages(log.body, INPUT_ROLES[log.event_name]), output: [] };
   if (log.event_name === 'gen_ai.choice') return { input: [], output: eventMessages(log.body, 'assistant') };
   if (log.event_name === OPERATION_DETAILS) {
     const body = parseJsonValue(log.body);

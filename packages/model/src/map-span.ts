@@ -115,7 +115,7 @@ export function mapSpan({ span, resource, scope, tenantId }: MapSpanInput): Span
     parent_span_id: span.parentSpanId,
     name: fields.name ?? span.name,
     type: deriveSpanType(fields),
-    kind: SPAN_KINDS[span.kind] ?? 'unspecified',
+    kind: (Number.isInteger(span.kind) && SPAN_KINDS[span.kind]) || 'unspecified',
     start_time_us: span.startTimeUs,
     end_time_us: endUs,
     latency_ms: (endUs - span.startTimeUs) / 1000,
@@ -212,10 +212,10 @@ const PROVIDER_ALIASES: Record<string, string> = {
 export function normaliseProvider(raw: string): string {
   const lower = raw.trim().toLowerCase();
   if (lower === '') return '';
-  if (PROVIDER_ALIASES[lower]) return PROVIDER_ALIASES[lower];
+  if (Object.hasOwn(PROVIDER_ALIASES, lower)) return PROVIDER_ALIASES[lower];
   // Vercel AI SDK style `openai.chat`, `anthropic.messages`, `google.vertex.chat`
   const [head, second] = lower.split('.');
   const twoPart = `${head}.${second}`;
-  if (second !== undefined && PROVIDER_ALIASES[twoPart]) return PROVIDER_ALIASES[twoPart];
-  return PROVIDER_ALIASES[head] ?? head;
+  if (second !== undefined && Object.hasOwn(PROVIDER_ALIASES, twoPart)) return PROVIDER_ALIASES[twoPart];
+  return Object.hasOwn(PROVIDER_ALIASES, head) ? PROVIDER_ALIASES[head] : head;
 }

@@ -32,7 +32,7 @@ const OPERATION_TYPES: Record<string, SpanType> = {
 export function deriveSpanType(fields: GenAiFields): SpanType {
   if (fields.typeHint) return fields.typeHint;
   const operation = fields.operation?.toLowerCase();
-  if (operation && OPERATION_TYPES[operation]) return OPERATION_TYPES[operation];
+  if (operation && Object.hasOwn(OPERATION_TYPES, operation)) return OPERATION_TYPES[operation];
   if (fields.tool_name) return 'tool';
   if (fields.model || fields.request_model) return 'generation';
   return 'span';

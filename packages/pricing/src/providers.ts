@@ -38,6 +38,6 @@ export const PROVIDER_IDS: Readonly<Record<string, string>> = {
 export function toGenAiPricesProvider(spanhouseProvider: string): string | undefined {
   const id = spanhouseProvider.trim().toLowerCase();
   if (id === '') return undefined;
-  if (PROVIDER_IDS[id]) return PROVIDER_IDS[id];
+  if (Object.hasOwn(PROVIDER_IDS, id)) return PROVIDER_IDS[id];
   return findProvider({ providerId: id })?.id;
 }

@@ -55,7 +55,7 @@ export const langfuse: Dialect = {
   map({ span, attrs }) {
     const fields: GenAiFields = {};
     const type = attrs.str('langfuse.observation.type')?.toLowerCase();
-    if (type) fields.typeHint = OBSERVATION_TYPES[type] ?? 'span';
+    if (type) fields.typeHint = Object.hasOwn(OBSERVATION_TYPES, type) ? OBSERVATION_TYPES[type] : 'span';
     fields.model = attrs.str('langfuse.observation.model.name');
     readUsage(attrs, fields);
     readCost(attrs, fields);

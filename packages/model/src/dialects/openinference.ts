@@ -53,7 +53,7 @@ export const openInference: Dialect = {
   map({ attrs }) {
     const fields: GenAiFields = {};
     const kind = attrs.str('openinference.span.kind')?.toUpperCase();
-    if (kind) fields.typeHint = KIND_TYPES[kind] ?? 'span';
+    if (kind) fields.typeHint = Object.hasOwn(KIND_TYPES, kind) ? KIND_TYPES[kind] : 'span';
 
     const params = parseJsonValue(attrs.raw('llm.invocation_parameters'));
     const paramModel = isObj(params) ? asString(params.model ?? params.model_name) : undefined;
@@ -105,7 +105,7 @@ function readCost(attrs: AttributeReader, fields: GenAiFields): void {
   const costs: Record<string, number> = {};
   for (const [path, value] of attrs.withPrefix('llm.cost.')) {
     const n = asNumber(value);
-    if (n !== undefined) costs[COST_KEYS[path] ?? path] = n;
+    if (n !== undefined) costs[Object.hasOwn(COST_KEYS, path) ? COST_KEYS[path] : path] = n;
   }
   if (Object.keys(costs).length === 0) return;
   fields.cost_details = costs;

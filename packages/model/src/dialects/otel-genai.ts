@@ -106,7 +106,7 @@ function readInput(attrs: AttributeReader, events: OtlpEvent[]): Message[] {
     if (event.name === 'gen_ai.content.prompt') messages.push(...toMessages(event.attributes['gen_ai.prompt'], 'user'));
     else if (event.name === 'gen_ai.client.inference.operation.details') {
       messages.push(...toMessages(event.attributes['gen_ai.input.messages'], 'user'));
-    } else if (INPUT_EVENT_ROLES[event.name]) messages.push(...eventMessages(event.attributes, INPUT_EVENT_ROLES[event.name]));
+    } else if (Object.hasOwn(INPUT_EVENT_ROLES, event.name)) messages.push(...eventMessages(event.attributes, INPUT_EVENT_ROLES[event.name]));
   }
   // System instructions alone are not the input: leave it to a dialect that has the
   // messages (pydantic-ai agent spans keep them in pydantic_ai.all_messages).

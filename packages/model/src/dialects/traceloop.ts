@@ -47,9 +47,9 @@ export const traceloop: Dialect = {
   map({ attrs }) {
     const fields: GenAiFields = {};
     const kind = attrs.str('traceloop.span.kind')?.toLowerCase();
-    if (kind) fields.typeHint = KIND_TYPES[kind];
+    if (kind && Object.hasOwn(KIND_TYPES, kind)) fields.typeHint = KIND_TYPES[kind];
     const requestType = attrs.str('llm.request.type')?.toLowerCase();
-    if (requestType) fields.operation = REQUEST_TYPES[requestType];
+    if (requestType && Object.hasOwn(REQUEST_TYPES, requestType)) fields.operation = REQUEST_TYPES[requestType];
 
     const entity = attrs.str('traceloop.entity.name');
     if (kind === 'tool') fields.tool_name = entity;

@@ -1,0 +1,149 @@
+// Bounds on what a client can make the collector do at once: the HTTP server's own limits
+// (connections, header/request/idle timeouts, requests per connection, which also caps
+// pipelining), a cap on requests in flight that sheds the excess with 503 + Retry-After
+// instead of queueing it, and a health check that reads cached state.
+import type { Server } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { MAX_STORED_DEPTH, wellFormedInPlace } from '@spanhouse/model';
+import { ApiError } from './api/errors.ts';
+
+export interface HttpLimits {
+  /** Open connections at most; more are refused by the server. */
+  maxConnections: number;
+  /** Requests served on one connection (pipelined or not); past it the server answers 503 and closes it. */
+  maxRequestsPerSocket: number;
+  /** Milliseconds a client has to send a request's headers. */
+  headersTimeoutMs: number;
+  /** Milliseconds a client has to send a whole request. */
+  requestTimeoutMs: number;
+  /** Milliseconds an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Requests handled at once; more are answered 503 + Retry-After at once. */
+  maxInFlight: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxConnections: 1024,
+  maxRequestsPerSocket: 1000,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxInFlight: 256,
+};
+
+/** Seconds a shed client should wait. */
+export const OVERLOAD_RETRY_AFTER_SECONDS = 1;
+
+export function applyServerLimits(server: Server, limits: HttpLimits): void {
+  server.maxConnections = limits.maxConnections;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+}
+
+/**
+ * Express middleware: at most `maxInFlight` requests are handled at once; the next ones
+ * are answered 503 + Retry-After straight away (a flood of pipelined requests costs a
+ * short answer each, not a queue of storage queries).
+ */
+export function loadShedder(maxInFlight: number) {
+  let inFlight = 0;
+  const shed = new ApiError(503, 'overloaded', 'the collector is busy; retry later', OVERLOAD_RETRY_AFTER_SECONDS);
+  return (_req: Request, res: Response, next: NextFunction) => {
+    if (inFlight >= maxInFlight) {
+      next(shed);
+      return;
+    }
+    inFlight++;
+    let done = false;
+    const release = () => {
+      if (done) return;
+      done = true;
+      inFlight--;
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  };
+}
+
+/**
+ * Storage health, checked at most once per `maxAgeMs` whatever the request rate: callers
+ * within that age read the cached answer, and callers after it share one check.
+ */
+export class HealthCache {
+  private last: { ok: boolean; at: number } | null = null;
+  private running: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly check: () => Promise<boolean>,
+    private readonly maxAgeMs = 2_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async healthy(): Promise<boolean> {
+    if (this.last && this.now() - this.last.at < this.maxAgeMs) return this.last.ok;
+    this.running ??= this.check()
+      .catch(() => false)
+      .then((ok) => {
+        this.last = { ok, at: this.now() };
+        this.running = null;
+        return ok;
+      });
+    return this.running;
+  }
+}
+
+/**
+ * Graceful shutdown that ends in bounded time even while clients keep sending: once
+ * draining, new requests on open connections are answered 503 + Retry-After with
+ * `Connection: close`, responses still in flight close their connection when sent, idle
+ * keep-alive connections are closed, and whatever is still open after `timeoutMs` is cut.
+ */
+export class Drainer {
+  private draining = false;
+  private readonly inFlight = new Set<Response>();
+
+  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
+    if (this.draining) {
+      res.setHeader('Connection', 'close');
+      next(new ApiError(503, 'shutting_down', 'the collector is shutting down; retry later', OVERLOAD_RETRY_AFTER_SECONDS));
+      return;
+    }
+    this.inFlight.add(res);
+    res.once('close', () => this.inFlight.delete(res));
+    next();
+  };
+
+  async drain(server: Server, timeoutMs: number): Promise<void> {
+    this.draining = true;
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        server.closeAllConnections();
+        resolve();
+      }, timeoutMs);
+    });
+    await Promise.race([closed, cut]);
+    clearTimeout(timer);
+    await closed;
+  }
+}
+
+/**
+ * After the JSON body parser: a body nested deeper than MAX_STORED_DEPTH is a 400 (it
+ * would overflow the stack wherever it is serialised again), and lone surrogates in its
+ * strings become U+FFFD (they are valid JSON, but not storable UTF-8). Iterative.
+ */
+export function boundedJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const body: unknown = req.body;
+  if (body !== null && typeof body === 'object' && wellFormedInPlace(body as Record<string, unknown>)) {
+    next(new ApiError(400, 'bad_request', `body: nested deeper than ${MAX_STORED_DEPTH} levels`));
+    return;
+  }
+  next();
+}

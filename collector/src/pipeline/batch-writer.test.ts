@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { SpanhouseSpan } from '@spanhouse/model';
+import { BatchWriter, isDataError, type SpanSink } from './batch-writer.ts';
+
+const span = (name: string) => ({ name, span_id: name }) as unknown as SpanhouseSpan;
+
+/** Refuses any insert holding a span named "poison", as ClickHouse refuses a row it cannot parse. */
+class FakeSink implements SpanSink {
+  stored: string[] = [];
+  inserts = 0;
+  down = false;
+  async insertSpans(spans: SpanhouseSpan[]) {
+    this.inserts++;
+    if (this.down) throw new Error('Code: 243. DB::Exception: Cannot reserve 1.00 MiB, not enough space');
+    if (spans.some((s) => s.name === 'poison')) throw new Error("Unsigned type must not contain '-' symbol: (while reading the value of key input_tokens): (at row 3)");
+    this.stored.push(...spans.map((s) => s.name));
+  }
+}
+
+test('a span ClickHouse refuses is isolated: the other requests of the batch and its own other spans are stored', async () => {
+  const sink = new FakeSink();
+  const writer = new BatchWriter(sink, { maxSpans: 1000, maxDelayMs: 20 });
+  const [a, b, c] = await Promise.all([
+    writer.write([span('a1'), span('a2')]),
+    writer.write([span('b1'), span('poison'), span('b2'), span('b3')]),
+    writer.write([span('c1')]),
+  ]);
+  assert.deepEqual(a, { refused: 0, reasons: [] });
+  assert.deepEqual(c, { refused: 0, reasons: [] });
+  assert.equal(b.refused, 1);
+  assert.match(b.reasons[0], /span "poison" was refused by storage: Unsigned type/);
+  assert.deepEqual(sink.stored.sort(), ['a1', 'a2', 'b1', 'b2', 'b3', 'c1']);
+  await writer.close();
+});
+
+test('storage unavailable: every request of the batch fails (to be retried), nothing is split', async () => {
+  const sink = new FakeSink();
+  sink.down = true;
+  const writer = new BatchWriter(sink, { maxSpans: 1000, maxDelayMs: 20 });
+  const results = await Promise.allSettled([writer.write([span('a')]), writer.write([span('b'), span('c')])]);
+  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  assert.equal(sink.inserts, 1);
+  await writer.close();
+});
+
+test('isDataError tells refused data from unavailable storage', () => {
+  assert.equal(isDataError(new Error('Cannot parse escape sequence: missing second part of surrogate pair. (while reading the value of key name)')), true);
+  assert.equal(isDataError(new Error("Cannot parse input: expected ',' before: 'e+297' (at row 1)")), true);
+  assert.equal(isDataError(new Error('Code: 243. DB::Exception: Cannot reserve 1.00 MiB, not enough space. (NOT_ENOUGH_SPACE)')), false);
+  assert.equal(isDataError(new Error('connect ECONNREFUSED 127.0.0.1:8123')), false);
+  assert.equal(isDataError(new Error('Code: 164. DB::Exception: Table is in readonly mode. (TABLE_IS_READ_ONLY)')), false);
+});
