@@ -37,7 +37,7 @@ async function makeKey(store: KeyStore, tenant: string, flags: { admin?: boolean
 
 before(async () => {
   // 1. Reachable from other machines with no key: refuses, and says how to make one.
-  refusal = await startCollector({ host: '0.0.0.0', port: 0, dataDir: data.dir, log: () => {} }).then(
+  refusal = await startCollector({ host: '0.0.0.0', port: 0, grpcPort: 0, dataDir: data.dir, log: () => {} }).then(
     async (c) => {
       await c.close();
       return null;
