@@ -7,6 +7,7 @@ import { configFromEnv, defaultConfig, portOrOff, type CollectorConfig } from '.
 import { buildDemoTraces } from './demo/sample-traces.ts';
 import { startCollector } from './server.ts';
 import { checkClickHouse, checkDataDir, checkPortFree, dataDirHolder, portError, StartupError } from './startup-checks.ts';
+import { EmbeddedUnsupportedError } from './store/client.ts';
 import { KeyStore } from './store/keys.ts';
 import { SpanStore } from './store/span-store.ts';
 
@@ -174,6 +175,7 @@ function plainStartError(error: Error & { code?: string }, overrides: Partial<Co
   if (!config.clickhouseUrl && /Failed to create connection for path/.test(error.message)) {
     return new StartupError(`data directory ${config.dataDir} is in use by another process (a running collector or spanhouse command): stop it, or use another --data directory`);
   }
+  if (error instanceof EmbeddedUnsupportedError) return new StartupError(error.message);
   if (error.message.startsWith('refusing to listen')) return new StartupError(error.message.split('\n').join(' '));
   if (error.message.startsWith('invalid price overrides')) {
     return new StartupError(`${error.message.replace(/\s*\n\s*/g, '; ')}: fix the prices in the --config file or SPANHOUSE_PRICES_FILE (shape: README, Configuration)`);
