@@ -2,7 +2,7 @@
 // saying what to do, exit code 1, no stack; and every subcommand answers --help.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -31,6 +31,28 @@ function assertPlainFailure(result: { code: number; stderr: string }, pattern: R
   assert.doesNotMatch(result.stderr, /\n\s+at /);
 }
 
+/** `spanhouse serve` on free ports, once it says it listens. */
+async function serveInBackground(args: string[]) {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--grpc-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (chunk) => (err += chunk));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`spanhouse serve exited with ${code}: ${err}`)));
+  });
+  return {
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function listening(): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,21 +74,11 @@ test('a port in use is said plainly, before the data directory is created', asyn
 
 test('a data directory held by a running collector, or not writable, is said plainly', async () => {
   const data = join(tmp.dir, 'held');
-  const first = spawn(process.execPath, [bin, 'serve', '--port', '0', '--grpc-port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const first = await serveInBackground(['--data', data]);
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      first.stdout.on('data', (chunk) => {
-        out += chunk;
-        if (out.includes('listening on')) resolve();
-      });
-      first.once('exit', (code) => reject(new Error(`the first collector exited with ${code}`)));
-    });
     assertPlainFailure(await run(['serve', '--port', '0', '--grpc-port', '0', '--data', data]), /data directory .*held is in use by another process \(pid \d+.*stop it, or use another --data/);
   } finally {
-    const exited = new Promise((resolve) => first.once('exit', resolve));
-    first.kill('SIGTERM');
-    await exited;
+    await first.stop();
   }
   const file = join(tmp.dir, 'a-file');
   writeFileSync(file, '');
@@ -93,6 +105,16 @@ test('invalid config values name the setting and exit 1', async () => {
   const unknown = await run(['serve', '--bogus']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /Unknown option '--bogus'.*spanhouse serve --help/);
+});
+
+test("the README's --config price-override example is accepted", async () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const example = /Price overrides[\s\S]*?```json\n([^`]+)```/.exec(readme)?.[1];
+  assert.ok(example, 'the README has the example');
+  const config = join(tmp.dir, 'prices.json');
+  writeFileSync(config, example);
+  const collector = await serveInBackground(['--config', config, '--data', join(tmp.dir, 'prices')]);
+  await collector.stop();
 });
 
 test('every subcommand answers --help', async () => {
