@@ -10,6 +10,7 @@ import { enrichmentRoutes } from './api/enrichment.ts';
 import { demoRoutes } from './api/demo.ts';
 import { apiErrorHandler, notFound } from './api/errors.ts';
 import { metricsRoutes } from './api/metrics.ts';
+import { openapiRoutes } from './api/openapi.ts';
 import { otelMetricsRoutes } from './api/otel-metrics.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
@@ -92,6 +93,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(openapiRoutes()); // before authentication: the document needs no key
   // Every OTLP and API request carries a key (or is keyless on a loopback-only collector without keys).
   app.use(
     ['/v1', '/api'],

@@ -83,6 +83,14 @@ test('list endpoints document exactly the query parameters they accept', () => {
   assert.deepEqual(queryParams('/api/otel-metrics'), Object.keys(otelMetricsQuery.shape).sort());
 });
 
+test('GET /api/openapi.json serves the document without a key, with this collector as its server', async () => {
+  const res = await fetch(`${collector.url}/api/openapi.json`);
+  assert.equal(res.status, 200);
+  const served = await res.json();
+  assert.deepEqual(served.paths, doc.paths);
+  assert.deepEqual(served.servers, [{ url: collector.url }]);
+});
+
 test('live answers carry the fields the document requires', async () => {
   const api = apiClient(collector.url);
   const made = await api('POST', '/api/traces', { model: 'gpt-4o', input: 'hello', output: 'hi', input_tokens: 3, output_tokens: 1 });

@@ -104,6 +104,7 @@ describe('keys', () => {
     const viaHeader = await fetch(`${collector.url}/api/traces`, { headers: { 'x-api-key': keys.acme } });
     assert.equal(viaHeader.status, 200);
     assert.equal((await fetch(`${collector.url}/healthz`)).status, 200, 'health needs no key');
+    assert.equal((await fetch(`${collector.url}/api/openapi.json`)).status, 200, 'the API document needs no key');
   });
 
   test('OTLP data lands in the tenant of the exporter key', async () => {
