@@ -25,7 +25,7 @@ async function start(dataDir: string): Promise<RunningCollector> {
   try {
     return await startCollector({ ...base, port: 4318 });
   } catch {
-    return startCollector({ ...base, port: 0 });
+    return startCollector({ ...base, port: 0, grpcPort: 0 });
   }
 }
 

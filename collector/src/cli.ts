@@ -1,32 +1,76 @@
-// spanhouse serve | keys | demo | help. Flags override SPANHOUSE_* / CLICKHOUSE_* variables.
+// spanhouse serve | keys | demo | help (each with --help). Flags override SPANHOUSE_* / CLICKHOUSE_* variables.
+// Start-up problems are one plain line saying what to do, and exit code 1.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { generateApiKey, isTenantId } from './auth/keys.ts';
-import { configFromEnv, defaultConfig, type CollectorConfig } from './config.ts';
+import { configFromEnv, defaultConfig, portOrOff, type CollectorConfig } from './config.ts';
 import { buildDemoTraces } from './demo/sample-traces.ts';
 import { startCollector } from './server.ts';
+import { checkClickHouse, checkDataDir, checkPortFree, dataDirHolder, portError, StartupError } from './startup-checks.ts';
+import { EmbeddedUnsupportedError } from './store/client.ts';
 import { KeyStore } from './store/keys.ts';
 import { SpanStore } from './store/span-store.ts';
 
 const USAGE = `Usage: spanhouse <command> [options]
 
 Commands:
-  serve     Run the collector: OTLP/HTTP receiver, REST API and web UI on one port
-  keys      Manage API keys: keys create --tenant <name> [--admin] [--trusted-relay] [--name <label>]
-                             keys list [--tenant <name>]
-                             keys revoke <key id>
-            (on the data directory, with the collector stopped, or on --clickhouse-url)
-  demo      Send the sample traces to a running collector: demo [--url <collector>] [--key <api key>]
+  serve     Run the collector: OTLP/HTTP, REST API and web UI on one port, OTLP/gRPC on another
+  keys      Manage API keys (create, list, revoke)
+  demo      Send the sample traces to a running collector
   help      Show this help
 
-Options for serve:
-  --port <n>             Port (default 4318, env SPANHOUSE_PORT)
+\`spanhouse <command> --help\` describes a command's options.
+`;
+
+const SERVE_HELP = `Usage: spanhouse serve [options]
+
+Runs the collector. Flags override environment variables, which override defaults.
+
+Options:
+  --port <n>             OTLP/HTTP, API and UI port (default 4318, env SPANHOUSE_PORT)
+  --grpc-port <n|off>    OTLP/gRPC port (default 4317, env SPANHOUSE_GRPC_PORT; 0 = any free port)
   --host <addr>          Interface (default 127.0.0.1, env SPANHOUSE_HOST)
   --data <dir>           Embedded ClickHouse data directory (default ./spanhouse-data, env SPANHOUSE_DATA_DIR)
   --clickhouse-url <url> Use a ClickHouse server instead of the embedded one (env CLICKHOUSE_URL;
                          CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE)
   --config <file>        JSON settings: privacy, retention, prices, embeddings (env SPANHOUSE_CONFIG)
+  -h, --help             Show this help
 `;
+
+const KEYS_HELP = `Usage: spanhouse keys <action> [options]
+
+Actions:
+  create --tenant <name> [--admin] [--trusted-relay] [--name <label>]
+                         Make a key; it is printed once (stdout), only its sha256 is stored
+  list [--tenant <name>] List keys (ids, tenants, traits; never the keys)
+  revoke <key id>        Revoke a key
+
+Options:
+  --data <dir>           Embedded data directory (default ./spanhouse-data, env SPANHOUSE_DATA_DIR);
+                         the collector must be stopped: chDB opens a directory in one process only
+  --clickhouse-url <url> Work on a ClickHouse server instead (env CLICKHOUSE_URL), at any time
+  -h, --help             Show this help
+`;
+
+const DEMO_HELP = `Usage: spanhouse demo [options]
+
+Sends the sample traces to a running collector over OTLP/HTTP.
+
+Options:
+  --url <collector>      Collector base URL (default http://127.0.0.1:4318, env SPANHOUSE_URL)
+  --key <api key>        API key, when the collector has keys (env SPANHOUSE_API_KEY)
+  -h, --help             Show this help
+`;
+
+/** Parses a subcommand's flags; a usage error is one line pointing at its --help. */
+function parseFlags<O extends ParseArgsConfig['options']>(command: string, argv: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+  } catch (error) {
+    console.error(`spanhouse ${command}: ${(error as Error).message}. See \`spanhouse ${command} --help\`.`);
+    return null;
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,61 +81,44 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'serve') return serve(rest);
   if (command === 'keys') return keys(rest);
   if (command === 'demo') return demo(rest);
-  console.error(`unknown command "${command}"\n\n${USAGE}`);
+  console.error(`spanhouse: unknown command "${command}". See \`spanhouse --help\`.`);
   return 2;
 }
 
 async function serve(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
+  const parsed = parseFlags('serve', argv, {
+    port: { type: 'string' },
+    'grpc-port': { type: 'string' },
+    host: { type: 'string' },
+    data: { type: 'string' },
+    'clickhouse-url': { type: 'string' },
+    config: { type: 'string' },
+  });
+  if (!parsed) return 2;
+  const flags = parsed.values;
+  if (flags.help) {
+    console.log(SERVE_HELP);
     return 0;
   }
-  let flags;
-  try {
-    flags = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        data: { type: 'string' },
-        'clickhouse-url': { type: 'string' },
-        config: { type: 'string' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  let config: Partial<CollectorConfig>;
-  try {
-    config = configFromEnv(process.env, flags.config ?? process.env.SPANHOUSE_CONFIG);
-  } catch (error) {
-    console.error((error as Error).message);
-    return 2;
-  }
-  if (flags.port !== undefined) {
-    const port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      console.error(`--port must be a port number, got "${flags.port}"`);
-      return 2;
-    }
-    config.port = port;
-  }
-  if (flags.host) config.host = flags.host;
-  if (flags.data) config.dataDir = resolve(flags.data);
-  if (flags['clickhouse-url']) config.clickhouseUrl = flags['clickhouse-url'];
-
   let collector;
   try {
-    collector = await startCollector(config);
+    const config = serveConfig(flags);
+    await preflight(config);
+    collector = await startCollector(config).catch((error) => {
+      throw plainStartError(error, config);
+    });
   } catch (error) {
-    console.error(`spanhouse: ${(error as Error).message}`);
+    // one line, never a stack
+    console.error(`spanhouse: ${error instanceof StartupError ? '' : 'could not start: '}${String((error as Error).message).replace(/\s*\n\s*/g, ' ')}`);
     return 1;
   }
   const storage = collector.store.mode === 'chdb' ? `embedded ClickHouse in ${collector.config.dataDir}` : `ClickHouse at ${collector.config.clickhouseUrl}`;
   console.log(`Spanhouse listening on ${collector.url}`);
   console.log(`  OTLP/HTTP  ${collector.url}/v1/traces   (OTEL_EXPORTER_OTLP_ENDPOINT=${collector.url})`);
+  if (collector.grpcPort !== null) {
+    const grpcUrl = collector.url.replace(/:\d+$/, `:${collector.grpcPort}`);
+    console.log(`  OTLP/gRPC  ${grpcUrl}   (OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=${grpcUrl})`);
+  }
   console.log(`  API        ${collector.url}/api/traces`);
   console.log(`  UI         ${collector.url}/`);
   console.log(`  storage    ${storage}`);
@@ -111,6 +138,51 @@ async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Environment, then flags; an invalid value is a StartupError naming the setting. */
+function serveConfig(flags: { port?: string; 'grpc-port'?: string; host?: string; data?: string; 'clickhouse-url'?: string; config?: string }): Partial<CollectorConfig> {
+  let config: Partial<CollectorConfig>;
+  try {
+    config = configFromEnv(process.env, flags.config ?? process.env.SPANHOUSE_CONFIG);
+    if (flags.port !== undefined) {
+      const port = portOrOff('--port', flags.port);
+      if (port === null) throw new Error('--port cannot be "off": the API and UI need it');
+      config.port = port;
+    }
+    if (flags['grpc-port'] !== undefined) config.grpcPort = portOrOff('--grpc-port', flags['grpc-port']);
+  } catch (error) {
+    throw new StartupError(`${(error as Error).message}. See \`spanhouse serve --help\`.`);
+  }
+  if (flags.host) config.host = flags.host;
+  if (flags.data) config.dataDir = resolve(flags.data);
+  if (flags['clickhouse-url']) config.clickhouseUrl = flags['clickhouse-url'];
+  return config;
+}
+
+/** Checks what can be checked before the data directory or a server is touched. */
+async function preflight(overrides: Partial<CollectorConfig>): Promise<void> {
+  const config = { ...defaultConfig(), ...overrides };
+  await checkPortFree(config.host, config.port, 'the HTTP', '--port <n> (env SPANHOUSE_PORT)');
+  if (config.grpcPort !== null) await checkPortFree(config.host, config.grpcPort, 'the OTLP/gRPC', '--grpc-port <n> (env SPANHOUSE_GRPC_PORT; off turns gRPC off)');
+  if (config.clickhouseUrl) await checkClickHouse(config.clickhouseUrl);
+  else checkDataDir(config.dataDir);
+}
+
+/** A start failure the checks could not foresee (a race, or chDB's own refusal), in plain words when known. */
+function plainStartError(error: Error & { code?: string }, overrides: Partial<CollectorConfig>): Error {
+  const config = { ...defaultConfig(), ...overrides };
+  if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') return portError(error, config.host, config.port, 'the HTTP', '--port <n>');
+  if (/No address added/.test(error.message)) return new StartupError(`the OTLP/gRPC port ${config.grpcPort} on ${config.host} cannot be listened on (in use?): choose another with --grpc-port <n>, or --grpc-port off`);
+  if (!config.clickhouseUrl && /Failed to create connection for path/.test(error.message)) {
+    return new StartupError(`data directory ${config.dataDir} is in use by another process (a running collector or spanhouse command): stop it, or use another --data directory`);
+  }
+  if (error instanceof EmbeddedUnsupportedError) return new StartupError(error.message);
+  if (error.message.startsWith('refusing to listen')) return new StartupError(error.message.split('\n').join(' '));
+  if (error.message.startsWith('invalid price overrides')) {
+    return new StartupError(`${error.message.replace(/\s*\n\s*/g, '; ')}: fix the prices in the --config file or SPANHOUSE_PRICES_FILE (shape: README, Configuration)`);
+  }
+  return error;
+}
+
 /** Opens the store a key command works on, saying plainly when a running collector holds the data directory. */
 async function openStore(flags: { data?: string; 'clickhouse-url'?: string }): Promise<SpanStore | null> {
   let env: Partial<CollectorConfig>;
@@ -124,6 +196,8 @@ async function openStore(flags: { data?: string; 'clickhouse-url'?: string }): P
   const dataDir = flags.data ? resolve(flags.data) : config.dataDir;
   const url = flags['clickhouse-url'] ?? config.clickhouseUrl;
   try {
+    // a directory held by a live process is refused before chDB prints its own error
+    if (!url && dataDirHolder(dataDir) !== null) throw new Error('in use');
     return await SpanStore.open({ dataDir, url, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase });
   } catch (error) {
     if (!url) {
@@ -139,29 +213,28 @@ async function openStore(flags: { data?: string; 'clickhouse-url'?: string }): P
 }
 
 async function keys(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        tenant: { type: 'string' },
-        name: { type: 'string' },
-        admin: { type: 'boolean', default: false },
-        'trusted-relay': { type: 'boolean', default: false },
-        data: { type: 'string' },
-        'clickhouse-url': { type: 'string' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+  const parsed = parseFlags(
+    'keys',
+    argv,
+    {
+      tenant: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'boolean', default: false },
+      'trusted-relay': { type: 'boolean', default: false },
+      data: { type: 'string' },
+      'clickhouse-url': { type: 'string' },
+    },
+    true,
+  );
+  if (!parsed) return 2;
+  if (parsed.values.help) {
+    console.log(KEYS_HELP);
+    return 0;
   }
   const [action, ...args] = parsed.positionals;
   const flags = parsed.values;
   if (action !== 'create' && action !== 'list' && action !== 'revoke') {
-    console.error(`keys: expected create, list or revoke\n\n${USAGE}`);
+    console.error('spanhouse keys: expected create, list or revoke. See `spanhouse keys --help`.');
     return 2;
   }
   if (action === 'create' && (!flags.tenant || !isTenantId(flags.tenant))) {
@@ -208,12 +281,12 @@ async function keys(argv: string[]): Promise<number> {
 }
 
 async function demo(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    flags = parseArgs({ args: argv, options: { url: { type: 'string' }, key: { type: 'string' } }, strict: true }).values;
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+  const parsed = parseFlags('demo', argv, { url: { type: 'string' }, key: { type: 'string' } });
+  if (!parsed) return 2;
+  const flags = parsed.values;
+  if (flags.help) {
+    console.log(DEMO_HELP);
+    return 0;
   }
   const base = (flags.url ?? process.env.SPANHOUSE_URL ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
   const key = flags.key ?? process.env.SPANHOUSE_API_KEY;

@@ -9,6 +9,8 @@ export interface CollectorConfig extends HttpLimits {
   host: string;
   /** One port for OTLP/HTTP, the API and the UI (4318, the OTLP/HTTP default). */
   port: number;
+  /** OTLP/gRPC port (4317, the OTLP/gRPC default); 0 picks a free one, null turns gRPC off. */
+  grpcPort: number | null;
   /** Embedded chDB data directory (used when no ClickHouse URL is set). */
   dataDir: string;
   clickhouseUrl?: string;
@@ -46,6 +48,7 @@ export function defaultConfig(): CollectorConfig {
   return {
     host: '127.0.0.1',
     port: 4318,
+    grpcPort: 4317,
     dataDir: resolve('spanhouse-data'),
     maxBodyBytes: 20 * 1024 * 1024,
     batchMaxSpans: 5_000,
@@ -68,12 +71,21 @@ function intFromEnv(name: string, value: string | undefined): number | undefined
   return n;
 }
 
+/** A port number (0: any free port), or null for `off`. */
+export function portOrOff(name: string, value: string): number | null {
+  if (value.trim().toLowerCase() === 'off') return null;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0-65535) or "off", got "${value}"`);
+  return n;
+}
+
 /** Settings from SPANHOUSE_* and CLICKHOUSE_* variables (unset ones are left out). */
 export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE_CONFIG): Partial<CollectorConfig> {
   const out: Partial<CollectorConfig> = {
     enrichment: loadEnrichmentSettings(configFile ? readSettingsFile(configFile) : undefined, env),
     host: env.SPANHOUSE_HOST || undefined,
     port: intFromEnv('SPANHOUSE_PORT', env.SPANHOUSE_PORT),
+    grpcPort: env.SPANHOUSE_GRPC_PORT ? portOrOff('SPANHOUSE_GRPC_PORT', env.SPANHOUSE_GRPC_PORT) : undefined,
     dataDir: env.SPANHOUSE_DATA_DIR ? resolve(env.SPANHOUSE_DATA_DIR) : undefined,
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseUser: env.CLICKHOUSE_USER || undefined,

@@ -10,10 +10,12 @@ import { enrichmentRoutes } from './api/enrichment.ts';
 import { demoRoutes } from './api/demo.ts';
 import { errorHandler, unknownRoute } from './api/errors.ts';
 import { metricsRoutes } from './api/metrics.ts';
+import { openapiRoutes } from './api/openapi.ts';
+import { otelMetricsRoutes } from './api/otel-metrics.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
 import { writeRoutes } from './api/writes.ts';
-import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant } from './auth/authenticate.ts';
+import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant, type HeaderCarrier } from './auth/authenticate.ts';
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
 import { createEnrichment } from './enrichment/index.ts';
 import { policyFor } from './enrichment/settings.ts';
@@ -23,9 +25,13 @@ import { IngestPipeline } from './pipeline/ingest.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
 import { otlpReceiver, writeOtlpProblem } from './receivers/otlp-http.ts';
+import { otlpExport } from './receivers/otlp-export.ts';
+import { startOtlpGrpc, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
+import { MetricsReceiver } from './receivers/otlp-metrics.ts';
 import { DatasetStore } from './store/datasets.ts';
 import { KeyStore } from './store/keys.ts';
 import { MetricsStore } from './store/metrics.ts';
+import { OtelMetricsStore } from './store/otel-metrics.ts';
 import { ScoreStore } from './store/scores.ts';
 import { SearchStore } from './store/search.ts';
 import { SpanEventStore } from './store/span-events.ts';
@@ -45,6 +51,8 @@ export interface RunningCollector {
   url: string;
   host: string;
   port: number;
+  /** OTLP/gRPC port; null when gRPC is off. */
+  grpcPort: number | null;
   store: SpanStore;
   config: CollectorConfig;
   /** The Express app (route tables for the OpenAPI parity test). */
@@ -98,6 +106,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
   });
   app.use(loadShedder(config.maxInFlight));
+  app.use(openapiRoutes()); // before authentication: the document needs no key
   // Every OTLP and API request carries a key (or is keyless on a loopback-only collector without keys).
   app.use(
     ['/v1', '/api'],
@@ -106,7 +115,9 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
       else res.status(error.status).json({ error: { code: error.code, message: error.message } });
     }),
   );
-  app.use(otlpReceiver({ pipeline, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)), log: config.log }));
+  const otelMetrics = new OtelMetricsStore(store.client);
+  const exporter = otlpExport({ pipeline, metrics: new MetricsReceiver(otelMetrics, config.enrichment), log: config.log });
+  app.use(otlpReceiver({ exporter, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)) }));
   app.use(
     '/api',
     express.json({ limit: config.maxBodyBytes }),
@@ -114,6 +125,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     traceRoutes({ store, search, scores, cursors }),
     writeRoutes({ store, pipeline, rewriter, scores, events: new SpanEventStore(store.client) }),
     metricsRoutes({ metrics: new MetricsStore(store.client) }),
+    otelMetricsRoutes({ otelMetrics }),
     datasetRoutes({ store, datasets: new DatasetStore(store.client), cursors }),
     sqlRoutes({ sql }),
     demoRoutes({ pipeline }),
@@ -124,28 +136,45 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   app.use(unknownRoute);
   app.use(errorHandler(config.log, { '/v1': writeOtlpProblem }));
 
+  /** Stores what was accepted and closes ClickHouse (after the listeners stopped). */
+  const closeStorage = async () => {
+    await writer.close();
+    await enrichment.close();
+    await sql.close();
+    await store.close();
+  };
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
+  }).catch(async (error) => {
+    await closeStorage();
+    throw error;
   });
   applyServerLimits(server, config);
   const { port } = server.address() as AddressInfo;
+  let grpc: RunningGrpcReceiver | null = null;
+  if (config.grpcPort !== null) {
+    const grpcOptions = { exporter, host: config.host, port: config.grpcPort, maxMessageBytes: config.maxBodyBytes, authenticate: (c: HeaderCarrier) => auth.authenticate(c), tenantOf: otlpTenant };
+    grpc = await startOtlpGrpc(grpcOptions).catch(async (error) => {
+      await new Promise((resolve) => server.close(resolve));
+      await closeStorage();
+      throw error;
+    });
+  }
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | null = null;
   return {
     url: `http://${hostForUrl}:${port}`,
     host: config.host,
     port,
+    grpcPort: grpc?.port ?? null,
     store,
     config,
     app,
     close() {
       closing ??= (async () => {
-        await drainer.drain(server, config.shutdownTimeoutMs);
-        await writer.close();
-        await enrichment.close();
-        await sql.close();
-        await store.close();
+        await Promise.all([drainer.drain(server, config.shutdownTimeoutMs), grpc?.close()]);
+        await closeStorage();
       })();
       return closing;
     },

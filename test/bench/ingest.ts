@@ -90,7 +90,7 @@ function report(result: object): void {
 
 async function collectorRole() {
   const { startCollector } = await import('@spanhouse/collector');
-  const collector = await startCollector({ host: '127.0.0.1', port: 0, dataDir: values.data!, log: () => {} });
+  const collector = await startCollector({ host: '127.0.0.1', port: 0, grpcPort: 0, dataDir: values.data!, log: () => {} });
   report({ url: collector.url });
   process.on('message', async (message) => {
     if (message === 'stop') {

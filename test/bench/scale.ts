@@ -384,7 +384,7 @@ const fmt = (n: number | undefined | null, digits = 1) => (n === undefined || n 
 
 async function collectorRole() {
   const { startCollector } = await import('@spanhouse/collector');
-  const collector = await startCollector({ host: '127.0.0.1', port: 0, dataDir: values.data!, log: (m) => process.stderr.write(`[collector] ${m}\n`) });
+  const collector = await startCollector({ host: '127.0.0.1', port: 0, grpcPort: 0, dataDir: values.data!, log: (m) => process.stderr.write(`[collector] ${m}\n`) });
   report({ url: collector.url });
   process.on('message', async (message) => {
     if (message === 'stop') {

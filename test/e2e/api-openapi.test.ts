@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { RunningCollector } from '@spanhouse/collector';
 import { metricsQuery } from '../../collector/src/api/metrics.ts';
+import { otelMetricsQuery } from '../../collector/src/api/otel-metrics.ts';
 import { spanListQuery, traceListQuery } from '../../collector/src/api/traces.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
@@ -79,6 +80,15 @@ test('list endpoints document exactly the query parameters they accept', () => {
   assert.deepEqual(queryParams('/api/spans'), accepted(spanListQuery.shape));
   assert.deepEqual(queryParams('/api/traces'), accepted(traceListQuery.shape));
   assert.deepEqual(queryParams('/api/metrics'), accepted(metricsQuery.shape));
+  assert.deepEqual(queryParams('/api/otel-metrics'), Object.keys(otelMetricsQuery.shape).sort());
+});
+
+test('GET /api/openapi.json serves the document without a key, with this collector as its server', async () => {
+  const res = await fetch(`${collector.url}/api/openapi.json`);
+  assert.equal(res.status, 200);
+  const served = await res.json();
+  assert.deepEqual(served.paths, doc.paths);
+  assert.deepEqual(served.servers, [{ url: collector.url }]);
 });
 
 test('live answers carry the fields the document requires', async () => {
@@ -95,6 +105,12 @@ test('live answers carry the fields the document requires', async () => {
   check((await api('GET', `/api/spans/${made.body.span_id}`)).body, 'Span');
   for (const trace of (await api('GET', '/api/traces')).body.data) check(trace, 'Trace');
   for (const point of (await api('GET', '/api/metrics?bucket=minute')).body.data) check(point, 'MetricPoint');
+  const otlpMetric = { name: 'gen_ai.client.operation.duration', unit: 's', histogram: { aggregationTemporality: 1, dataPoints: [{ timeUnixNano: `${Date.now()}000000`, count: '1', sum: 0.5, bucketCounts: ['1'] }] } };
+  const sent = await fetch(`${collector.url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [otlpMetric] }] }] }) });
+  assert.equal(sent.status, 200);
+  const otelPoints = (await api('GET', '/api/otel-metrics?bucket=minute')).body.data;
+  assert.equal(otelPoints.length, 1);
+  for (const point of otelPoints) check(point, 'OtelMetricPoint');
   const event = await api('POST', `/api/spans/${made.body.span_id}/events`, { kind: 'feedback', source: 'ui', data: { value: 'up' } });
   check(event.body, 'SpanEvent');
   const item = await api('POST', '/api/datasets/d/items', { span_id: made.body.span_id });

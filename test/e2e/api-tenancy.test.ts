@@ -37,7 +37,7 @@ async function makeKey(store: KeyStore, tenant: string, flags: { admin?: boolean
 
 before(async () => {
   // 1. Reachable from other machines with no key: refuses, and says how to make one.
-  refusal = await startCollector({ host: '0.0.0.0', port: 0, dataDir: data.dir, log: () => {} }).then(
+  refusal = await startCollector({ host: '0.0.0.0', port: 0, grpcPort: 0, dataDir: data.dir, log: () => {} }).then(
     async (c) => {
       await c.close();
       return null;
@@ -104,6 +104,7 @@ describe('keys', () => {
     const viaHeader = await fetch(`${collector.url}/api/traces`, { headers: { 'x-api-key': keys.acme } });
     assert.equal(viaHeader.status, 200);
     assert.equal((await fetch(`${collector.url}/healthz`)).status, 200, 'health needs no key');
+    assert.equal((await fetch(`${collector.url}/api/openapi.json`)).status, 200, 'the API document needs no key');
   });
 
   test('OTLP data lands in the tenant of the exporter key', async () => {

@@ -113,7 +113,7 @@ describe('unknown routes and errors under /v1 answer in OTLP, never HTML', () =>
     assert.equal(answer.headers.get('content-type'), 'application/x-protobuf');
     const bytes = Buffer.from(await answer.arrayBuffer());
     assert.equal(bytes[0], 0x08, 'field 1 (code) first');
-    assert.match(bytes.toString('utf8'), /not found/);
+    assert.match(bytes.toString('utf8'), /no OTLP endpoint/);
   });
 
   test('a protobuf body nested too deep: 400 with a protobuf Status', async () => {

@@ -12,6 +12,17 @@ export const MAX_BUCKETS = 10_000;
 /** Window when `since` is not given: enough buckets for a chart, few enough to be quick. */
 const DEFAULT_WINDOW_BUCKETS: Record<Bucket, number> = { minute: 360, hour: 168, day: 90 };
 
+/** The window of a bucketed answer: `until` defaults to now, `since` to a chart's worth of buckets before it. */
+export function bucketWindow(q: { since?: Date; until?: Date; bucket: Bucket }): { since: Date; until: Date } {
+  const until = q.until ?? new Date();
+  const since = q.since ?? new Date(until.getTime() - DEFAULT_WINDOW_BUCKETS[q.bucket] * BUCKET_SECONDS[q.bucket] * 1000);
+  if (since > until) throw new ApiError(400, 'bad_request', 'since: after until');
+  if ((until.getTime() - since.getTime()) / 1000 / BUCKET_SECONDS[q.bucket] > MAX_BUCKETS) {
+    throw new ApiError(400, 'bad_request', `bucket: more than ${MAX_BUCKETS} ${q.bucket} buckets between since and until; use a larger bucket`);
+  }
+  return { since, until };
+}
+
 export const metricsQuery = z
   .object({
     ...filterParams,
@@ -33,12 +44,7 @@ export function metricsRoutes({ metrics }: { metrics: MetricsStore }): Router {
     const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
     const q = metricsQuery.parse(rest);
     const tenantId = readTenant(req, q.tenant);
-    const until = q.until ?? new Date();
-    const since = q.since ?? new Date(until.getTime() - DEFAULT_WINDOW_BUCKETS[q.bucket] * BUCKET_SECONDS[q.bucket] * 1000);
-    if (since > until) throw new ApiError(400, 'bad_request', 'since: after until');
-    if ((until.getTime() - since.getTime()) / 1000 / BUCKET_SECONDS[q.bucket] > MAX_BUCKETS) {
-      throw new ApiError(400, 'bad_request', `bucket: more than ${MAX_BUCKETS} ${q.bucket} buckets between since and until; use a larger bucket`);
-    }
+    const { since, until } = bucketWindow(q);
     const { type, ...filters } = q;
     const groupBy = q.group_by === undefined ? undefined : q.group_by.startsWith('metadata.') ? { metadataKey: q.group_by.slice('metadata.'.length) } : { column: q.group_by as GroupColumn };
     const data = await metrics.query({

@@ -66,7 +66,10 @@ export function otlpTenant(auth: AuthContext): TenantOf {
   };
 }
 
-export function keyFromRequest(req: Request): string | undefined {
+/** What authentication reads from a request: its headers (an HTTP request, or gRPC metadata). */
+export type HeaderCarrier = Pick<Request, 'headers'>;
+
+export function keyFromRequest(req: HeaderCarrier): string | undefined {
   const authorization = req.headers.authorization;
   if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -143,7 +146,7 @@ export class Authenticator {
   }
 
   /** The caller's context, or an ApiError (401 without a valid key, 403 for a tenant the key may not pick). */
-  async authenticate(req: Request): Promise<AuthContext> {
+  async authenticate(req: HeaderCarrier): Promise<AuthContext> {
     const key = keyFromRequest(req);
     let auth: AuthContext;
     if (key === undefined) {

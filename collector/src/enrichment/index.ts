@@ -29,7 +29,8 @@ export interface Enrichment {
 
 export function createEnrichment(settings: EnrichmentSettings, store: SpanStore, log: (message: string) => void): Enrichment {
   const pricer = createPricer({
-    overrides: settings.prices,
+    // the config file's `prices`: a price file's content ({"prices": [...]}) or just its list
+    overrides: Array.isArray(settings.prices) ? { prices: settings.prices } : settings.prices,
     overridesFile: settings.pricesFile,
     updatePrices: settings.updatePrices,
     log: (level, message) => log(`prices (${level}): ${message}`),

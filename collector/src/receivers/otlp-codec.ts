@@ -13,6 +13,7 @@ import type {
   OtlpSpan,
   OtlpTraceRequest,
 } from '@spanhouse/model';
+import type { OtlpMetric, OtlpMetricPoint, OtlpMetricsRequest, OtlpMetricType } from './otlp-metrics.ts';
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -22,7 +23,10 @@ const TraceRequest = root.lookupType('spanhouse.otlp.ExportTraceServiceRequest')
 const TraceResponse = root.lookupType('spanhouse.otlp.ExportTraceServiceResponse');
 const LogsRequest = root.lookupType('spanhouse.otlp.ExportLogsServiceRequest');
 const LogsResponse = root.lookupType('spanhouse.otlp.ExportLogsServiceResponse');
+const MetricsRequest = root.lookupType('spanhouse.otlp.ExportMetricsServiceRequest');
+const MetricsResponse = root.lookupType('spanhouse.otlp.ExportMetricsServiceResponse');
 const RpcStatus = root.lookupType('spanhouse.otlp.RpcStatus');
+const RetryInfo = root.lookupType('spanhouse.otlp.RetryInfo');
 
 /** A body that is not valid OTLP; the receiver answers 400 with the message. */
 export class OtlpDecodeError extends Error {}
@@ -121,10 +125,56 @@ export function encodeLogsResponse(encoding: OtlpEncoding, rejected: number, err
   return JSON.stringify(rejected > 0 ? { partialSuccess: { rejectedLogRecords: String(rejected), errorMessage } } : {});
 }
 
+// ---- metrics ------------------------------------------------------------------------
+
+const METRIC_TYPES: OtlpMetricType[] = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'];
+
+export function decodeMetricsRequest(body: Buffer, encoding: OtlpEncoding): OtlpMetricsRequest {
+  if (encoding === 'protobuf') {
+    const message = decodeProtobuf(MetricsRequest, body) as unknown as PbMetricsRequest;
+    return {
+      resourceMetrics: message.resource_metrics.map((rm) => ({
+        resource: pbAttributes(rm.resource?.attributes),
+        scopeMetrics: rm.scope_metrics.map((sm) => ({
+          scope: { name: sm.scope?.name ?? '', version: sm.scope?.version ?? '' },
+          metrics: sm.metrics.map(pbMetric),
+        })),
+      })),
+    };
+  }
+  const json = parseJsonBody(body);
+  return {
+    resourceMetrics: jsonArray(json, 'resourceMetrics', 'resource_metrics').map((rm, r) => ({
+      resource: jsonResource(rm, `resourceMetrics[${r}]`),
+      scopeMetrics: jsonArray(rm, 'scopeMetrics', 'scope_metrics', `resourceMetrics[${r}]`).map((sm, s) => ({
+        scope: jsonScope(field(sm, 'scope'), `resourceMetrics[${r}].scopeMetrics[${s}].scope`),
+        metrics: jsonArray(sm, 'metrics', undefined, `resourceMetrics[${r}].scopeMetrics[${s}]`).map((metric, i) =>
+          jsonMetric(metric, `resourceMetrics[${r}].scopeMetrics[${s}].metrics[${i}]`),
+        ),
+      })),
+    })),
+  };
+}
+
+export function encodeMetricsResponse(encoding: OtlpEncoding, rejected: number, errorMessage: string): Buffer | string {
+  if (encoding === 'protobuf') {
+    const payload = rejected > 0 ? { partial_success: { rejected_data_points: rejected, error_message: errorMessage } } : {};
+    return Buffer.from(MetricsResponse.encode(MetricsResponse.fromObject(payload)).finish());
+  }
+  return JSON.stringify(rejected > 0 ? { partialSuccess: { rejectedDataPoints: String(rejected), errorMessage } } : {});
+}
+
 /** The body of an OTLP/HTTP error response: google.rpc.Status in the request's encoding. */
 export function encodeErrorStatus(encoding: OtlpEncoding, code: number, message: string): Buffer | string {
   if (encoding === 'protobuf') return Buffer.from(RpcStatus.encode(RpcStatus.fromObject({ code, message })).finish());
   return JSON.stringify({ code, message });
+}
+
+/** google.rpc.Status with a google.rpc.RetryInfo detail: the grpc-status-details-bin trailer of a retryable gRPC error. */
+export function encodeRetryStatus(code: number, message: string, retryDelaySeconds: number): Buffer {
+  const retryInfo = RetryInfo.encode(RetryInfo.fromObject({ retry_delay: { seconds: retryDelaySeconds, nanos: 0 } })).finish();
+  const status = { code, message, details: [{ type_url: 'type.googleapis.com/google.rpc.RetryInfo', value: retryInfo }] };
+  return Buffer.from(RpcStatus.encode(RpcStatus.fromObject(status)).finish());
 }
 
 // ---- protobuf helpers -----------------------------------------------------------------
@@ -186,6 +236,42 @@ interface PbLogsRequest {
   resource_logs: Array<{
     resource?: { attributes: PbKeyValue[] } | null;
     scope_logs: Array<{ scope?: PbScope | null; log_records: PbLogRecord[] }>;
+  }>;
+}
+
+interface PbNumberPoint {
+  attributes: PbKeyValue[];
+  start_time_unix_nano: PbTime;
+  time_unix_nano: PbTime;
+  value?: 'as_double' | 'as_int';
+  as_double?: number;
+  as_int?: number | PbLong;
+}
+interface PbHistogramPoint {
+  attributes: PbKeyValue[];
+  start_time_unix_nano: PbTime;
+  time_unix_nano: PbTime;
+  count: number | PbLong;
+  sum?: number | null;
+  min?: number | null;
+  max?: number | null;
+  bucket_counts: Array<number | PbLong>;
+  explicit_bounds: number[];
+}
+interface PbMetric {
+  name: string;
+  unit: string;
+  data?: OtlpMetricType;
+  gauge?: { data_points: PbNumberPoint[] };
+  sum?: { data_points: PbNumberPoint[]; aggregation_temporality: number; is_monotonic: boolean };
+  histogram?: { data_points: PbHistogramPoint[]; aggregation_temporality: number };
+  exponential_histogram?: { data_points: unknown[]; aggregation_temporality: number };
+  summary?: { data_points: unknown[] };
+}
+interface PbMetricsRequest {
+  resource_metrics: Array<{
+    resource?: { attributes: PbKeyValue[] } | null;
+    scope_metrics: Array<{ scope?: PbScope | null; metrics: PbMetric[] }>;
   }>;
 }
 
@@ -272,6 +358,48 @@ function pbLogRecord(record: PbLogRecord): OtlpLogRecord {
     attributes: pbAttributes(record.attributes),
     traceId: hex(record.trace_id),
     spanId: hex(record.span_id),
+  };
+}
+
+/** A proto3 `optional double`: absent stays undefined. */
+const pbOptional = (value: number | null | undefined) => (typeof value === 'number' ? value : undefined);
+
+function pbMetric(metric: PbMetric): OtlpMetric {
+  const type = metric.data ?? 'none';
+  const data = type === 'none' ? undefined : (metric[type] as { data_points: unknown[]; aggregation_temporality?: number; is_monotonic?: boolean });
+  const points: OtlpMetricPoint[] = [];
+  if (type === 'gauge' || type === 'sum') {
+    for (const p of data!.data_points as PbNumberPoint[]) {
+      points.push({
+        startTimeUs: pbMicros(p.start_time_unix_nano),
+        timeUs: pbMicros(p.time_unix_nano),
+        attributes: pbAttributes(p.attributes),
+        value: p.value === 'as_int' ? pbInt(p.as_int ?? 0) : (p.as_double ?? 0),
+      });
+    }
+  } else if (type === 'histogram') {
+    for (const p of data!.data_points as PbHistogramPoint[]) {
+      points.push({
+        startTimeUs: pbMicros(p.start_time_unix_nano),
+        timeUs: pbMicros(p.time_unix_nano),
+        attributes: pbAttributes(p.attributes),
+        count: pbInt(p.count),
+        sum: pbOptional(p.sum),
+        min: pbOptional(p.min),
+        max: pbOptional(p.max),
+        bucketCounts: p.bucket_counts.map(pbInt),
+        explicitBounds: [...p.explicit_bounds],
+      });
+    }
+  }
+  return {
+    name: metric.name,
+    unit: metric.unit,
+    type,
+    temporality: data?.aggregation_temporality ?? 0,
+    monotonic: data?.is_monotonic ?? false,
+    points,
+    pointCount: data?.data_points.length ?? 0,
   };
 }
 
@@ -454,6 +582,59 @@ function jsonSpan(span: JsonObject, path: string): OtlpSpan {
       code: jsonEnum(field(status, 'code'), STATUS_CODE_NAMES, `${path}.status.code`),
       message: jsonString(field(status, 'message'), `${path}.status.message`),
     },
+  };
+}
+
+const TEMPORALITY_NAMES: Record<string, number> = {
+  AGGREGATION_TEMPORALITY_UNSPECIFIED: 0,
+  AGGREGATION_TEMPORALITY_DELTA: 1,
+  AGGREGATION_TEMPORALITY_CUMULATIVE: 2,
+};
+
+function jsonNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+function jsonMetric(metric: JsonObject, path: string): OtlpMetric {
+  const camel = (snake: string) => snake.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase());
+  const type = METRIC_TYPES.find((t) => field(metric, camel(t), t) !== undefined) ?? 'none';
+  const data = type === 'none' ? undefined : field(metric, camel(type), type);
+  const dataPoints = data === undefined ? [] : jsonArray(data, 'dataPoints', 'data_points', path);
+  const base = (p: JsonObject) => ({
+    startTimeUs: jsonMicros(field(p, 'startTimeUnixNano', 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
+    timeUs: jsonMicros(field(p, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
+    attributes: jsonAttributes(field(p, 'attributes'), `${path}.attributes`),
+  });
+  let points: OtlpMetricPoint[] = [];
+  if (type === 'gauge' || type === 'sum') {
+    points = dataPoints.map((p) => ({ ...base(p), value: jsonNumber(field(p, 'asInt', 'as_int')) ?? jsonNumber(field(p, 'asDouble', 'as_double')) ?? 0 }));
+  } else if (type === 'histogram') {
+    points = dataPoints.map((p) => {
+      const list = (camel: string, snake: string) => {
+        const v = field(p, camel, snake);
+        return Array.isArray(v) ? v.map((x) => jsonNumber(x) ?? 0) : [];
+      };
+      return {
+        ...base(p),
+        count: jsonNumber(field(p, 'count')) ?? 0,
+        sum: jsonNumber(field(p, 'sum')),
+        min: jsonNumber(field(p, 'min')),
+        max: jsonNumber(field(p, 'max')),
+        bucketCounts: list('bucketCounts', 'bucket_counts'),
+        explicitBounds: list('explicitBounds', 'explicit_bounds'),
+      };
+    });
+  }
+  return {
+    name: jsonString(field(metric, 'name'), `${path}.name`),
+    unit: jsonString(field(metric, 'unit'), `${path}.unit`),
+    type,
+    temporality: jsonEnum(field(data, 'aggregationTemporality', 'aggregation_temporality'), TEMPORALITY_NAMES, `${path}.aggregationTemporality`),
+    monotonic: Boolean(field(data, 'isMonotonic', 'is_monotonic')),
+    points,
+    pointCount: dataPoints.length,
   };
 }
 

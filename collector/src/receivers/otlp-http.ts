@@ -1,32 +1,22 @@
-// OTLP/HTTP receiver (POST /v1/traces and /v1/logs), answering as the OTLP/HTTP spec says:
+// OTLP/HTTP receiver (POST /v1/traces, /v1/logs and /v1/metrics), answering as the OTLP/HTTP spec says:
 // the response in the request's encoding, partial_success for rejected spans, 400 for
 // an undecodable body, 413 past the size limit, 415 for other content types, and 503
 // with Retry-After when storage fails so exporters retry.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ProblemWriter } from '../api/errors.ts';
 import type { TenantOf } from '@spanhouse/model';
-import type { IngestPipeline, IngestResult } from '../pipeline/ingest.ts';
-import {
-  OtlpDecodeError,
-  contentTypeOf,
-  decodeLogsRequest,
-  decodeTraceRequest,
-  encodeErrorStatus,
-  encodeLogsResponse,
-  encodeTraceResponse,
-  encodingOf,
-  type OtlpEncoding,
-} from './otlp-codec.ts';
+import { contentTypeOf, encodeErrorStatus, encodingOf, type OtlpEncoding } from './otlp-codec.ts';
+import { OTLP_SIGNALS, type OtlpExport } from './otlp-export.ts';
 
 export interface OtlpReceiverOptions {
-  pipeline: IngestPipeline;
+  /** Decodes, stores and answers one export (shared with the gRPC receiver). */
+  exporter: OtlpExport;
   /** Largest accepted body, after decompression. */
   maxBodyBytes: number;
   /** Which tenant a request's data belongs to (for a trusted relay: decided per resource). */
   tenantOf: (req: Request) => TenantOf;
   /** Seconds an exporter should wait before retrying after a storage failure. */
   retryAfterSeconds?: number;
-  log?: (message: string) => void;
 }
 
 /** A router or proxy in front of the exporter names the route its calls took. */
@@ -34,6 +24,7 @@ export const ROUTING_ALIAS_HEADER = 'x-spanhouse-routing-alias';
 
 // google.rpc.Code values used in Status bodies
 const RPC_INVALID_ARGUMENT = 3;
+const RPC_NOT_FOUND = 5;
 const RPC_UNAVAILABLE = 14;
 /** google.rpc.Code for an HTTP status, as the gRPC/HTTP mapping has it. */
 const RPC_CODE_OF_STATUS: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 12, 405: 12, 408: 4, 413: 8, 415: 3, 429: 8, 503: 14 };
@@ -67,40 +58,26 @@ export function otlpReceiver(options: OtlpReceiverOptions): express.Router {
     next();
   };
 
-  /** One OTLP export route: decode, hand to the pipeline, answer in the request's encoding. */
-  function exportRoute<T>(
-    path: string,
-    decode: (body: Buffer, encoding: OtlpEncoding) => T,
-    ingest: (request: T, req: Request) => Promise<IngestResult>,
-    encodeResponse: (encoding: OtlpEncoding, rejected: number, message: string) => Buffer | string,
-  ) {
-    router.post(path, requireOtlpContentType, rawBody, async (req: Encoded, res: Response) => {
+  // POST /v1/traces, /v1/logs, /v1/metrics: decode, store, answer in the request's encoding.
+  for (const signal of OTLP_SIGNALS) {
+    router.post(`/v1/${signal}`, requireOtlpContentType, rawBody, async (req: Encoded, res: Response) => {
       const encoding = req.otlpEncoding!;
-      let request: T;
-      try {
-        request = decode(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), encoding);
-      } catch (error) {
-        if (error instanceof OtlpDecodeError) return sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, error.message);
-        throw error;
-      }
-      try {
-        const result = await ingest(request, req);
-        res.status(200).type(contentTypeOf(encoding)).send(encodeResponse(encoding, result.rejected, result.errorMessage));
-      } catch (error) {
-        options.log?.(`storing ${path} data failed: ${(error as Error).message}`);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const outcome = await options.exporter(signal, body, encoding, { tenantOf: options.tenantOf(req), routingAlias: req.get(ROUTING_ALIAS_HEADER) });
+      if (outcome.ok) {
+        res.status(200).type(contentTypeOf(encoding)).send(outcome.body);
+      } else if (outcome.reason === 'invalid') {
+        sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, outcome.message);
+      } else {
         res.setHeader('Retry-After', retryAfter);
-        sendStatus(res, encoding, 503, RPC_UNAVAILABLE, 'storage is unavailable; retry later');
+        sendStatus(res, encoding, 503, RPC_UNAVAILABLE, outcome.message);
       }
     });
   }
-
-  exportRoute(
-    '/v1/traces',
-    decodeTraceRequest,
-    (r, req) => options.pipeline.ingestTraces(r, options.tenantOf(req), { routingAlias: req.get(ROUTING_ALIAS_HEADER) }),
-    encodeTraceResponse,
-  );
-  exportRoute('/v1/logs', decodeLogsRequest, (r, req) => options.pipeline.ingestLogs(r, options.tenantOf(req)), encodeLogsResponse);
+  // Anything else under /v1/ is not an OTLP endpoint: a status, never the UI's HTML.
+  router.all(/^\/v1\//, (req: Request, res: Response) => {
+    sendStatus(res, encodingOf(req.headers['content-type']) ?? 'json', 404, RPC_NOT_FOUND, `no OTLP endpoint ${req.method} ${req.path}: use POST /v1/traces, /v1/logs or /v1/metrics`);
+  });
 
   return router;
 }

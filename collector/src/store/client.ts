@@ -1,6 +1,7 @@
 // One ClickHouse client for both modes: embedded chDB (default) or a server by URL.
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createRequire } from 'node:module';
+import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection';
 import { SESSION_DEFAULTS } from './query.ts';
 
 export interface ClickHouseOptions {
@@ -26,7 +27,25 @@ export function createClickHouseClient(options: ClickHouseOptions): { client: Cl
     return { client, mode: 'server' };
   }
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes match.
-  const connection = createChdbConnection({ path: options.dataDir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const connection = loadChdb()({ path: options.dataDir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   const client = createClient({ connection, clickhouse_settings: SESSION_DEFAULTS });
   return { client, mode: 'chdb' };
+}
+
+/** Where embedded ClickHouse cannot run: chDB publishes no library for this platform. */
+export class EmbeddedUnsupportedError extends Error {}
+
+/**
+ * chDB loads its native library when imported, so it is loaded only for embedded mode:
+ * with a server URL, platforms chDB does not cover (macOS, Linux arm64 for now) work too.
+ */
+function loadChdb(): typeof CreateChdbConnection {
+  try {
+    return (createRequire(import.meta.url)('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection }).createChdbConnection;
+  } catch (error) {
+    throw new EmbeddedUnsupportedError(
+      `the embedded ClickHouse (chDB) cannot load on ${process.platform}-${process.arch} (${(error as Error).message.split('\n')[0]}): ` +
+        'run a ClickHouse server and set CLICKHOUSE_URL (--clickhouse-url), or run Spanhouse on Linux x64 (on Windows: in WSL)',
+    );
+  }
 }
