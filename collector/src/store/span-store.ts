@@ -7,7 +7,7 @@ import { rollUp, traceSummaryOf, type SpanhouseSpan, type TraceSummary } from '@
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
 import { migrate } from './migrations.ts';
 import { backfillSpanMetrics } from './metrics.ts';
-import { BACKGROUND, BY_ID, insertRows, queryRows } from './query.ts';
+import { BACKGROUND, BY_ID, exists, insertRows, queryRows } from './query.ts';
 import { FULL_SELECT, fromRow, LIGHT_SELECT, SPAN_INSERT_COLUMNS, spanRecord, toRow, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { SpanLogStore } from './span-logs.ts';
 import { TraceStore } from './traces.ts';
@@ -141,11 +141,7 @@ export class SpanStore {
 
   /** Runs `job` unless a finished run is recorded in store_jobs; records it when it finishes. */
   private async runOnce(name: string, job: () => Promise<void>): Promise<void> {
-    const [done] = await queryRows<{ n: string | number }>(this.client, {
-      query: 'SELECT count() AS n FROM store_jobs WHERE name = {name:String}',
-      query_params: { name },
-    });
-    if (Number(done?.n ?? 0) > 0) return;
+    if (await exists(this.client, { query: 'SELECT count() AS n FROM store_jobs WHERE name = {name:String}', params: { name } })) return;
     await job();
     await insertRows(this.client, 'store_jobs', ['name', 'finished'], [[name, Date.now()]]);
   }
