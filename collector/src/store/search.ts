@@ -74,7 +74,7 @@ export interface Page<T> {
 
 export { OPEN_SPAN_ATTRIBUTE };
 
-/** Span and trace lists read their tables' time projections. */
+/** Span and trace lists read their tables' time projections (trace lists by one key: see keyProjectionFor). */
 export const SPAN_LIST_SETTINGS = fromProjection('p_spans_by_time');
 export const TRACE_LIST_SETTINGS = fromProjection('p_traces_by_time');
 
@@ -266,7 +266,7 @@ export class SearchStore {
    */
   private async tracePage(search: TraceSearch, sinceMs: number | undefined): Promise<Array<TraceRow & { sort_value: number | string }>> {
     const kept: Array<TraceRow & { sort_value: number | string }> = [];
-    const light = search.sort !== 'time';
+    const light = search.sort !== 'time' || keyProjectionFor(search) !== null;
     let cursor = search.cursor;
     const batch = search.limit + 1 + SLACK;
     for (let round = 0; round < MAX_ROUNDS && kept.length <= search.limit; round++) {
@@ -341,10 +341,34 @@ export class SearchStore {
               ORDER BY ${sort.order} ${dir}, trace_id ${dir}
               LIMIT {limit:UInt32}`,
       query_params: { ...params, limit },
-      // a session (a handful of traces) is found faster through the bloom filter than in time order
-      clickhouse_settings: search.sessionId === undefined ? TRACE_LIST_SETTINGS : BY_ID,
+      clickhouse_settings: traceListSettings(search),
     });
   }
+}
+
+export function traceListSettings(search: TraceSearch) {
+  const byKey = keyProjectionFor(search);
+  return byKey ? fromProjection(byKey) : TRACE_LIST_SETTINGS;
+}
+
+/** Search fields that bound or order a page rather than filter it. */
+const PAGE_FIELDS = new Set<string>(['tenantId', 'since', 'until', 'sort', 'order', 'limit', 'cursor']);
+
+/**
+ * A newest-first page whose only filter is one user or one session reads that key's
+ * projection (keys only, see migration 015) instead of the whole window in time order;
+ * its rows then come from the primary-key lookup, as for pages sorted by cost.
+ */
+export function keyProjectionFor(search: TraceSearch): string | null {
+  if (search.sort !== 'time') return null;
+  const filters = Object.entries(search).filter(([key, value]) => {
+    if (PAGE_FIELDS.has(key) || value === undefined) return false;
+    if (Array.isArray(value)) return value.length > 0;
+    if (key === 'spans') return Object.values(value as object).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+    return true;
+  });
+  if (filters.length !== 1) return null;
+  return filters[0][0] === 'userId' ? 'p_traces_by_user' : filters[0][0] === 'sessionId' ? 'p_traces_by_session' : null;
 }
 
 /** Spans whose newest version holds the search's text, in a window. */
