@@ -95,6 +95,8 @@ const TEXT_IDS = 2_000;
 /** Newest traces checked for a common text per round, and rounds per page. */
 const TEXT_BATCH = 500;
 const TEXT_ROUNDS = 10;
+/** Up to this many trace ids, a page reads them by primary key rather than scanning its window for them. */
+const ID_LOOKUP_MAX = 500;
 /** Most candidate rounds per page (a round only repeats when old versions were skipped). */
 const MAX_ROUNDS = 8;
 /** Extra candidates per round, so a few old versions do not cost a second round. */
@@ -341,7 +343,8 @@ export class SearchStore {
               ORDER BY ${sort.order} ${dir}, trace_id ${dir}
               LIMIT {limit:UInt32}`,
       query_params: { ...params, limit },
-      clickhouse_settings: traceListSettings(search),
+      // a few traces known by id (a rare text) are found by primary key, not in a whole window's time order
+      clickhouse_settings: (search.textTraceIds?.length ?? Infinity) <= ID_LOOKUP_MAX ? BY_ID : traceListSettings(search),
     });
   }
 }
