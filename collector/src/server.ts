@@ -12,6 +12,7 @@ import { errorHandler, unknownRoute } from './api/errors.ts';
 import { metricsRoutes } from './api/metrics.ts';
 import { openapiRoutes } from './api/openapi.ts';
 import { otelMetricsRoutes } from './api/otel-metrics.ts';
+import { sessionRoutes } from './api/sessions.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
 import { writeRoutes } from './api/writes.ts';
@@ -34,6 +35,7 @@ import { MetricsStore } from './store/metrics.ts';
 import { OtelMetricsStore } from './store/otel-metrics.ts';
 import { ScoreStore } from './store/scores.ts';
 import { SearchStore } from './store/search.ts';
+import { SessionStore } from './store/sessions.ts';
 import { SpanEventStore } from './store/span-events.ts';
 import { SpanStore } from './store/span-store.ts';
 import { SqlStore } from './store/sql.ts';
@@ -123,6 +125,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     express.json({ limit: config.maxBodyBytes }),
     boundedJsonBody,
     traceRoutes({ store, search, scores, cursors }),
+    sessionRoutes({ sessions: new SessionStore(store.client), cursors }),
     writeRoutes({ store, pipeline, rewriter, scores, events: new SpanEventStore(store.client) }),
     metricsRoutes({ metrics: new MetricsStore(store.client) }),
     otelMetricsRoutes({ otelMetrics }),
