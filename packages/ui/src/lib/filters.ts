@@ -160,7 +160,10 @@ export function toApiParams(filters: TraceFilters, nowMs: number): QueryParams {
     else if (filters[key]) params[key] = filters[key];
   }
   // a score range means nothing without the score's name (the API would refuse it)
-  if (!filters.score_name) delete params.min_score, delete params.max_score;
+  if (!filters.score_name) {
+    delete params.min_score;
+    delete params.max_score;
+  }
   return params;
 }
 
