@@ -29,6 +29,8 @@ export function DatasetItemCard({ dataset, item, onChanged }: { dataset: string;
   const [output, setOutput] = useState('');
   const [metadata, setMetadata] = useState('');
   const [busy, setBusy] = useState(false);
+  // a delete asks once more, in place (no browser dialog)
+  const [confirming, setConfirming] = useState(false);
   const startEdit = () => {
     setInput(editable(item.input));
     setOutput(editable(item.output));
@@ -58,9 +60,7 @@ export function DatasetItemCard({ dataset, item, onChanged }: { dataset: string;
     }
     void run(() => api.editDatasetItem(dataset, item.id, { input: parsed(input), output: parsed(output), metadata: meta }), 'Item saved');
   };
-  const remove = () => {
-    if (window.confirm(`Delete item ${item.id} from ${dataset}?`)) void run(() => api.deleteDatasetItem(dataset, item.id), 'Item deleted');
-  };
+  const remove = () => void run(() => api.deleteDatasetItem(dataset, item.id), 'Item deleted');
   return (
     <article className="panel item-card" data-item-id={item.id}>
       <div className="item-head">
@@ -75,9 +75,20 @@ export function DatasetItemCard({ dataset, item, onChanged }: { dataset: string;
             Edit
           </button>
         )}
-        <button type="button" className="btn small danger" onClick={remove} disabled={busy}>
-          Delete
-        </button>
+        {confirming ? (
+          <>
+            <button type="button" className="btn small danger" onClick={remove} disabled={busy}>
+              Confirm delete
+            </button>
+            <button type="button" className="btn small" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <button type="button" className="btn small danger" onClick={() => setConfirming(true)} disabled={busy}>
+            Delete
+          </button>
+        )}
       </div>
       {editing ? (
         <div className="item-edit">

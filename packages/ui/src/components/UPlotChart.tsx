@@ -4,10 +4,10 @@ import 'uplot/dist/uPlot.min.css';
 
 export type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
 
-/** The last x index where any series has a value (null for an empty chart). */
-export function latestIndex(data: uPlot.AlignedData): number | null {
+/** The last x index where a shown series has a value (null for an empty chart). */
+export function latestIndex(data: uPlot.AlignedData, shown: (series: number) => boolean = () => true): number | null {
   for (let i = (data[0]?.length ?? 0) - 1; i >= 0; i--) {
-    for (let s = 1; s < data.length; s++) if (data[s][i] !== null && data[s][i] !== undefined) return i;
+    for (let s = 1; s < data.length; s++) if (shown(s) && data[s][i] !== null && data[s][i] !== undefined && data[s][i] !== 0) return i;
   }
   return null;
 }
@@ -29,7 +29,7 @@ export function UPlotChart({ options, data, height }: { options: ChartOptions; d
     // numbers are readable at a glance; hovering shows the bucket under the cursor.
     const showLatest = (u: uPlot) => {
       if (u.cursor.idx !== null && u.cursor.idx !== undefined) return;
-      const idx = latestIndex(u.data);
+      const idx = latestIndex(u.data, (s) => u.series[s]?.show !== false);
       if (idx !== null && u.legend.idx !== idx) u.setLegend({ idx }, false);
     };
     const hooks = { ...options.hooks, ready: [...(options.hooks?.ready ?? []), showLatest], setData: [...(options.hooks?.setData ?? []), showLatest], setCursor: [...(options.hooks?.setCursor ?? []), showLatest] };
