@@ -3,7 +3,7 @@ import type { Span } from '../api/types.ts';
 import { agentGraph, layoutColumns, type GraphNode } from '../lib/agent-graph.ts';
 import type { SpanTree } from '../lib/span-tree.ts';
 
-const BOX_W = 168;
+const BOX_W = 212;
 const BOX_H = 34;
 const COL_GAP = 90;
 const ROW_GAP = 16;
@@ -12,7 +12,7 @@ const PAD = 16;
 const KIND_COLOR: Record<GraphNode['kind'], string> = { agent: 'var(--t-agent)', tool: 'var(--t-tool)', model: 'var(--t-generation)', root: 'var(--t-span)' };
 
 /** Shortens a label to fit its box at whole words where it can (the full text is in the tooltip). */
-function fit(label: string, max = 22): string {
+function fit(label: string, max = 26): string {
   if (label.length <= max) return label;
   const cut = label.slice(0, max - 1);
   const space = cut.lastIndexOf(' ');
