@@ -221,8 +221,10 @@ export class SearchStore {
 
   /**
    * How many traces match: distinct trace ids of the matching rows in the window (a trace
-   * whose older, not yet merged version matched counts too). Null for a text that too many
-   * traces hold to list (counting those would read every span of the window).
+   * whose older, not yet merged version matched counts too), by ClickHouse's uniq: exact
+   * for small counts, within about 1% for large ones, and several times cheaper than an
+   * exact count at millions of traces. Null for a text that too many traces hold to list
+   * (counting those would read every span of the window).
    */
   async countTraces(search: Omit<TraceSearch, 'sort' | 'order' | 'limit' | 'cursor'>): Promise<number | null> {
     let textTraceIds: string[] | undefined;
@@ -234,7 +236,7 @@ export class SearchStore {
     }
     const { where, params } = traceConditions({ ...search, textTraceIds, sort: 'time', order: 'desc', limit: 0 }, search.since?.getTime(), false);
     const [row] = await queryRows<{ n: string | number }>(this.client, {
-      query: `SELECT uniqExact(trace_id) AS n FROM traces WHERE ${where.join(' AND ')}`,
+      query: `SELECT uniq(trace_id) AS n FROM traces WHERE ${where.join(' AND ')}`,
       query_params: params,
       clickhouse_settings: search.sessionId === undefined ? TRACE_LIST_SETTINGS : BY_ID,
     });
