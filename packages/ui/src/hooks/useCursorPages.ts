@@ -4,7 +4,10 @@ import type { ListPage } from '../api/types.ts';
 export interface CursorPages<T> {
   rows: T[];
   hasMore: boolean;
+  /** True while the first page for the current key loads (old rows stay visible). */
   loading: boolean;
+  /** Set once the first page for the current key has arrived (or failed). */
+  loaded: boolean;
   loadingMore: boolean;
   error: unknown;
   loadMore: () => void;
@@ -12,13 +15,19 @@ export interface CursorPages<T> {
 }
 
 /**
- * A cursor-paged list (sessions, users, generations, dataset items): a new `key` restarts
- * from the first page; `loadMore` appends the next one.
+ * A cursor-paged list (traces, sessions, users, generations, dataset items): a new `key`
+ * restarts from the first page; `loadMore` appends the next one, leaving out rows already
+ * shown when `rowKey` is given (new rows may shift a page).
  */
-export function useCursorPages<T>(key: string | null, fetchPage: (cursor: string | null, signal: AbortSignal) => Promise<ListPage<T>>): CursorPages<T> {
+export function useCursorPages<T>(
+  key: string | null,
+  fetchPage: (cursor: string | null, signal: AbortSignal) => Promise<ListPage<T>>,
+  rowKey?: (row: T) => string,
+): CursorPages<T> {
   const [rows, setRows] = useState<T[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(key !== null);
+  const [loaded, setLoaded] = useState(false);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>();
   const [generation, setGeneration] = useState(0);
@@ -35,10 +44,11 @@ export function useCursorPages<T>(key: string | null, fetchPage: (cursor: string
     fetchRef.current(null, controller.signal).then(
       (page) => {
         if (controller.signal.aborted) return;
-        setRows(page.data);
-        setCursor(page.next_cursor);
+        setRows(page.data ?? []);
+        setCursor(page.next_cursor ?? null);
         setError(undefined);
         setLoading(false);
+        setLoaded(true);
       },
       (err: unknown) => {
         if (controller.signal.aborted) return;
@@ -46,6 +56,7 @@ export function useCursorPages<T>(key: string | null, fetchPage: (cursor: string
         setCursor(null);
         setError(err);
         setLoading(false);
+        setLoaded(true);
       },
     );
     return () => controller.abort();
@@ -59,8 +70,11 @@ export function useCursorPages<T>(key: string | null, fetchPage: (cursor: string
     fetchRef.current(cursor, controller.signal).then(
       (page) => {
         if (controller.signal.aborted) return;
-        setRows((prev) => [...prev, ...page.data]);
-        setCursor(page.next_cursor);
+        setRows((prev) => {
+          const seen = rowKey ? new Set(prev.map(rowKey)) : null;
+          return [...prev, ...(page.data ?? []).filter((row) => !seen?.has(rowKey!(row)))];
+        });
+        setCursor(page.next_cursor ?? null);
         setLoadingMore(false);
       },
       (err: unknown) => {
@@ -69,8 +83,8 @@ export function useCursorPages<T>(key: string | null, fetchPage: (cursor: string
         setLoadingMore(false);
       },
     );
-  }, [cursor, loading, loadingMore]);
+  }, [cursor, loading, loadingMore, rowKey]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { rows, hasMore: cursor !== null, loading, loadingMore, error, loadMore, reload };
+  return { rows, hasMore: cursor !== null, loading, loaded, loadingMore, error, loadMore, reload };
 }
