@@ -12,6 +12,7 @@ import { errorHandler, unknownRoute } from './api/errors.ts';
 import { metricsRoutes } from './api/metrics.ts';
 import { openapiRoutes } from './api/openapi.ts';
 import { otelMetricsRoutes } from './api/otel-metrics.ts';
+import { playgroundRoutes } from './api/playground.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
 import { writeRoutes } from './api/writes.ts';
@@ -135,6 +136,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     sqlRoutes({ sql }),
     demoRoutes({ pipeline }),
     enrichmentRoutes({ rewriter, enrichment }),
+    playgroundRoutes({ gateway, store }),
   );
   serveUi(app, config.uiDir);
   // One error handler for the whole app: JSON, or google.rpc.Status under /v1; never HTML.

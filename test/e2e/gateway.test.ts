@@ -393,3 +393,70 @@ describe('gateway: tenants', () => {
     assert.equal((error.error as any)?.type, 'authentication_error');
   });
 });
+
+describe('playground API', () => {
+  test('POST /api/playground/runs replays a span with an edited turn and another model, traced as a linked playground span', async () => {
+    const { response } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 64, messages: [{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'original question' }] })
+      .withResponse();
+    const { call: source } = await storedCall(response.headers.get('x-spanhouse-trace-id')!);
+
+    const res = await acme('POST', '/api/playground/runs', {
+      span_id: source.span_id,
+      model: 'fakeanthropic/claude-sonnet-4',
+      messages: [{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'edited question' }],
+    });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.error, null);
+    assert.equal(res.body.original.span_id, source.span_id);
+    assert.equal(res.body.original.output_text, echo('original question'));
+    assert.equal(res.body.run.output_text, echo('edited question'));
+    assert.equal(res.body.run.model, 'claude-sonnet-4');
+    assert.deepEqual([res.body.run.input_tokens, res.body.run.output_tokens], [21, 11]);
+    assert.ok(res.body.run.cost_usd > 0 && res.body.original.cost_usd > 0);
+    // the source's parameters came along (temperature, max_tokens)
+    const sent = anthropicUp.requests.at(-1)!.body;
+    assert.deepEqual([sent.temperature, sent.max_tokens, sent.system], [0.2, 64, 'Answer in French.']);
+
+    const { call: run } = await storedCall(res.body.run.trace_id);
+    assert.notEqual(run.trace_id, source.trace_id, 'a run is its own trace');
+    assert.deepEqual(run.tags, ['playground']);
+    assert.equal(run.metadata['playground.source_span_id'], source.span_id);
+    assert.equal(run.metadata['playground.source_trace_id'], source.trace_id);
+    const tagged = await acme('GET', '/api/traces?tag=playground');
+    assert.ok(tagged.body.data.some((t: any) => t.trace_id === run.trace_id), tagged.text);
+  });
+
+  test('a streamed run sends chunks, then the comparison as the result event; bad input is a 400, other tenants get a 404', async () => {
+    const res = await fetch(`${collector.url}/api/playground/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.acme}` },
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'stream please' }] }),
+    });
+    assert.equal(res.status, 200);
+    const body = await res.text();
+    const events = body.trim().split('\n\n');
+    const result = events.at(-1)!;
+    assert.match(result, /^event: result\n/);
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')));
+    assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''), echo('stream please'));
+    const summary = JSON.parse(result.split('\n')[1].replace(/^data: /, ''));
+    assert.equal(summary.run.output_text, echo('stream please'));
+    assert.equal(summary.original, null);
+
+    assert.equal((await acme('POST', '/api/playground/runs', { model: 'gpt-4o-mini' })).status, 400);
+    assert.equal((await acme('POST', '/api/playground/runs', { messages: [{ role: 'wizard', content: 'x' }], model: 'm' })).status, 400);
+    const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'mine' }] }).withResponse();
+    const { call } = await storedCall(response.headers.get('x-spanhouse-trace-id')!);
+    const foreign = await globex('POST', '/api/playground/runs', { span_id: call.span_id });
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.body.error.code, 'not_found');
+  });
+
+  test('a run whose upstream fails answers with the error and stores the failed run', async () => {
+    const res = await acme('POST', '/api/playground/runs', { model: 'bad-request', messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(res.status, 201, res.text);
+    assert.match(res.body.error.message, /refuses/);
+    assert.equal(res.body.run.status, 'error');
+  });
+});
