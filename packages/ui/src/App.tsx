@@ -1,5 +1,6 @@
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { OverviewPage } from './pages/OverviewPage.tsx';
+import { PlaygroundPage } from './pages/PlaygroundPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
 import { ToastProvider } from './components/Toast.tsx';
@@ -34,6 +35,7 @@ function TopBar() {
       <nav className="nav">
         <NavLink href="/" label="Traces" active={onTraces} />
         <NavLink href="/overview" label="Overview" active={location.startsWith('/overview')} />
+        <NavLink href="/playground" label="Playground" active={location.startsWith('/playground')} />
       </nav>
       <span className="spacer" />
       <span className="faint" style={{ fontSize: 12 }}>
@@ -67,6 +69,7 @@ export function App() {
               <Route path="/traces" component={TracesPage} />
               <Route path="/traces/:traceId">{(params) => <TracePage key={params.traceId} traceId={decodeURIComponent(params.traceId)} />}</Route>
               <Route path="/overview" component={OverviewPage} />
+              <Route path="/playground" component={PlaygroundPage} />
               <Route component={NotFound} />
             </Switch>
           </AuthGate>
