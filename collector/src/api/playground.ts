@@ -7,7 +7,7 @@ import { writeTenant } from '../auth/authenticate.ts';
 import { GatewayInputError, type ChatOutput, type Gateway } from '../gateway/gateway.ts';
 import type { OpenAiErrorBody } from '../gateway/openai.ts';
 import { PLAYGROUND_TAG, playgroundRequest, playgroundRunBody, runSummary, SOURCE_SPAN_KEY, SOURCE_TRACE_KEY } from '../gateway/playground.ts';
-import { gatewayCall, TRACE_ID_HEADER } from '../gateway/routes.ts';
+import { gatewayCall, startSse, TRACE_ID_HEADER } from '../gateway/routes.ts';
 import type { SpanStore } from '../store/span-store.ts';
 import { ApiError, notFound } from './errors.ts';
 
@@ -17,8 +17,7 @@ function runOutput(res: Response, stream: boolean) {
   const start = () => {
     if (!stream || state.started) return;
     state.started = true;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-    res.flushHeaders();
+    startSse(res);
   };
   const output: ChatOutput = {
     json: (status, body) => {

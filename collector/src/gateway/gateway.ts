@@ -22,7 +22,8 @@ import {
 } from './openai.ts';
 import { ClientCancelledError, describeFailure, planRoute, runRoute, type AttemptRecord, type RoutePlan, type RouteTarget } from './routing.ts';
 import type { GatewaySettings } from './settings.ts';
-import { callSpans, newSpanId, newTraceId, parseTraceparent, type CallFields, type CallRecord } from './trace.ts';
+import { newSpanId, newTraceId } from '../api/span-input.ts';
+import { callSpans, parseTraceparent, type CallFields, type CallRecord } from './trace.ts';
 
 /** A request the gateway refuses before any upstream sees it (OpenAI's 400 shape). */
 export class GatewayInputError extends Error {

@@ -23,6 +23,12 @@ export const writeOpenAiProblem: ProblemWriter = (_req, res, problem) => {
 /** True for a path the gateway answers (so auth failures there use OpenAI's error shape). */
 export const isGatewayPath = (path: string) => GATEWAY_PATHS.includes(path);
 
+/** Starts a server-sent events answer (no proxy buffering, headers out at once). */
+export function startSse(res: Response): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  res.flushHeaders();
+}
+
 /** ChatOutput on an HTTP response: JSON, or SSE `data:` lines ending in `[DONE]`. */
 export function httpOutput(res: Response): ChatOutput {
   const write = (text: string) => {
@@ -32,10 +38,7 @@ export function httpOutput(res: Response): ChatOutput {
     json: (status, body) => {
       if (!res.destroyed) res.status(status).json(body);
     },
-    startStream: () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-      res.flushHeaders();
-    },
+    startStream: () => startSse(res),
     chunk: (chunk) => write(`data: ${JSON.stringify(chunk)}\n\n`),
     streamError: (body) => write(`data: ${JSON.stringify(body)}\n\n`),
     endStream: () => {

@@ -1,10 +1,11 @@
 // A gateway call as OTLP spans in the OTel GenAI conventions, so it goes through the same
 // ingest pipeline as any exported span (mapping, pricing, redaction, clustering, retention).
 // One span for the call, with one child span per upstream attempt. Pure.
-import { randomBytes } from 'node:crypto';
 import type { Attributes, OtlpSpan, OtlpTraceRequest } from '@spanhouse/model';
 import type { ChatMessage, Usage } from './openai.ts';
+import { newSpanId, newTraceId } from '../api/span-input.ts';
 import type { AttemptRecord, RouteTarget } from './routing.ts';
+
 
 export const GATEWAY_SERVICE = 'spanhouse-gateway';
 export const GATEWAY_SCOPE = 'spanhouse.gateway';
@@ -46,9 +47,6 @@ export interface CallRecord {
   /** A span this call replays (playground runs). */
   linkedSpan?: { traceId: string; spanId: string };
 }
-
-export const newTraceId = () => randomBytes(16).toString('hex');
-export const newSpanId = () => randomBytes(8).toString('hex');
 
 /** Pure: trace and parent span of a W3C traceparent header; null when absent or malformed. */
 export function parseTraceparent(header: string | undefined): { traceId: string; parentSpanId: string } | null {
