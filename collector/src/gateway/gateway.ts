@@ -229,6 +229,7 @@ export class Gateway {
 
   /** Stores the call's spans; a storage failure is logged, never the client's failure. */
   private async store(tenantId: string, record: CallRecord): Promise<void> {
+    this.stored.add(record);
     try {
       const result = await this.pipeline.ingestTraces(callSpans(record), tenantId);
       if (result.rejected > 0) this.log(`gateway: ${result.rejected} span(s) of trace ${record.traceId} were not stored: ${result.errorMessage}`);
@@ -259,7 +260,46 @@ export class Gateway {
   }
 
   /** POST /v1/chat/completions. Resolves with the stored record once the answer is complete. */
-  async chat(call: GatewayCall, out: ChatOutput, prepared = this.prepare(call, 'chat')): Promise<CallRecord> {
+  chat(call: GatewayCall, out: ChatOutput, prepared = this.prepare(call, 'chat')): Promise<CallRecord> {
+    return this.guarded(call, out, prepared.record, (guardedOut) => this.runChat(call, guardedOut, prepared));
+  }
+
+  /** POST /v1/embeddings. */
+  embeddings(call: GatewayCall, out: ChatOutput, prepared = this.prepare(call, 'embeddings')): Promise<CallRecord> {
+    return this.guarded(call, out, prepared.record, (guardedOut) => this.runEmbeddings(call, guardedOut, prepared));
+  }
+
+  /** Records stored already (a fault after storing must not store the call twice). */
+  private readonly stored = new WeakSet<CallRecord>();
+
+  /** A fault inside the gateway still stores the call's trace and answers the client (500, or an error event). */
+  private async guarded(call: GatewayCall, out: ChatOutput, record: CallRecord, work: (out: ChatOutput) => Promise<CallRecord>): Promise<CallRecord> {
+    let streaming = false;
+    const tracked: ChatOutput = {
+      ...out,
+      startStream: () => {
+        streaming = true;
+        out.startStream();
+      },
+    };
+    try {
+      return await work(tracked);
+    } catch (error) {
+      this.log(`gateway: call in trace ${record.traceId} failed inside the gateway: ${(error as Error)?.stack ?? String(error)}`);
+      if (this.stored.has(record)) return record;
+      record.error = { type: 'gateway_error', message: 'the gateway failed while handling this call' };
+      record.httpStatus = streaming ? 200 : 500;
+      await this.finish(call.tenantId, record, () => {
+        const body = openAiError(record.error!.message, 'server_error', 'gateway_error');
+        if (!streaming) return out.json(500, body);
+        out.streamError(body);
+        out.endStream();
+      });
+      return record;
+    }
+  }
+
+  private async runChat(call: GatewayCall, out: ChatOutput, prepared: ReturnType<Gateway['prepare']>): Promise<CallRecord> {
     const { body, plan, record } = prepared;
     const { live, attempts, lastError } = await runRoute(plan, this.settings.retryBackoffMs, this.send(call, 'chat', body), call.signal);
     record.attempts = attempts;
@@ -310,8 +350,7 @@ export class Gateway {
     return record;
   }
 
-  /** POST /v1/embeddings. */
-  async embeddings(call: GatewayCall, out: ChatOutput, prepared = this.prepare(call, 'embeddings')): Promise<CallRecord> {
+  private async runEmbeddings(call: GatewayCall, out: ChatOutput, prepared: ReturnType<Gateway['prepare']>): Promise<CallRecord> {
     const { body, plan, record } = prepared;
     const { live, attempts, lastError } = await runRoute(plan, this.settings.retryBackoffMs, this.send(call, 'embeddings', body), call.signal);
     record.attempts = attempts;
