@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { SpanStore, type RunningCollector } from '@spanhouse/collector';
 import { generateApiKey } from '../../collector/src/auth/keys.ts';
+import { loadEnrichmentSettings } from '../../collector/src/enrichment/settings.ts';
 import { loadGatewaySettings } from '../../collector/src/gateway/settings.ts';
 import { KeyStore } from '../../collector/src/store/keys.ts';
 import { apiClient } from '../support/api.ts';
@@ -118,7 +119,9 @@ before(async () => {
     },
     {},
   );
-  collector = await startTestCollector(data.dir, { gateway });
+  // globex stores redacted content: gateway spans go through the same redaction stage as OTLP
+  const enrichment = loadEnrichmentSettings({ tenants: { globex: { redact: true } } }, {});
+  collector = await startTestCollector(data.dir, { gateway, enrichment });
   acme = apiClient(collector.url, keys.acme);
   globex = apiClient(collector.url, keys.globex);
   client = new OpenAI({ apiKey: keys.acme, baseURL: `${collector.url}/v1`, maxRetries: 0 });
@@ -372,7 +375,7 @@ describe('gateway: failures', () => {
 });
 
 describe('gateway: tenants', () => {
-  test('a call is stored in the tenant of its key, invisible to others; no key is an OpenAI-format 401', async () => {
+  test("a call is stored in the tenant of its key, with that tenant's redaction, invisible to others; a bad key is an OpenAI-format 401", async () => {
     const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'acme secret prompt' }] }).withResponse();
     const traceId = response.headers.get('x-spanhouse-trace-id')!;
     await storedCall(traceId);
@@ -382,10 +385,13 @@ describe('gateway: tenants', () => {
     assert.deepEqual(search.body.data, []);
 
     const other = new OpenAI({ apiKey: keys.globex, baseURL: `${collector.url}/v1`, maxRetries: 0 });
-    const { response: theirs } = await other.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'globex' }] }).withResponse();
+    const { data: answer, response: theirs } = await other.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'mail jane@example.com' }] }).withResponse();
+    assert.equal(answer.choices[0].message.content, echo('mail jane@example.com'), 'the upstream and the client see the real text');
     const theirTrace = theirs.headers.get('x-spanhouse-trace-id')!;
     assert.equal((await acme('GET', `/api/traces/${theirTrace}`)).status, 404);
-    await storedCall(theirTrace, globex);
+    const { call: theirCall } = await storedCall(theirTrace, globex);
+    assert.equal(theirCall.input_messages[0].content, 'mail [REDACTED_EMAIL]');
+    assert.equal(theirCall.output_text, 'Echo: mail [REDACTED_EMAIL]');
 
     const anonymous = new OpenAI({ apiKey: 'not-a-key', baseURL: `${collector.url}/v1`, maxRetries: 0 });
     const error = await anonymous.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
