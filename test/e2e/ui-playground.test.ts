@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningCollector } from '@spanhouse/collector';
 import { DEFAULT_UI_DIR } from '../../collector/src/config.ts';
@@ -44,14 +45,13 @@ describe('playground UI', { skip: browserSkip() }, () => {
     browser = await launchChromium();
     collector = await startTestCollector(data.dir, { gateway });
     api = apiClient(collector.url);
-    // the source call, made through the gateway like any app would
-    const res = await fetch(`${collector.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0.4, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: HOSTILE }] }),
-    });
-    assert.equal(res.status, 200, await res.text());
-    const traceId = res.headers.get('x-spanhouse-trace-id')!;
+    // the source call, made through the gateway like any app would: the OpenAI SDK needs some
+    // api_key, and a keyless loopback collector takes a non-Spanhouse one as none
+    const sdk = new OpenAI({ apiKey: 'sk-unused', baseURL: `${collector.url}/v1`, maxRetries: 0 });
+    const { response } = await sdk.chat.completions
+      .create({ model: 'gpt-4o-mini', temperature: 0.4, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: HOSTILE }] })
+      .withResponse();
+    const traceId = response.headers.get('x-spanhouse-trace-id')!;
     const trace = await api('GET', `/api/traces/${traceId}`);
     const call = trace.body.spans.find((s: any) => s.type === 'generation');
     source = { traceId, spanId: call.span_id };
