@@ -1,6 +1,7 @@
 // Collector configuration: defaults, then environment variables, then CLI flags.
 import { resolve } from 'node:path';
 import { loadEnrichmentSettings, readSettingsFile, type EnrichmentSettings } from './enrichment/settings.ts';
+import { loadGatewaySettings, type GatewaySettings } from './gateway/settings.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
 
 /** HTTP bounds (http-limits.ts) are flat fields of the config, so each has its variable. */
@@ -27,6 +28,8 @@ export interface CollectorConfig extends HttpLimits {
   uiDir: string;
   /** Privacy, retention, prices and clustering (config file SPANHOUSE_CONFIG plus SPANHOUSE_TRACE_* variables). */
   enrichment: EnrichmentSettings;
+  /** LLM gateway: providers, routing aliases, retries (config file `gateway` section plus OPENAI_API_KEY and friends). */
+  gateway: GatewaySettings;
   /** POST /api/sql limits: seconds, bytes of memory and rows per query. */
   sqlMaxExecutionSeconds: number;
   sqlMaxMemoryBytes: number;
@@ -55,6 +58,7 @@ export function defaultConfig(): CollectorConfig {
     batchMaxDelayMs: 50,
     uiDir: DEFAULT_UI_DIR,
     enrichment: loadEnrichmentSettings(undefined, {}),
+    gateway: loadGatewaySettings(undefined, process.env),
     sqlMaxExecutionSeconds: 10,
     sqlMaxMemoryBytes: 1024 * 1024 * 1024,
     sqlMaxResultRows: 10_000,
@@ -81,8 +85,10 @@ export function portOrOff(name: string, value: string): number | null {
 
 /** Settings from SPANHOUSE_* and CLICKHOUSE_* variables (unset ones are left out). */
 export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE_CONFIG): Partial<CollectorConfig> {
+  const file = configFile ? readSettingsFile(configFile) : undefined;
   const out: Partial<CollectorConfig> = {
-    enrichment: loadEnrichmentSettings(configFile ? readSettingsFile(configFile) : undefined, env),
+    enrichment: loadEnrichmentSettings(file, env),
+    gateway: loadGatewaySettings(file?.gateway, env),
     host: env.SPANHOUSE_HOST || undefined,
     port: intFromEnv('SPANHOUSE_PORT', env.SPANHOUSE_PORT),
     grpcPort: env.SPANHOUSE_GRPC_PORT ? portOrOff('SPANHOUSE_GRPC_PORT', env.SPANHOUSE_GRPC_PORT) : undefined,

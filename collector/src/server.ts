@@ -13,6 +13,7 @@ import { metricsRoutes } from './api/metrics.ts';
 import { openapiRoutes } from './api/openapi.ts';
 import { otelMetricsRoutes } from './api/otel-metrics.ts';
 import { sessionRoutes } from './api/sessions.ts';
+import { playgroundRoutes } from './api/playground.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
 import { valueRoutes } from './api/values.ts';
@@ -20,6 +21,8 @@ import { writeRoutes } from './api/writes.ts';
 import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant, type HeaderCarrier } from './auth/authenticate.ts';
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
 import { createEnrichment } from './enrichment/index.ts';
+import { Gateway } from './gateway/gateway.ts';
+import { gatewayRoutes, isGatewayPath, writeOpenAiProblem } from './gateway/routes.ts';
 import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
 import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, loadShedder } from './http-limits.ts';
@@ -115,11 +118,14 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   app.use(
     ['/v1', '/api'],
     auth.middleware((res, error) => {
-      if (res.req.baseUrl === '/v1') res.status(error.status).json({ code: 16, message: error.message });
+      if (isGatewayPath(res.req.originalUrl.split('?')[0])) writeOpenAiProblem(res.req, res, { status: error.status, code: error.code, message: error.message });
+      else if (res.req.baseUrl === '/v1') res.status(error.status).json({ code: 16, message: error.message });
       else res.status(error.status).json({ error: { code: error.code, message: error.message } });
     }),
   );
   const otelMetrics = new OtelMetricsStore(store.client);
+  const gateway = new Gateway(config.gateway, pipeline, config.log);
+  app.use(gatewayRoutes({ gateway, maxBodyBytes: config.maxBodyBytes })); // before the OTLP receiver's catch-all under /v1
   const exporter = otlpExport({ pipeline, metrics: new MetricsReceiver(otelMetrics, config.enrichment), log: config.log });
   app.use(otlpReceiver({ exporter, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)) }));
   app.use(
@@ -136,11 +142,12 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     sqlRoutes({ sql }),
     demoRoutes({ pipeline }),
     enrichmentRoutes({ rewriter, enrichment }),
+    playgroundRoutes({ gateway, store }),
   );
   serveUi(app, config.uiDir);
   // One error handler for the whole app: JSON, or google.rpc.Status under /v1; never HTML.
   app.use(unknownRoute);
-  app.use(errorHandler(config.log, { '/v1': writeOtlpProblem }));
+  app.use(errorHandler(config.log, { '/v1/chat': writeOpenAiProblem, '/v1/embeddings': writeOpenAiProblem, '/v1/models': writeOpenAiProblem, '/v1': writeOtlpProblem }));
 
   /** Stores what was accepted and closes ClickHouse (after the listeners stopped). */
   const closeStorage = async () => {

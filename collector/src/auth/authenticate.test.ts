@@ -35,3 +35,14 @@ test('random well-formed keys: the negative cache stays bounded, and a repeated 
   assert.equal((await auth.authenticate(request(key))).tenantId, 'acme');
   assert.equal(auth.cachedKeys().found, 1);
 });
+
+test('a loopback collector without keys takes any non-Spanhouse bearer (an OpenAI SDK api_key) as no key; once keys exist it is refused', async () => {
+  const none = new Authenticator(new FakeKeys() as unknown as KeyStore, { loopback: true });
+  assert.equal((await none.authenticate(request('sk-unused'))).tenantId, 'default');
+  await assert.rejects(none.authenticate(request(generateApiKey().key)), /not valid/, 'a Spanhouse-shaped key is still checked');
+  const remote = new Authenticator(new FakeKeys() as unknown as KeyStore, { loopback: false });
+  await assert.rejects(remote.authenticate(request('sk-unused')), /not valid/, 'reachable from other machines: never keyless');
+  const { keyId, secretSha256 } = generateApiKey();
+  const withKeys = new Authenticator(new FakeKeys([{ key_id: keyId, secret_sha256: secretSha256, tenant_id: 'acme', admin: false, trusted_relay: false, revoked: false } as unknown as ApiKeyRecord]) as unknown as KeyStore, { loopback: true });
+  await assert.rejects(withKeys.authenticate(request('sk-unused')), /not valid/);
+});

@@ -149,7 +149,9 @@ export class Authenticator {
   async authenticate(req: HeaderCarrier): Promise<AuthContext> {
     const key = keyFromRequest(req);
     let auth: AuthContext;
-    if (key === undefined) {
+    // OpenAI SDKs insist on some api_key: on a keyless loopback collector, one that is not a Spanhouse key counts as none.
+    const noKey = key === undefined || (this.options.loopback && keyIdOf(key) === null && (await this.activeKeys()) === 0);
+    if (noKey) {
       if (!this.options.loopback || (await this.activeKeys()) > 0) {
         throw new ApiError(401, 'unauthorized', 'an API key is required: send "Authorization: Bearer <key>" (create one with `spanhouse keys create --tenant <name>`)');
       }

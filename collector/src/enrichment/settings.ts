@@ -39,12 +39,14 @@ export const settingsFileSchema = z
       .optional(),
     /** Cosine similarity a prompt needs to join a cluster (default 0.2 for the local embedder, 0.8 for a model's). */
     clusterThreshold: z.number().min(0).max(1).optional(),
+    /** The LLM gateway's section, checked by gateway/settings.ts. */
+    gateway: z.unknown().optional(),
   })
   .strict();
 
 export type SettingsFile = z.infer<typeof settingsFileSchema>;
 
-export interface EnrichmentSettings extends Omit<SettingsFile, 'redact' | 'content' | 'retentionDays' | 'contentRetentionDays' | 'tenants'> {
+export interface EnrichmentSettings extends Omit<SettingsFile, 'redact' | 'content' | 'retentionDays' | 'contentRetentionDays' | 'tenants' | 'gateway'> {
   defaults: TenantPolicy;
   tenants: Record<string, Partial<TenantPolicy>>;
 }
@@ -67,7 +69,7 @@ function daysFromEnv(name: string, value: string | undefined): number | undefine
 
 /** File settings, then environment variables on top (SPANHOUSE_TRACE_REDACT, SPANHOUSE_TRACE_CONTENT, …). */
 export function loadEnrichmentSettings(file: SettingsFile | undefined, env: NodeJS.ProcessEnv): EnrichmentSettings {
-  const { redact, content, retentionDays, contentRetentionDays, tenants, ...rest } = file ?? {};
+  const { redact, content, retentionDays, contentRetentionDays, tenants, gateway: _gateway, ...rest } = file ?? {};
   const defaults: TenantPolicy = {
     redact: boolFromEnv('SPANHOUSE_TRACE_REDACT', env.SPANHOUSE_TRACE_REDACT) ?? redact ?? DEFAULT_POLICY.redact,
     content: boolFromEnv('SPANHOUSE_TRACE_CONTENT', env.SPANHOUSE_TRACE_CONTENT) ?? content ?? DEFAULT_POLICY.content,

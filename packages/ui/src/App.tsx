@@ -1,5 +1,6 @@
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { OverviewPage } from './pages/OverviewPage.tsx';
+import { PlaygroundPage } from './pages/PlaygroundPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
 import { DatasetsPage } from './pages/DatasetsPage.tsx';
@@ -43,6 +44,7 @@ function TopBar() {
         <NavLink href="/generations" label="Generations" active={location.startsWith('/generations')} />
         <NavLink href="/datasets" label="Datasets" active={location.startsWith('/datasets')} />
         <NavLink href="/overview" label="Overview" active={location.startsWith('/overview')} />
+        <NavLink href="/playground" label="Playground" active={location.startsWith('/playground')} />
       </nav>
       <span className="spacer" />
       <span className="faint" style={{ fontSize: 12 }}>
@@ -82,6 +84,7 @@ export function App() {
               <Route path="/generations" component={GenerationsPage} />
               <Route path="/datasets">{() => <DatasetsPage />}</Route>
               <Route path="/datasets/:name">{(params) => <DatasetsPage name={decodeURIComponent(params.name)} />}</Route>
+              <Route path="/playground" component={PlaygroundPage} />
               <Route component={NotFound} />
             </Switch>
           </AuthGate>

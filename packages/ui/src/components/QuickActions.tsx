@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'wouter';
 import { api, isMissingEndpoint } from '../api/client.ts';
 import type { Span } from '../api/types.ts';
 import { toJson } from '../lib/json.ts';
@@ -10,6 +11,8 @@ const DATASET_KEY = 'spanhouse.lastDataset';
 
 export const spanPermalink = (traceId: string, spanId: string) =>
   `/traces/${encodeURIComponent(traceId)}?span=${encodeURIComponent(spanId)}`;
+
+export const playgroundLink = (spanId: string) => `/playground?span=${encodeURIComponent(spanId)}`;
 
 function failureText(error: unknown, feature: string): string {
   return isMissingEndpoint(error) ? `${feature} is not available on this server yet` : `${feature} failed: ${errorMessage(error)}`;
@@ -105,6 +108,11 @@ export function QuickActions({ span, fullSpan, onFeedbackSent }: { span: Span; f
       </a>
       <CopyButton text={() => new URL(permalink, window.location.origin).href} label="Copy link" done="Link to this span copied" />
       <DatasetButton spanId={span.span_id} />
+      {span.type === 'generation' && (
+        <Link className="btn small" href={playgroundLink(span.span_id)} title="Edit this conversation and run it again">
+          Open in playground
+        </Link>
+      )}
       <button type="button" className={`btn small ${sent === 'up' ? 'on' : ''}`} onClick={() => feedback('up')} aria-label="Thumbs up" title="Good output">
         <Thumb />
       </button>

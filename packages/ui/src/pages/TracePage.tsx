@@ -9,6 +9,7 @@ import { CopyButton } from '../components/CopyButton.tsx';
 import { ErrorNotice, Notice } from '../components/Notice.tsx';
 import { SpanDetail } from '../components/SpanDetail.tsx';
 import { SpanTree } from '../components/SpanTree.tsx';
+import { playgroundLink } from '../components/QuickActions.tsx';
 import { StatusBadge } from '../components/StatusDot.tsx';
 import { AgentGraphView } from '../components/AgentGraphView.tsx';
 import { TraceSearchBar } from '../components/TraceSearchBar.tsx';
@@ -196,6 +197,7 @@ export function TracePage({ traceId }: { traceId: string }) {
     );
   }
   const { trace, spans } = data;
+  const lastGeneration = spans.filter((s) => s.type === 'generation').sort((a, b) => a.start_time.localeCompare(b.start_time)).at(-1);
   return (
     <main className="page">
       <div className="trace-header">
@@ -215,6 +217,11 @@ export function TracePage({ traceId }: { traceId: string }) {
             <span key={m} className="chip model">{m}</span>
           ))}
           <span style={{ flex: 1 }} />
+          {lastGeneration && (
+            <Link className="btn small" href={playgroundLink(lastGeneration.span_id)} title="Open the trace's last generation in the playground">
+              Open in playground
+            </Link>
+          )}
           <CopyButton text={() => window.location.href} label="Copy link" done="Link to this trace copied" className="btn small" />
         </div>
         <TraceStats trace={trace} spans={spans} />
