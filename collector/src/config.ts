@@ -31,6 +31,11 @@ export interface CollectorConfig extends HttpLimits {
   sqlMaxExecutionSeconds: number;
   sqlMaxMemoryBytes: number;
   sqlMaxResultRows: number;
+  /** POST /api/sql fair share: queries at once in all, per tenant, waiting per tenant, and the longest wait. */
+  sqlMaxConcurrent: number;
+  sqlMaxConcurrentPerTenant: number;
+  sqlMaxQueuedPerTenant: number;
+  sqlQueueTimeoutMs: number;
   /** On close (SIGTERM): milliseconds to finish requests in flight before their connections are cut. */
   shutdownTimeoutMs: number;
   log: (message: string) => void;
@@ -58,6 +63,10 @@ export function defaultConfig(): CollectorConfig {
     sqlMaxExecutionSeconds: 10,
     sqlMaxMemoryBytes: 1024 * 1024 * 1024,
     sqlMaxResultRows: 10_000,
+    sqlMaxConcurrent: 2,
+    sqlMaxConcurrentPerTenant: 1,
+    sqlMaxQueuedPerTenant: 4,
+    sqlQueueTimeoutMs: 15_000,
     ...DEFAULT_HTTP_LIMITS,
     shutdownTimeoutMs: 10_000,
     log: (message) => console.log(`[spanhouse] ${message}`),
@@ -97,6 +106,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE
     sqlMaxExecutionSeconds: intFromEnv('SPANHOUSE_SQL_MAX_SECONDS', env.SPANHOUSE_SQL_MAX_SECONDS),
     sqlMaxMemoryBytes: intFromEnv('SPANHOUSE_SQL_MAX_MEMORY_BYTES', env.SPANHOUSE_SQL_MAX_MEMORY_BYTES),
     sqlMaxResultRows: intFromEnv('SPANHOUSE_SQL_MAX_ROWS', env.SPANHOUSE_SQL_MAX_ROWS),
+    sqlMaxConcurrent: intFromEnv('SPANHOUSE_SQL_MAX_CONCURRENT', env.SPANHOUSE_SQL_MAX_CONCURRENT),
+    sqlMaxConcurrentPerTenant: intFromEnv('SPANHOUSE_SQL_MAX_CONCURRENT_PER_TENANT', env.SPANHOUSE_SQL_MAX_CONCURRENT_PER_TENANT),
+    sqlMaxQueuedPerTenant: intFromEnv('SPANHOUSE_SQL_MAX_QUEUED_PER_TENANT', env.SPANHOUSE_SQL_MAX_QUEUED_PER_TENANT),
+    sqlQueueTimeoutMs: intFromEnv('SPANHOUSE_SQL_QUEUE_TIMEOUT_MS', env.SPANHOUSE_SQL_QUEUE_TIMEOUT_MS),
     maxConnections: intFromEnv('SPANHOUSE_MAX_CONNECTIONS', env.SPANHOUSE_MAX_CONNECTIONS),
     maxRequestsPerSocket: intFromEnv('SPANHOUSE_MAX_REQUESTS_PER_CONNECTION', env.SPANHOUSE_MAX_REQUESTS_PER_CONNECTION),
     maxInFlight: intFromEnv('SPANHOUSE_MAX_IN_FLIGHT', env.SPANHOUSE_MAX_IN_FLIGHT),

@@ -92,8 +92,19 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     store.client,
     store.mode,
     { dataDir: config.dataDir, url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase },
-    { maxExecutionSeconds: config.sqlMaxExecutionSeconds, maxMemoryBytes: config.sqlMaxMemoryBytes, maxResultRows: config.sqlMaxResultRows, maxQueryChars: 20_000 },
+    {
+      maxExecutionSeconds: config.sqlMaxExecutionSeconds,
+      maxMemoryBytes: config.sqlMaxMemoryBytes,
+      maxResultRows: config.sqlMaxResultRows,
+      maxQueryChars: 20_000,
+      total: config.sqlMaxConcurrent,
+      perTenant: config.sqlMaxConcurrentPerTenant,
+      maxQueuedPerTenant: config.sqlMaxQueuedPerTenant,
+      queueTimeoutMs: config.sqlQueueTimeoutMs,
+    },
   );
+  // Schema objects are made here, at start-up, never on a request path (issue 10).
+  await sql.prepare(DEFAULT_TENANT, config.log);
 
   const app = express();
   app.disable('x-powered-by');
