@@ -54,6 +54,8 @@ export interface RunningCollector {
   /** OTLP/gRPC port; null when gRPC is off. */
   grpcPort: number | null;
   store: SpanStore;
+  /** POST /api/sql's store (its fair queue is visible to tests). */
+  sql: SqlStore;
   config: CollectorConfig;
   /** The Express app (route tables for the OpenAPI parity test). */
   app: express.Express;
@@ -180,6 +182,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     port,
     grpcPort: grpc?.port ?? null,
     store,
+    sql,
     config,
     app,
     close() {

@@ -95,6 +95,12 @@ export class FairQueue {
     const n = (this.runningOf.get(tenant) ?? 1) - 1;
     if (n === 0) this.runningOf.delete(tenant);
     else this.runningOf.set(tenant, n);
+    // the tenant just served waits behind the others for its next turn
+    const queue = this.waiting.get(tenant);
+    if (queue) {
+      this.waiting.delete(tenant);
+      this.waiting.set(tenant, queue);
+    }
     this.dispatch();
   }
 

@@ -251,7 +251,8 @@ export class SqlStore {
   private readonly idleSessions: ClickHouseClient[] = [];
   private readonly sessions: ClickHouseClient[] = [];
   private readonly serverClients = new Map<string, ClickHouseClient>();
-  private readonly queue: FairQueue;
+  /** Fair share of the SQL slots among tenants. */
+  readonly queue: FairQueue;
   private databases: Set<string> | null = null;
   private allowList: Promise<FunctionAllowList> | null = null;
 
@@ -278,6 +279,7 @@ export class SqlStore {
       log(`could not create the SQL views of every tenant (${clickHouseMessage(error)}); the others are created on first use`);
     }
     this.databases = null;
+    await this.functions().catch(() => undefined); // loaded again on first use if this failed
   }
 
   private functions(): Promise<FunctionAllowList> {
