@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { testStorage } from '../../../test/support/storage.ts';
 import { createClickHouseClient } from './client.ts';
 import { checkAst, checkQueryTree, isAllowedFunction, loadFunctionAllowList, parseAstDump, tenantDatabase, type FunctionAllowList } from './sql.ts';
 
@@ -66,8 +64,8 @@ test('the analysed tree may name the tenant views and system.one only', () => {
 });
 
 test('the allow-list built from the engine: query functions pass; server, session, file, dictionary and AI functions do not', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spanhouse-sql-allow-'));
-  const { client } = createClickHouseClient({ dataDir: dir });
+  const storage = await testStorage('sql-allow');
+  const { client } = createClickHouseClient(storage.options);
   try {
     const allow = await loadFunctionAllowList(client);
     const allowed = ['count', 'countIf', 'sumIf', 'quantileExactIf', 'uniqArrayIf', 'avgOrNull', 'argMax', 'groupArrayDistinct', 'row_number', 'toDate', 'toStartOfHour', 'now', 'formatDateTime', 'DATE_FORMAT', 'JSONExtractString', 'lower', 'lcase', 'substr', 'like', 'equals', 'and', 'in', 'if', 'multiIf', 'coalesce', 'round', 'arrayJoin', 'has', 'mapKeys', 'tuple', 'CAST', 'lambda', 'caseWithExpression', 'toTypeName'];
@@ -76,6 +74,6 @@ test('the allow-list built from the engine: query functions pass; server, sessio
     for (const name of refused) assert.ok(!isAllowedFunction(name, allow), `${name} should be refused`);
   } finally {
     await client.close();
-    rmSync(dir, { recursive: true, force: true });
+    await storage.remove();
   }
 });
