@@ -3,7 +3,7 @@
 // query parameters, per-query settings, sessions, formats, compression, errors.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { startClickHouseHttp, type ClickHouseHttpEndpoint } from '../support/clickhouse-http.ts';
 import { tempDataDir } from '../support/collector.ts';
 
@@ -21,8 +21,8 @@ after(async () => {
   data.remove();
 });
 
-const rows = async <T>(query: string, extra: Partial<Parameters<ClickHouseClient['query']>[0]> = {}) =>
-  (await client.query({ query, format: 'JSONEachRow', ...extra })).json<T>();
+const rows = async <T = Record<string, unknown>>(query: string, extra: { query_params?: Record<string, unknown>; clickhouse_settings?: ClickHouseSettings; session_id?: string } = {}): Promise<T[]> =>
+  (await (await client.query({ query, format: 'JSONEachRow', ...extra })).json()) as T[];
 
 test('ping, and query parameters of every shape bound by the engine (never spliced)', async () => {
   assert.equal((await client.ping()).success, true);
