@@ -22,6 +22,7 @@ import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
 import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
+import { Spool } from './pipeline/spool.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
 import { otlpReceiver, writeOtlpProblem } from './receivers/otlp-http.ts';
@@ -80,10 +81,14 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     throw new Error(NO_KEYS_MESSAGE(config.host));
   }
   const writer = new BatchWriter(store, { maxSpans: config.batchMaxSpans, maxDelayMs: config.batchMaxDelayMs });
+  // With the spool on, spans are acknowledged once in its log and stored from there.
+  const spool = config.spool
+    ? new Spool(writer, { dir: config.spoolDir ?? join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes, maxSpans: config.batchMaxSpans, log: config.log })
+    : null;
   const enrichment = createEnrichment(config.enrichment, store, config.log);
   const spanProcessors = [...enrichment.spanProcessors, ...processors];
   const rewriter = new SpanRewriter(store, spanProcessors);
-  const pipeline = new IngestPipeline(writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors, {
+  const pipeline = new IngestPipeline(spool ?? writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors, {
     retentionDaysOf: (tenantId) => policyFor(config.enrichment, tenantId).retentionDays,
   });
   const auth = new Authenticator(keys, { loopback });
@@ -151,6 +156,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
 
   /** Stores what was accepted and closes ClickHouse (after the listeners stopped). */
   const closeStorage = async () => {
+    await spool?.close(config.shutdownTimeoutMs);
     await writer.close();
     await enrichment.close();
     await sql.close();

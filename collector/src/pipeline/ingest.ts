@@ -17,7 +17,7 @@ import {
   type SpanhouseSpan,
   type TenantOf,
 } from '@spanhouse/model';
-import type { BatchWriter } from './batch-writer.ts';
+import type { SpanWriter } from './spool.ts';
 import type { SpanProcessor } from './processor.ts';
 
 export interface IngestResult {
@@ -58,7 +58,8 @@ export interface StorableOptions {
 
 export class IngestPipeline {
   constructor(
-    private readonly writer: BatchWriter,
+    /** The BatchWriter, or the durable spool in front of it. */
+    private readonly writer: SpanWriter,
     private readonly logs: LogStore,
     private readonly joiner: LogJoiner,
     private readonly processors: SpanProcessor[] = [],
