@@ -90,8 +90,10 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   const rewriter = new SpanRewriter(store, spanProcessors);
   const pipeline = new IngestPipeline(spool ?? writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors, {
     retentionDaysOf: (tenantId) => policyFor(config.enrichment, tenantId).retentionDays,
+    spooled: spool !== null,
   });
   const auth = new Authenticator(keys, { loopback });
+  await auth.warm();
   const cursors = new CursorCodec(await keys.secret('cursor'));
   const scores = new ScoreStore(store.client);
   const search = new SearchStore(store.client, scores);

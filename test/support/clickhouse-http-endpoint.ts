@@ -232,10 +232,14 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const address = server.address();
   console.log(`listening ${typeof address === 'object' && address ? address.port : ''}`);
 });
-const stop = () => server.close(() => {
-  for (const entry of sessions.values()) entry.session.close();
-  keeper.close();
-  process.exit(0);
-});
+// Stopping is an outage for the clients: open connections are cut, not drained.
+const stop = () => {
+  server.close(() => {
+    for (const entry of sessions.values()) entry.session.close();
+    keeper.close();
+    process.exit(0);
+  });
+  server.closeAllConnections();
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

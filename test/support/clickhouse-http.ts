@@ -11,12 +11,13 @@ export interface ClickHouseHttpEndpoint {
   stop(): Promise<void>;
 }
 
-export async function startClickHouseHttp(dataDir: string): Promise<ClickHouseHttpEndpoint> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `port`: listen there (to come back where a client expects it after a stop); a free one otherwise. */
+export async function startClickHouseHttp(dataDir: string, port = 0): Promise<ClickHouseHttpEndpoint> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port) } });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const match = /^listening (\d+)$/.exec(line);
@@ -25,7 +26,7 @@ export async function startClickHouseHttp(dataDir: string): Promise<ClickHouseHt
     child.once('exit', (code) => reject(new Error(`the ClickHouse HTTP endpoint exited (${code}): ${stderr}`)));
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
