@@ -34,6 +34,15 @@ export interface CollectorConfig extends HttpLimits {
   sqlMaxExecutionSeconds: number;
   sqlMaxMemoryBytes: number;
   sqlMaxResultRows: number;
+  /** POST /api/sql fair share: queries at once in all, per tenant, waiting per tenant, and the longest wait. */
+  sqlMaxConcurrent: number;
+  sqlMaxConcurrentPerTenant: number;
+  sqlMaxQueuedPerTenant: number;
+  sqlQueueTimeoutMs: number;
+  /** The durable spool (pipeline/spool.ts): off unless set; its directory and size cap. */
+  spool: boolean;
+  spoolDir?: string;
+  spoolMaxBytes: number;
   /** On close (SIGTERM): milliseconds to finish requests in flight before their connections are cut. */
   shutdownTimeoutMs: number;
   log: (message: string) => void;
@@ -62,6 +71,12 @@ export function defaultConfig(): CollectorConfig {
     sqlMaxExecutionSeconds: 10,
     sqlMaxMemoryBytes: 1024 * 1024 * 1024,
     sqlMaxResultRows: 10_000,
+    sqlMaxConcurrent: 2,
+    sqlMaxConcurrentPerTenant: 1,
+    sqlMaxQueuedPerTenant: 4,
+    sqlQueueTimeoutMs: 15_000,
+    spool: false,
+    spoolMaxBytes: 1024 * 1024 * 1024,
     ...DEFAULT_HTTP_LIMITS,
     shutdownTimeoutMs: 10_000,
     log: (message) => console.log(`[spanhouse] ${message}`),
@@ -73,6 +88,14 @@ function intFromEnv(name: string, value: string | undefined): number | undefined
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
   return n;
+}
+
+function onOff(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  const v = value.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  throw new Error(`${name} must be on or off, got "${value}"`);
 }
 
 /** A port number (0: any free port), or null for `off`. */
@@ -103,6 +126,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE
     sqlMaxExecutionSeconds: intFromEnv('SPANHOUSE_SQL_MAX_SECONDS', env.SPANHOUSE_SQL_MAX_SECONDS),
     sqlMaxMemoryBytes: intFromEnv('SPANHOUSE_SQL_MAX_MEMORY_BYTES', env.SPANHOUSE_SQL_MAX_MEMORY_BYTES),
     sqlMaxResultRows: intFromEnv('SPANHOUSE_SQL_MAX_ROWS', env.SPANHOUSE_SQL_MAX_ROWS),
+    sqlMaxConcurrent: intFromEnv('SPANHOUSE_SQL_MAX_CONCURRENT', env.SPANHOUSE_SQL_MAX_CONCURRENT),
+    sqlMaxConcurrentPerTenant: intFromEnv('SPANHOUSE_SQL_MAX_CONCURRENT_PER_TENANT', env.SPANHOUSE_SQL_MAX_CONCURRENT_PER_TENANT),
+    sqlMaxQueuedPerTenant: intFromEnv('SPANHOUSE_SQL_MAX_QUEUED_PER_TENANT', env.SPANHOUSE_SQL_MAX_QUEUED_PER_TENANT),
+    sqlQueueTimeoutMs: intFromEnv('SPANHOUSE_SQL_QUEUE_TIMEOUT_MS', env.SPANHOUSE_SQL_QUEUE_TIMEOUT_MS),
+    spool: onOff('SPANHOUSE_SPOOL', env.SPANHOUSE_SPOOL),
+    spoolDir: env.SPANHOUSE_SPOOL_DIR ? resolve(env.SPANHOUSE_SPOOL_DIR) : undefined,
+    spoolMaxBytes: intFromEnv('SPANHOUSE_SPOOL_MAX_BYTES', env.SPANHOUSE_SPOOL_MAX_BYTES),
     maxConnections: intFromEnv('SPANHOUSE_MAX_CONNECTIONS', env.SPANHOUSE_MAX_CONNECTIONS),
     maxRequestsPerSocket: intFromEnv('SPANHOUSE_MAX_REQUESTS_PER_CONNECTION', env.SPANHOUSE_MAX_REQUESTS_PER_CONNECTION),
     maxInFlight: intFromEnv('SPANHOUSE_MAX_IN_FLIGHT', env.SPANHOUSE_MAX_IN_FLIGHT),

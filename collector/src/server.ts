@@ -27,6 +27,7 @@ import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
 import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
+import { Spool } from './pipeline/spool.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
 import { otlpReceiver, writeOtlpProblem } from './receivers/otlp-http.ts';
@@ -61,6 +62,8 @@ export interface RunningCollector {
   /** OTLP/gRPC port; null when gRPC is off. */
   grpcPort: number | null;
   store: SpanStore;
+  /** POST /api/sql's store (its fair queue is visible to tests). */
+  sql: SqlStore;
   config: CollectorConfig;
   /** The Express app (route tables for the OpenAPI parity test). */
   app: express.Express;
@@ -85,13 +88,19 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     throw new Error(NO_KEYS_MESSAGE(config.host));
   }
   const writer = new BatchWriter(store, { maxSpans: config.batchMaxSpans, maxDelayMs: config.batchMaxDelayMs });
+  // With the spool on, spans are acknowledged once in its log and stored from there.
+  const spool = config.spool
+    ? new Spool(writer, { dir: config.spoolDir ?? join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes, maxSpans: config.batchMaxSpans, log: config.log })
+    : null;
   const enrichment = createEnrichment(config.enrichment, store, config.log);
   const spanProcessors = [...enrichment.spanProcessors, ...processors];
   const rewriter = new SpanRewriter(store, spanProcessors);
-  const pipeline = new IngestPipeline(writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors, {
+  const pipeline = new IngestPipeline(spool ?? writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors, {
     retentionDaysOf: (tenantId) => policyFor(config.enrichment, tenantId).retentionDays,
+    spooled: spool !== null,
   });
   const auth = new Authenticator(keys, { loopback });
+  await auth.warm();
   const cursors = new CursorCodec(await keys.secret('cursor'));
   const scores = new ScoreStore(store.client);
   const search = new SearchStore(store.client, scores);
@@ -99,8 +108,19 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     store.client,
     store.mode,
     { dataDir: config.dataDir, url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase },
-    { maxExecutionSeconds: config.sqlMaxExecutionSeconds, maxMemoryBytes: config.sqlMaxMemoryBytes, maxResultRows: config.sqlMaxResultRows, maxQueryChars: 20_000 },
+    {
+      maxExecutionSeconds: config.sqlMaxExecutionSeconds,
+      maxMemoryBytes: config.sqlMaxMemoryBytes,
+      maxResultRows: config.sqlMaxResultRows,
+      maxQueryChars: 20_000,
+      total: config.sqlMaxConcurrent,
+      perTenant: config.sqlMaxConcurrentPerTenant,
+      maxQueuedPerTenant: config.sqlMaxQueuedPerTenant,
+      queueTimeoutMs: config.sqlQueueTimeoutMs,
+    },
   );
+  // Schema objects are made here, at start-up, never on a request path (issue 10).
+  await sql.prepare(DEFAULT_TENANT, config.log);
 
   const app = express();
   app.disable('x-powered-by');
@@ -151,6 +171,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
 
   /** Stores what was accepted and closes ClickHouse (after the listeners stopped). */
   const closeStorage = async () => {
+    await spool?.close(config.shutdownTimeoutMs);
     await writer.close();
     await enrichment.close();
     await sql.close();
@@ -182,6 +203,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     port,
     grpcPort: grpc?.port ?? null,
     store,
+    sql,
     config,
     app,
     close() {

@@ -333,6 +333,12 @@ describe('SQL', () => {
     'SELECT * FROM spans FORMAT TabSeparated',
     'SELECT sleep(3)',
     "SELECT getServerSetting('path')",
+    `SELECT hasColumnInTable('${globexDb}', 'spans', 'input_text')`,
+    "SELECT hasColumnInTable('default', 'spans', 'input_text')",
+    'SELECT version()',
+    'SELECT uptime()',
+    'SELECT tcpPort()',
+    'SELECT count() FROM spans WHERE version() != \'\'',
     "SELECT * FROM spans WHERE input_text = '' OR 1=1 UNION ALL SELECT * FROM default.spans",
   ];
   for (const query of attacks) {

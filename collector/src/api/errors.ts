@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
+import { SpoolFullError } from '../pipeline/spool.ts';
 
 /** An error with an HTTP status and a message safe to show the caller. */
 export class ApiError extends Error {
@@ -28,6 +29,7 @@ export async function storageWrite<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    if (error instanceof SpoolFullError) throw new ApiError(503, 'spool_full', error.message, STORAGE_RETRY_AFTER_SECONDS);
     throw error instanceof ApiError ? error : storageUnavailable(error);
   }
 }

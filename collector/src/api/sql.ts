@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
+import { QueueFullError } from '../store/fair-queue.ts';
 import { SqlError, type SqlStore } from '../store/sql.ts';
 import { ApiError } from './errors.ts';
 
@@ -24,7 +25,8 @@ export function sqlRoutes({ sql }: { sql: SqlStore }): Router {
       if (typeof result === 'string') res.type('text/csv').send(result);
       else res.json(result);
     } catch (error) {
-      if (error instanceof SqlError) throw new ApiError(400, error.code, error.message);
+      if (error instanceof QueueFullError) throw new ApiError(error.status, error.status === 429 ? 'too_many_requests' : 'unavailable', error.message, error.retryAfterSeconds);
+      if (error instanceof SqlError) throw error.code === 'sql_unavailable' ? new ApiError(503, error.code, error.message, 1) : new ApiError(400, error.code, error.message);
       throw error;
     }
   });

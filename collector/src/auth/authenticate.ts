@@ -6,7 +6,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { TenantOf } from '@spanhouse/model';
-import { ApiError } from '../api/errors.ts';
+import { ApiError, storageUnavailable } from '../api/errors.ts';
 import type { ApiKeyRecord, KeyStore } from '../store/keys.ts';
 import { isTenantId, keyIdOf, keyMatches } from './keys.ts';
 
@@ -95,6 +95,8 @@ export class Authenticator {
   /** Keys found, and key ids not found (a bounded negative cache), each for cacheMs. */
   private readonly verified: LRUCache<string, ApiKeyRecord>;
   private readonly unknown: LRUCache<string, true>;
+  /** Keys last seen valid, without expiry: used only while storage cannot be read (an outage the spool rides out). */
+  private readonly lastKnown: LRUCache<string, ApiKeyRecord>;
   /** One storage lookup per key id at a time, however many requests carry it. */
   private readonly lookups = new Map<string, Promise<ApiKeyRecord | null>>();
   private keyCount: { value: number; at: number } | null = null;
@@ -108,6 +110,7 @@ export class Authenticator {
     const max = options.maxCachedKeys ?? MAX_CACHED_KEYS;
     this.verified = new LRUCache({ max, ttl: this.cacheMs });
     this.unknown = new LRUCache({ max, ttl: this.cacheMs });
+    this.lastKnown = new LRUCache({ max });
   }
 
   /** Entries in the two key caches (for tests and diagnostics). */
@@ -116,7 +119,13 @@ export class Authenticator {
   }
 
   private async activeKeys(): Promise<number> {
-    if (!this.keyCount || Date.now() - this.keyCount.at > this.cacheMs) this.keyCount = { value: await this.keys.countActiveKeys(), at: Date.now() };
+    if (!this.keyCount || Date.now() - this.keyCount.at > this.cacheMs) {
+      try {
+        this.keyCount = { value: await this.keys.countActiveKeys(), at: Date.now() };
+      } catch (error) {
+        if (!this.keyCount) throw error; // while storage is down, the last count stands
+      }
+    }
     return this.keyCount.value;
   }
 
@@ -128,14 +137,29 @@ export class Authenticator {
     if (!lookup) {
       lookup = this.keys.findKey(keyId).then(
         (record) => {
-          if (record) this.verified.set(keyId, record);
-          else this.unknown.set(keyId, true);
+          if (record) {
+            this.verified.set(keyId, record);
+            this.lastKnown.set(keyId, record);
+          } else {
+            this.unknown.set(keyId, true);
+            this.lastKnown.delete(keyId);
+          }
           return record;
+        },
+        (error: unknown) => {
+          const known = this.lastKnown.get(keyId);
+          if (known) return known;
+          throw error;
         },
       ).finally(() => this.lookups.delete(keyId));
       this.lookups.set(keyId, lookup);
     }
     return lookup;
+  }
+
+  /** Reads the key count once at start-up, so keyless requests are answered through a storage outage. */
+  async warm(): Promise<void> {
+    await this.activeKeys();
   }
 
   /** Forgets cached keys (after a key is created or revoked in this process). */
@@ -181,7 +205,7 @@ export class Authenticator {
         },
         (error: unknown) => {
           if (error instanceof ApiError) fail(res, error);
-          else next(error);
+          else next(storageUnavailable(error)); // keys could not be read: 503 + Retry-After
         },
       );
     };

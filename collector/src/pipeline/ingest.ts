@@ -17,7 +17,7 @@ import {
   type SpanhouseSpan,
   type TenantOf,
 } from '@spanhouse/model';
-import type { BatchWriter } from './batch-writer.ts';
+import type { SpanWriter } from './spool.ts';
 import type { SpanProcessor } from './processor.ts';
 
 export interface IngestResult {
@@ -54,11 +54,17 @@ export interface StorableOptions {
   retentionDaysOf: (tenantId: string) => number;
   /** Unix milliseconds. */
   now?: () => number;
+  /**
+   * The writer is the durable spool: spans are acknowledged while storage is down, so joining
+   * the log records stored for them is best effort (skipped when storage cannot be read).
+   */
+  spooled?: boolean;
 }
 
 export class IngestPipeline {
   constructor(
-    private readonly writer: BatchWriter,
+    /** The BatchWriter, or the durable spool in front of it. */
+    private readonly writer: SpanWriter,
     private readonly logs: LogStore,
     private readonly joiner: LogJoiner,
     private readonly processors: SpanProcessor[] = [],
@@ -82,6 +88,16 @@ export class IngestPipeline {
     return { accepted: processed.length, rejected: unattached, errorMessage };
   }
 
+  private async storedLogs(spans: SpanhouseSpan[]): Promise<SpanLog[]> {
+    if (!this.storable.spooled) return this.logs.forSpans(spans);
+    return this.logs.forSpans(spans).catch(() => []);
+  }
+
+  private async joinLate(logs: SpanLog[]): Promise<void> {
+    if (!this.storable.spooled) await this.joiner.joinLogs(logs);
+    else await this.joiner.joinLogs(logs).catch(() => undefined);
+  }
+
   /** Maps, enriches and stores one export request; resolves once its spans are durable. */
   async ingestTraces(request: OtlpTraceRequest, tenantOf: TenantOf, context: { routingAlias?: string } = {}): Promise<IngestResult> {
     const nowUs = (this.storable.now ?? Date.now)() * 1000;
@@ -89,14 +105,14 @@ export class IngestPipeline {
       storableProblem(span, { nowUs, retentionDays: this.storable.retentionDaysOf(span.tenant_id) }),
     );
     if (context.routingAlias) for (const span of spans) span.routing_alias ||= context.routingAlias;
-    const early = await this.logs.forSpans(spans);
+    const early = await this.storedLogs(spans);
     let enriched = early.length > 0 ? spans.map((span) => attachLogs(span, early)) : spans;
     for (const processor of this.processors) enriched = await processor.process(enriched);
     const stored = await this.writer.write(enriched);
     // Logs stored while this request was on its way missed both joins: join them now.
     const joined = new Set(early.map(logKey));
-    const late = (await this.logs.forSpans(enriched)).filter((l) => !joined.has(logKey(l)));
-    if (late.length > 0) await this.joiner.joinLogs(late);
+    const late = (await this.storedLogs(enriched)).filter((l) => !joined.has(logKey(l)));
+    if (late.length > 0) await this.joinLate(late);
     return {
       accepted: enriched.length - stored.refused,
       rejected: rejected + stored.refused,

@@ -4,6 +4,7 @@
 // failure: both map an ExportOutcome to their own status codes.
 import type { TenantOf } from '@spanhouse/model';
 import type { IngestPipeline, IngestResult } from '../pipeline/ingest.ts';
+import { SpoolFullError } from '../pipeline/spool.ts';
 import {
   OtlpDecodeError,
   decodeLogsRequest,
@@ -78,7 +79,7 @@ export function otlpExport(options: OtlpExportOptions): OtlpExport {
       return { ok: true, body: handler.encode(encoding, result.rejected, result.errorMessage) };
     } catch (error) {
       options.log?.(`storing OTLP ${signal} failed: ${(error as Error).message}`);
-      return { ok: false, reason: 'unavailable', message: 'storage is unavailable; retry later' };
+      return { ok: false, reason: 'unavailable', message: error instanceof SpoolFullError ? error.message : 'storage is unavailable; retry later' };
     }
   };
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isoTime } from './query.ts';
+import { createTenantViews } from './sql.ts';
 
 export interface ApiKeyRecord {
   key_id: string;
@@ -36,8 +37,9 @@ const fromKeyRow = (row: KeyRow): ApiKeyRecord => ({
 export class KeyStore {
   constructor(private readonly client: ClickHouseClient) {}
 
-  /** Creates the tenant unless it exists. */
+  /** Creates the tenant unless it exists, and its SQL views (idempotent). */
   async ensureTenant(tenantId: string, name = tenantId): Promise<void> {
+    await createTenantViews(this.client, tenantId);
     const found = await this.client.query({
       query: 'SELECT 1 FROM tenants WHERE tenant_id = {tenant:String} LIMIT 1',
       query_params: { tenant: tenantId },

@@ -3,18 +3,16 @@
 // the rollup forced on (exactBelow: 0) and off, both plans run on the same data, with
 // revised spans, and must give the same counts, sums, and percentiles within 1%.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mapSpan, type OtlpSpan, type SpanhouseSpan } from '@spanhouse/model';
 import { backfillSpanMetrics, LATENCY_BUCKET, MetricsStore, rollupHours, type MetricPoint, type MetricsQuery } from './metrics.ts';
 import { queryRows } from './query.ts';
 import { SpanStore } from './span-store.ts';
+import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
 
 const HOUR_US = 3_600_000_000;
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4'];
-const dataDir = mkdtempSync(join(tmpdir(), 'spanhouse-metrics-'));
+let storage: TestStorage;
 let store: SpanStore;
 let rollup: MetricsStore;
 let exact: MetricsStore;
@@ -39,7 +37,8 @@ function generation(i: number, tenantId = 'default'): SpanhouseSpan {
 }
 
 before(async () => {
-  store = await SpanStore.open({ dataDir });
+  storage = await testStorage('metrics');
+  store = await SpanStore.open(storage.options);
   const spans = Array.from({ length: 600 }, (_, i) => generation(i));
   // stored in three requests, the last a retry of part of the first
   await store.insertSpans(spans.slice(0, 300));
@@ -59,7 +58,7 @@ before(async () => {
 });
 after(async () => {
   await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await storage.remove();
 });
 
 function assertSameAnswer(fast: MetricPoint[], slow: MetricPoint[]): void {

@@ -3,10 +3,7 @@
 // the store opens it, applies 011, rolls every stored trace up into the new `traces`
 // table, and reads old and new spans alike.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { mapSpan, type Attributes, type OtlpSpan } from '@spanhouse/model';
 import { createClickHouseClient } from './client.ts';
 import { loadMigrations, migrate } from './migrations.ts';
@@ -14,9 +11,13 @@ import { SearchStore } from './search.ts';
 import { ScoreStore } from './scores.ts';
 import { SPAN_INSERT_COLUMNS, toRow } from './span-columns.ts';
 import { SpanStore } from './span-store.ts';
+import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'spanhouse-upgrade-'));
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+let storage: TestStorage;
+before(async () => {
+  storage = await testStorage('upgrade');
+});
+after(() => storage.remove());
 
 const T0 = Date.now() * 1000 - 3_600_000_000;
 function span(traceId: string, spanId: string, parent: string, offsetMs: number, attributes: Attributes, code = 0): OtlpSpan {
@@ -38,7 +39,7 @@ const oldSpans = [
 test('a data directory of the previous release upgrades in place', async () => {
   // The previous release: its migrations, and spans inserted as it inserted them (the old
   // rollup's materialized view fills the old `traces` table).
-  const old = createClickHouseClient({ dataDir });
+  const old = createClickHouseClient(storage.options);
   const previous = loadMigrations().filter((m) => m.version <= 10);
   assert.deepEqual(await migrate(old.client, previous), previous.map((m) => m.version));
   // the same span stored twice (a retried export in the old release): still one span
@@ -47,7 +48,7 @@ test('a data directory of the previous release upgrades in place', async () => {
   assert.equal(Number(oldRollup.n) > 0, true, 'the old rollup view was fed');
   await old.client.close();
 
-  const store = await SpanStore.open({ dataDir });
+  const store = await SpanStore.open(storage.options);
   try {
     const columns = await (await store.client.query({ query: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'traces'", format: 'JSONEachRow' })).json<{ name: string }>();
     assert.ok(columns.some((c) => c.name === 'span_ids'), 'traces is the new table');

@@ -2,19 +2,18 @@
 // ids from the text index; a common one checks the newest traces, a batch at a time. With
 // small thresholds both plans run here on the same data and must give the same pages.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mapSpan, type OtlpSpan } from '@spanhouse/model';
 import { ScoreStore } from './scores.ts';
 import { SearchStore, type TraceSearch } from './search.ts';
 import { SpanStore } from './span-store.ts';
+import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'spanhouse-search-'));
+let storage: TestStorage;
 let store: SpanStore;
 before(async () => {
-  store = await SpanStore.open({ dataDir });
+  storage = await testStorage('search');
+  store = await SpanStore.open(storage.options);
   const t0 = Date.now() * 1000 - 3_600_000_000;
   const spans = [];
   for (let i = 0; i < 40; i++) {
@@ -35,7 +34,7 @@ before(async () => {
 });
 after(async () => {
   await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await storage.remove();
 });
 
 /** Every page of a newest-first text search, following cursors. */

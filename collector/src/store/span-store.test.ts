@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mapSpan, type Attributes, type OtlpSpan } from '@spanhouse/model';
 import { SpanStore } from './span-store.ts';
+import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'spanhouse-store-'));
+let storage: TestStorage;
 let store: SpanStore;
 before(async () => {
-  store = await SpanStore.open({ dataDir });
+  storage = await testStorage('store');
+  store = await SpanStore.open(storage.options);
 });
 after(async () => {
   await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await storage.remove();
 });
 
 const T0 = Date.now() * 1000 - 60_000_000;

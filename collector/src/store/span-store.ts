@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { LRUCache } from 'lru-cache';
 import { rollUp, traceSummaryOf, type SpanhouseSpan, type TraceSummary } from '@spanhouse/model';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
+import { repairDataDir } from './data-dir-repair.ts';
 import { migrate } from './migrations.ts';
 import { backfillSpanMetrics } from './metrics.ts';
 import { BACKGROUND, BY_ID, exists, insertRows, queryRows } from './query.ts';
@@ -55,6 +56,9 @@ export class SpanStore {
 
   /** Connects (embedded chDB or server), applies pending migrations, and fills what they left empty. */
   static async open(options: ClickHouseOptions & { log?: (message: string) => void }): Promise<SpanStore> {
+    if (!options.url) {
+      for (const db of repairDataDir(options.dataDir)) options.log?.(`removed the half-written SQL views ${db} (a full disk?); they are created again now`);
+    }
     const { client, mode } = createClickHouseClient(options);
     await migrate(client);
     const store = new SpanStore(client, mode);

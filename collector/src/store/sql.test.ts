@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkAst, checkQueryTree, isDeniedFunction, parseAstDump, tenantDatabase } from './sql.ts';
+import { testStorage } from '../../../test/support/storage.ts';
+import { createClickHouseClient } from './client.ts';
+import { checkAst, checkQueryTree, isAllowedFunction, loadFunctionAllowList, parseAstDump, tenantDatabase, type FunctionAllowList } from './sql.ts';
 
 const DB = tenantDatabase('acme');
 const DATABASES = new Set(['default', 'system', 'INFORMATION_SCHEMA', 'information_schema', DB]);
 const dump = (text: string) => parseAstDump(text.split('\n'));
+/** A small allow-list for the pure checks; the real one comes from the engine (last test). */
+const ALLOW: FunctionAllowList = { functions: new Set(['count', 'lower', 'equals']), aggregates: new Set(['count']) };
 
 // Dumps as ClickHouse's EXPLAIN AST prints them (one space of indent per level).
 const PLAIN = `SelectWithUnionQuery (children 1)
@@ -24,39 +28,52 @@ test('tenant databases are plain identifiers whatever the tenant id', () => {
 
 test('a plain SELECT over the tenant tables passes; node depths give parents', () => {
   const nodes = dump(PLAIN);
-  assert.equal(checkAst(nodes, DB, DATABASES), null);
+  assert.equal(checkAst(nodes, DB, DATABASES, ALLOW), null);
   assert.equal(nodes.find((n) => n.kind === 'TableIdentifier')?.parent?.kind, 'TableExpression');
 });
 
 test('refused shapes: not a SELECT, extra root clauses, SETTINGS anywhere', () => {
-  assert.match(checkAst(dump('InsertQuery (children 1)\n Identifier spans'), DB, DATABASES)!, /only a SELECT/);
-  assert.match(checkAst(dump(`${PLAIN}\n Literal '/tmp/x'`), DB, DATABASES)!, /INTO OUTFILE/);
-  assert.match(checkAst(dump(`${PLAIN}\n Identifier CSV`), DB, DATABASES)!, /FORMAT/);
-  assert.match(checkAst(dump(`${PLAIN}\n   Set`), DB, DATABASES)!, /SETTINGS/);
+  assert.match(checkAst(dump('InsertQuery (children 1)\n Identifier spans'), DB, DATABASES, ALLOW)!, /only a SELECT/);
+  assert.match(checkAst(dump(`${PLAIN}\n Literal '/tmp/x'`), DB, DATABASES, ALLOW)!, /INTO OUTFILE/);
+  assert.match(checkAst(dump(`${PLAIN}\n Identifier CSV`), DB, DATABASES, ALLOW)!, /FORMAT/);
+  assert.match(checkAst(dump(`${PLAIN}\n   Set`), DB, DATABASES, ALLOW)!, /SETTINGS/);
 });
 
 test('refused references: table functions, denied functions, other databases', () => {
   const tableFunction = PLAIN.replace('TableIdentifier spans (alias s)', 'Function numbers (children 1)');
-  assert.match(checkAst(dump(tableFunction), DB, DATABASES)!, /table function numbers/);
-  assert.match(checkAst(dump(PLAIN.replace('Identifier s.model', 'Function file (children 1)')), DB, DATABASES)!, /function file/);
-  assert.match(checkAst(dump(PLAIN.replace('TableIdentifier spans', 'TableIdentifier default.spans')), DB, DATABASES)!, /database default/);
-  assert.match(checkAst(dump(PLAIN.replace('Identifier s.model', 'Identifier system.tables.name')), DB, DATABASES)!, /database system/);
-  assert.match(checkAst(dump(PLAIN.replace('TableIdentifier spans', `TableIdentifier ${tenantDatabase('globex')}.spans`)), DB, DATABASES)!, /is not available/);
-  assert.equal(checkAst(dump(PLAIN.replace('TableIdentifier spans', `TableIdentifier ${DB}.spans`)), DB, DATABASES), null);
+  assert.match(checkAst(dump(tableFunction), DB, DATABASES, ALLOW)!, /table function numbers/);
+  assert.match(checkAst(dump(PLAIN.replace('Identifier s.model', 'Function file (children 1)')), DB, DATABASES, ALLOW)!, /function file/);
+  assert.match(checkAst(dump(PLAIN.replace('TableIdentifier spans', 'TableIdentifier default.spans')), DB, DATABASES, ALLOW)!, /database default/);
+  assert.match(checkAst(dump(PLAIN.replace('Identifier s.model', 'Identifier system.tables.name')), DB, DATABASES, ALLOW)!, /database system/);
+  assert.match(checkAst(dump(PLAIN.replace('TableIdentifier spans', `TableIdentifier ${tenantDatabase('globex')}.spans`)), DB, DATABASES, ALLOW)!, /is not available/);
+  assert.equal(checkAst(dump(PLAIN.replace('TableIdentifier spans', `TableIdentifier ${DB}.spans`)), DB, DATABASES, ALLOW), null);
 });
 
-test('function deny list: files, dictionaries, Join tables, host, sleep, internals', () => {
-  for (const name of ['file', 'FILE', 'dictGet', 'dictGetOrDefault', 'joinGet', 'hostName', 'sleepEachRow', '__getScalar', 'filesystemAvailable', 'getServerSetting']) {
-    assert.ok(isDeniedFunction(name), name);
-  }
-  for (const name of ['count', 'quantile', 'lower', 'formatDateTime', 'JSONExtractString', 'format']) assert.ok(!isDeniedFunction(name), name);
+test('function allow-list: combinators of allowed aggregates pass, anything unlisted is refused', () => {
+  for (const name of ['count', 'COUNT', 'countIf', 'countArrayIf', 'lower']) assert.ok(isAllowedFunction(name, ALLOW), name);
+  for (const name of ['countFoo', 'lowerIf', 'version', 'If', 'file']) assert.ok(!isAllowedFunction(name, ALLOW), name);
 });
 
 test('the analysed tree may name the tenant views and system.one only', () => {
   const line = (table: string) => `    TABLE id: 3, alias: __table1, table_name: ${table}`;
-  assert.equal(checkQueryTree(['QUERY id: 0', line(`${DB}.spans`), line('system.one')], DB), null);
-  assert.match(checkQueryTree([line('default.spans')], DB)!, /default\.spans is not available/);
-  assert.match(checkQueryTree([line(`${DB}.span_index`)], DB)!, /not available/);
-  assert.match(checkQueryTree(['  TABLE_FUNCTION id: 29, alias: __table9, table_function_name: numbers'], DB)!, /numbers/);
-  assert.match(checkQueryTree(['        FUNCTION id: 7, function_name: file, function_type: ordinary, result_type: String'], DB)!, /file/);
+  assert.equal(checkQueryTree(['QUERY id: 0', line(`${DB}.spans`), line('system.one')], DB, ALLOW), null);
+  assert.match(checkQueryTree([line('default.spans')], DB, ALLOW)!, /default\.spans is not available/);
+  assert.match(checkQueryTree([line(`${DB}.span_index`)], DB, ALLOW)!, /not available/);
+  assert.match(checkQueryTree(['  TABLE_FUNCTION id: 29, alias: __table9, table_function_name: numbers'], DB, ALLOW)!, /numbers/);
+  assert.match(checkQueryTree(['        FUNCTION id: 7, function_name: file, function_type: ordinary, result_type: String'], DB, ALLOW)!, /file/);
+});
+
+test('the allow-list built from the engine: query functions pass; server, session, file, dictionary and AI functions do not', async () => {
+  const storage = await testStorage('sql-allow');
+  const { client } = createClickHouseClient(storage.options);
+  try {
+    const allow = await loadFunctionAllowList(client);
+    const allowed = ['count', 'countIf', 'sumIf', 'quantileExactIf', 'uniqArrayIf', 'avgOrNull', 'argMax', 'groupArrayDistinct', 'row_number', 'toDate', 'toStartOfHour', 'now', 'formatDateTime', 'DATE_FORMAT', 'JSONExtractString', 'lower', 'lcase', 'substr', 'like', 'equals', 'and', 'in', 'if', 'multiIf', 'coalesce', 'round', 'arrayJoin', 'has', 'mapKeys', 'tuple', 'CAST', 'lambda', 'caseWithExpression', 'toTypeName'];
+    for (const name of allowed) assert.ok(isAllowedFunction(name, allow), `${name} should be allowed`);
+    const refused = ['hasColumnInTable', 'version', 'uptime', 'tcpPort', 'currentUser', 'currentDatabase', 'getSetting', 'getServerSetting', 'hostName', 'FQDN', 'sleep', 'sleepEachRow', 'file', 'dictGet', 'dictGetString', 'joinGet', 'aiGenerate', 'AIGenerate', 'filesystemAvailable', 'addressToSymbol', '__getScalar', 'throwIf', 'buildId', 'serverUUID', 'getMacro', 'queryID', 'sumHasColumnInTable', 'versionIf'];
+    for (const name of refused) assert.ok(!isAllowedFunction(name, allow), `${name} should be refused`);
+  } finally {
+    await client.close();
+    await storage.remove();
+  }
 });

@@ -16,8 +16,9 @@
 //    so the query cannot lift it) with time, memory and result-size limits.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
+import { FairQueue, type FairQueueLimits } from './fair-queue.ts';
 
-export interface SqlLimits {
+export interface SqlLimits extends FairQueueLimits {
   maxExecutionSeconds: number;
   maxMemoryBytes: number;
   maxResultRows: number;
@@ -30,7 +31,17 @@ export const DEFAULT_SQL_LIMITS: SqlLimits = {
   maxMemoryBytes: 1024 * 1024 * 1024,
   maxResultRows: 10_000,
   maxQueryChars: 20_000,
+  total: 2,
+  perTenant: 1,
+  maxQueuedPerTenant: 4,
+  queueTimeoutMs: 15_000,
 };
+
+/**
+ * ClickHouse's query priority for user SQL (higher number, lower priority): while the
+ * API's own queries (priority 1, query.ts) run, user SQL waits for them.
+ */
+export const USER_SQL_PRIORITY = 10;
 
 /** EXPLAIN output, one tree node a line, unescaped. */
 const EXPLAIN_FORMAT = 'TabSeparatedRaw';
@@ -41,7 +52,7 @@ export const SQL_TABLES = ['spans', 'traces', 'scores', 'span_events', 'datasets
 /** Why a query was refused (the message says what to change); ClickHouse errors pass through as SqlError too. */
 export class SqlError extends Error {
   constructor(
-    readonly code: 'sql_not_allowed' | 'sql_error',
+    readonly code: 'sql_not_allowed' | 'sql_error' | 'sql_unavailable',
     message: string,
   ) {
     super(message);
@@ -55,33 +66,67 @@ export interface SqlJsonResult {
   elapsed_ms: number;
 }
 
-// Functions that read files, dictionaries, Join tables or the host, or stall the session.
-const DENIED_FUNCTIONS = new Set([
-  'file',
-  'catboostevaluate',
-  'joinget',
-  'joingetornull',
-  'getserversetting',
-  'getmergetreesetting',
-  'getmacro',
-  'getclienthttpheader',
-  'hostname',
-  'fqdn',
-  'serveruuid',
-  'getoskernelversion',
-  'currentuser',
-  'sleep',
-  'sleepeachrow',
-  'generateserialid',
-  'demangle',
-  'trap',
-  'input',
-]);
-const DENIED_PREFIXES = ['dict', 'filesystem', 'addressto', '__', 'icebergmetadata'];
+/**
+ * Functions a query may call: an allow-list, so a function ClickHouse adds later is refused
+ * until it is listed. Whole documentation categories of pure functions (system.functions'
+ * `categories`), plus a few named ones of the "Other" and "Internal" categories. Left out:
+ * dictionaries, introspection, AI (calls out), machine learning, time series, encryption, and
+ * everything about the server, the session or other tables (hasColumnInTable, version(),
+ * uptime(), tcpPort(), currentUser(), getSetting(), sleep(), …).
+ */
+const ALLOWED_CATEGORIES = [
+  'Aggregate Functions', 'Arithmetic', 'Arrays', 'Bit', 'Bitmap', 'Comparison', 'Conditional', 'Dates and Times',
+  'Distance', 'Encoding', 'Financial', 'Hash', 'IP Address', 'JSON', 'Logical', 'Map', 'Mathematical', 'Null',
+  'Random Number', 'Rounding', 'String', 'String Replacement', 'String Search', 'String Splitting', 'Time Window',
+  'Tuple', 'Type Conversion', 'URL', 'UUID',
+];
+const ALLOWED_NAMES = [
+  // Other
+  'toTypeName', 'toColumnTypeName', 'materialize', 'identity', 'ignore', 'bar', 'transform', 'runningDifference',
+  'runningDifferenceStartingWithFirstValue', 'neighbor', 'formatReadableSize', 'formatReadableDecimalSize',
+  'formatReadableQuantity', 'formatReadableTimeDelta', 'parseTimeDelta', 'parseReadableSize', 'parseReadableSizeOrNull',
+  'parseReadableSizeOrZero', 'byteSize', 'countDigits', 'isDecimalOverflow', 'finalizeAggregation',
+  'initializeAggregation', 'visibleWidth', 'getSubcolumn', 'variantElement',
+  // syntax the parser writes as functions: CASE x WHEN, lambdas, EXISTS (subquery), the analyser's casts
+  'caseWithExpression', 'lambda', 'exists', '_CAST',
+];
+/** Aggregate function combinators (sumIf, uniqExactState, groupArrayDistinct, …). */
+const COMBINATORS = ['If', 'Array', 'Map', 'SimpleState', 'State', 'Merge', 'MergeState', 'ForEach', 'Distinct', 'OrDefault', 'OrNull', 'Resample', 'ArgMin', 'ArgMax'];
 
-export function isDeniedFunction(name: string): boolean {
+/** The functions user SQL may call (lower-cased names, aliases included). */
+export interface FunctionAllowList {
+  functions: ReadonlySet<string>;
+  aggregates: ReadonlySet<string>;
+}
+
+/** Builds the allow-list from the engine's own function table (names and their aliases). */
+export async function loadFunctionAllowList(client: ClickHouseClient): Promise<FunctionAllowList> {
+  const result = await client.query({
+    query: `SELECT lower(f.name) AS name, f.is_aggregate AS aggregate
+            FROM system.functions AS f LEFT JOIN system.functions AS target ON f.alias_to != '' AND target.name = f.alias_to
+            WHERE hasAny(splitByString(', ', if(f.alias_to = '', f.categories, target.categories)), {categories:Array(String)})
+               OR has({names:Array(String)}, if(f.alias_to = '', f.name, f.alias_to))`,
+    query_params: { categories: ALLOWED_CATEGORIES, names: ALLOWED_NAMES },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{ name: string; aggregate: number }>();
+  const functions = new Set([...rows.map((r) => r.name), ...ALLOWED_NAMES.map((n) => n.toLowerCase())]);
+  return { functions, aggregates: new Set(rows.filter((r) => Number(r.aggregate) === 1).map((r) => r.name)) };
+}
+
+/** True when `name`, or an allowed aggregate under combinators (sumArrayIf), is on the allow-list. */
+export function isAllowedFunction(name: string, allow: FunctionAllowList): boolean {
   const lower = name.toLowerCase();
-  return DENIED_FUNCTIONS.has(lower) || DENIED_PREFIXES.some((p) => lower.startsWith(p));
+  return allow.functions.has(lower) || isCombinedAggregate(lower, allow);
+}
+
+function isCombinedAggregate(name: string, allow: FunctionAllowList): boolean {
+  return COMBINATORS.some((suffix) => {
+    const s = suffix.toLowerCase();
+    if (name.length <= s.length || !name.endsWith(s)) return false;
+    const base = name.slice(0, -s.length);
+    return allow.aggregates.has(base) || isCombinedAggregate(base, allow);
+  });
 }
 
 /** The database holding a tenant's views: hex keeps any tenant id a plain identifier. */
@@ -114,7 +159,7 @@ export function parseAstDump(lines: string[]): AstNode[] {
 }
 
 /** Step 3: what the parse tree may contain. Returns the reason to refuse, or null. */
-export function checkAst(nodes: AstNode[], tenantDb: string, databases: ReadonlySet<string>): string | null {
+export function checkAst(nodes: AstNode[], tenantDb: string, databases: ReadonlySet<string>, allow: FunctionAllowList): string | null {
   const root = nodes[0];
   if (!root || root.kind !== 'SelectWithUnionQuery') return 'only a SELECT query can run here';
   // The statement list alone: a FORMAT, SETTINGS or INTO OUTFILE clause would be a second child.
@@ -127,7 +172,7 @@ export function checkAst(nodes: AstNode[], tenantDb: string, databases: Readonly
     if (node.kind === 'Function') {
       const name = node.text.split(' ')[1] ?? '';
       if (node.parent?.kind === 'TableExpression') return `table function ${name}() is not allowed: query the tables ${SQL_TABLES.join(', ')}`;
-      if (isDeniedFunction(name)) return `function ${name}() is not allowed`;
+      if (!isAllowedFunction(name, allow)) return `function ${name}() is not allowed`;
     }
     if (node.kind === 'TableIdentifier' || node.kind === 'Identifier') {
       const name = node.text.split(' ')[1] ?? '';
@@ -140,7 +185,7 @@ export function checkAst(nodes: AstNode[], tenantDb: string, databases: Readonly
 }
 
 /** Step 4: every table the analysed query reads must be one of the tenant's views. */
-export function checkQueryTree(lines: string[], tenantDb: string): string | null {
+export function checkQueryTree(lines: string[], tenantDb: string, allow: FunctionAllowList): string | null {
   for (const line of lines) {
     const fn = /^\s*TABLE_FUNCTION id: \d+.*table_function_name: ([^,\s]+)/.exec(line);
     if (fn) return `table function ${fn[1]}() is not allowed`;
@@ -152,7 +197,7 @@ export function checkQueryTree(lines: string[], tenantDb: string): string | null
       }
     }
     const call = /^\s*FUNCTION id: \d+, function_name: ([^,\s]+)/.exec(line);
-    if (call && isDeniedFunction(call[1])) return `function ${call[1]}() is not allowed`;
+    if (call && !isAllowedFunction(call[1], allow)) return `function ${call[1]}() is not allowed`;
   }
   return null;
 }
@@ -171,35 +216,102 @@ function viewStatements(db: string, hex: string): string[] {
   ];
 }
 
+/**
+ * Creates (or brings up to date) a tenant's SQL views; idempotent. Called at start-up and when
+ * a tenant is created (`spanhouse keys create`), never while answering a request: a disk that
+ * fills mid-way leaves half-written metadata, which start-up repairs (data-dir-repair.ts).
+ */
+export async function createTenantViews(client: ClickHouseClient, tenantId: string): Promise<void> {
+  const db = tenantDatabase(tenantId);
+  for (const statement of viewStatements(db, Buffer.from(tenantId, 'utf8').toString('hex'))) await client.command({ query: statement });
+}
+
+/** Every tenant that has a tenants row, stored traces or a view database. */
+async function knownTenants(client: ClickHouseClient): Promise<string[]> {
+  const result = await client.query({
+    query: `SELECT tenant_id FROM tenants
+            UNION DISTINCT SELECT DISTINCT tenant_id FROM traces
+            UNION DISTINCT SELECT unhex(substring(name, 11)) FROM system.databases WHERE match(name, '^sh_tenant_[0-9a-f]+$')`,
+    format: 'JSONEachRow',
+  });
+  return (await result.json<{ tenant_id: string }>()).map((r) => r.tenant_id);
+}
+
 function clickHouseMessage(error: unknown): string {
   const message = (error as Error)?.message ?? String(error);
   return message.replace(/^Code: \d+\.\s*/, '').replace(/DB::Exception:\s*/g, '').replace(/\s*\(version [^)]*\)\s*$/, '').trim();
 }
 
 export class SqlStore {
-  /** Tenants whose views exist (created once per process; CREATE OR REPLACE keeps them current). */
+  /** Tenants whose views exist. */
   private readonly ready = new Set<string>();
-  private session: Promise<ClickHouseClient> | null = null;
+  /** Tenants whose views are being created in the background (first seen after start-up). */
+  private readonly preparing = new Map<string, Promise<void>>();
+  /** Embedded read-only sessions not running a query (one per slot of the fair queue at most). */
+  private readonly idleSessions: ClickHouseClient[] = [];
+  private readonly sessions: ClickHouseClient[] = [];
   private readonly serverClients = new Map<string, ClickHouseClient>();
-  /** The embedded session runs one query at a time (it switches database per query). */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Fair share of the SQL slots among tenants. */
+  readonly queue: FairQueue;
   private databases: Set<string> | null = null;
+  private allowList: Promise<FunctionAllowList> | null = null;
 
   constructor(
     private readonly main: ClickHouseClient,
     private readonly mode: 'chdb' | 'server',
     private readonly options: ClickHouseOptions,
     private readonly limits: SqlLimits = DEFAULT_SQL_LIMITS,
-  ) {}
+  ) {
+    this.queue = new FairQueue(limits);
+  }
 
-  private async ensureViews(tenantId: string): Promise<string> {
-    const db = tenantDatabase(tenantId);
-    if (!this.ready.has(tenantId)) {
-      for (const statement of viewStatements(db, Buffer.from(tenantId, 'utf8').toString('hex'))) await this.main.command({ query: statement });
-      this.ready.add(tenantId);
-      this.databases = null;
+  /**
+   * Start-up: the views of every known tenant (and the default one), created or updated.
+   * A failure (a full disk) is logged, not fatal: those tenants get their views on first use.
+   */
+  async prepare(defaultTenant: string, log: (message: string) => void): Promise<void> {
+    try {
+      for (const tenant of new Set([defaultTenant, ...(await knownTenants(this.main))])) {
+        await createTenantViews(this.main, tenant);
+        this.ready.add(tenant);
+      }
+    } catch (error) {
+      log(`could not create the SQL views of every tenant (${clickHouseMessage(error)}); the others are created on first use`);
     }
-    return db;
+    this.databases = null;
+    await this.functions().catch(() => undefined); // loaded again on first use if this failed
+  }
+
+  private functions(): Promise<FunctionAllowList> {
+    this.allowList ??= loadFunctionAllowList(this.main).catch((error) => {
+      this.allowList = null;
+      throw error;
+    });
+    return this.allowList;
+  }
+
+  /**
+   * The tenant's view database. A tenant first seen after start-up (a trusted relay names
+   * tenants freely) gets its views from a background job, and a 503 until they exist.
+   */
+  private async tenantViews(tenantId: string): Promise<string> {
+    const db = tenantDatabase(tenantId);
+    if (this.ready.has(tenantId)) return db;
+    if ((await this.knownDatabases(true)).has(db)) {
+      this.ready.add(tenantId);
+      return db;
+    }
+    if (!this.preparing.has(tenantId)) {
+      const job = createTenantViews(this.main, tenantId)
+        .then(() => {
+          this.ready.add(tenantId);
+          this.databases = null;
+        })
+        .catch(() => undefined)
+        .finally(() => this.preparing.delete(tenantId));
+      this.preparing.set(tenantId, job);
+    }
+    throw new SqlError('sql_unavailable', 'the SQL tables of this tenant are being created: retry in a second');
   }
 
   private limitSettings() {
@@ -208,24 +320,25 @@ export class SqlStore {
       max_memory_usage: this.limits.maxMemoryBytes,
       max_result_rows: this.limits.maxResultRows,
       result_overflow_mode: 'throw',
+      priority: USER_SQL_PRIORITY,
     } as const;
   }
 
-  /** chDB: a second session on the same data directory, read-only for good. */
-  private embeddedSession(): Promise<ClickHouseClient> {
-    this.session ??= (async () => {
-      const { client } = createClickHouseClient({ dataDir: this.options.dataDir });
-      for (const [name, value] of Object.entries(this.limitSettings())) {
-        await client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` });
-      }
-      await client.command({ query: 'SET readonly = 1' });
-      return client;
-    })();
-    return this.session;
+  /** chDB: a further session on the same data directory, read-only for good. */
+  private async embeddedSession(): Promise<ClickHouseClient> {
+    const idle = this.idleSessions.pop();
+    if (idle) return idle;
+    const { client } = createClickHouseClient({ dataDir: this.options.dataDir });
+    this.sessions.push(client);
+    for (const [name, value] of Object.entries(this.limitSettings())) {
+      await client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` });
+    }
+    await client.command({ query: 'SET readonly = 1' });
+    return client;
   }
 
   /** Runs `work` with a client whose current database is `db`, read-only and limited. */
-  private withTenantClient<T>(db: string, work: (client: ClickHouseClient, settings: ClickHouseSettings) => Promise<T>): Promise<T> {
+  private async withTenantClient<T>(db: string, work: (client: ClickHouseClient, settings: ClickHouseSettings) => Promise<T>): Promise<T> {
     if (this.mode === 'server') {
       let client = this.serverClients.get(db);
       if (!client) {
@@ -233,30 +346,45 @@ export class SqlStore {
         this.serverClients.set(db, client);
       }
       // readonly=2: settings the API passes apply, while SETTINGS in the query are refused by the AST check.
-      return work(client, { ...this.limitSettings(), max_memory_usage: String(this.limits.maxMemoryBytes), max_result_rows: String(this.limits.maxResultRows), readonly: '2' });
+      return work(client, {
+        ...this.limitSettings(),
+        max_memory_usage: String(this.limits.maxMemoryBytes),
+        max_result_rows: String(this.limits.maxResultRows),
+        priority: String(USER_SQL_PRIORITY),
+        readonly: '2',
+      });
     }
-    const run = this.queue.then(async () => {
-      const client = await this.embeddedSession();
+    // The fair queue bounds the queries running, so there is never more than one session per slot.
+    const client = await this.embeddedSession();
+    try {
       await client.command({ query: `USE ${db}` });
-      return work(client, {});
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+      return await work(client, {});
+    } finally {
+      this.idleSessions.push(client);
+    }
   }
 
-  private async knownDatabases(): Promise<Set<string>> {
-    if (!this.databases) {
+  private async knownDatabases(fresh = false): Promise<Set<string>> {
+    if (!this.databases || fresh) {
       const result = await this.main.query({ query: 'SELECT name FROM system.databases', format: 'JSONEachRow' });
       this.databases = new Set((await result.json<{ name: string }>()).map((r) => r.name));
     }
     return this.databases;
   }
 
-  /** Checks and runs one SELECT for `tenantId`; JSON rows or CSV text. */
+  /**
+   * Checks and runs one SELECT for `tenantId`; JSON rows or CSV text. Waits for a slot of
+   * the fair queue first (QueueFullError when none comes).
+   */
   async run(tenantId: string, sql: string, format: 'json' | 'csv'): Promise<SqlJsonResult | string> {
     if (sql.length > this.limits.maxQueryChars) throw new SqlError('sql_not_allowed', `query longer than ${this.limits.maxQueryChars} characters`);
-    const db = await this.ensureViews(tenantId);
+    const db = await this.tenantViews(tenantId);
+    return this.queue.run(tenantId, () => this.checkAndRun(db, sql, format));
+  }
+
+  private async checkAndRun(db: string, sql: string, format: 'json' | 'csv'): Promise<SqlJsonResult | string> {
     const databases = await this.knownDatabases();
+    const allow = await this.functions();
     // 2. one statement, canonical text. The text is only a parameter value here, so this
     // pure function call runs on the main session (binding parameters is a settings
     // change, which the read-only session refuses).
@@ -276,10 +404,10 @@ export class SqlStore {
         }
       };
       // 3. the parse tree
-      const astProblem = checkAst(parseAstDump(await explain(`EXPLAIN AST ${canonical}`)), db, databases);
+      const astProblem = checkAst(parseAstDump(await explain(`EXPLAIN AST ${canonical}`)), db, databases, allow);
       if (astProblem) throw new SqlError('sql_not_allowed', astProblem);
       // 4. the analysed tree, names resolved in the tenant's database
-      const treeProblem = checkQueryTree(await explain(`EXPLAIN QUERY TREE ${canonical}`), db);
+      const treeProblem = checkQueryTree(await explain(`EXPLAIN QUERY TREE ${canonical}`), db, allow);
       if (treeProblem) throw new SqlError('sql_not_allowed', treeProblem);
       // 5. run it
       const started = Date.now();
@@ -309,7 +437,8 @@ export class SqlStore {
   }
 
   async close(): Promise<void> {
-    if (this.session) await (await this.session).close();
+    await Promise.all(this.preparing.values());
+    for (const client of this.sessions) await client.close();
     for (const client of this.serverClients.values()) await client.close();
   }
 }

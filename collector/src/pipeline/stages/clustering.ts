@@ -51,7 +51,14 @@ export class ClusteringStage implements SpanProcessor {
     const out = [...spans];
     for (let i = 0; i < targets.length; i++) {
       const { index, span, text } = targets[i];
-      const clusterer = await this.clustererFor(span.tenant_id);
+      let clusterer: OnlineClusterer;
+      try {
+        clusterer = await this.clustererFor(span.tenant_id);
+      } catch (error) {
+        // centroids unreadable (storage down; the spool still takes spans): no cluster for this one
+        this.log(`clustering skipped: ${(error as Error).message}`);
+        continue;
+      }
       const assignment = clusterer.assign(vectors[i], text);
       if (!assignment) continue;
       out[index] = { ...span, cluster_id: assignment.clusterId };
