@@ -213,11 +213,10 @@ test('redactSpan covers messages, text, error, metadata, attributes and events',
   assert.match(span.input_text, /jane@example\.com/);
 });
 
-test('redaction is fast enough for large texts', () => {
+// Speed is the ingest benchmark's to measure (npm run bench), never a timed assertion here.
+test('redaction finds every match in a large text', () => {
   const big = 'Customer wrote: my order 12345 arrived late, call (415) 555-2671 or mail a.b@example.com. '.repeat(5_000);
-  const started = performance.now();
   const out = redact(big);
-  const elapsed = performance.now() - started;
   assert.equal(out.match(/\[REDACTED_PHONE\]/g)?.length, 5_000);
-  assert.ok(elapsed < 3_000, `took ${elapsed.toFixed(0)} ms for ${big.length} chars`);
+  assert.equal(out.match(/\[REDACTED_EMAIL\]/g)?.length, 5_000);
 });
