@@ -103,6 +103,8 @@ before(async () => {
   await store.close();
   const gateway = loadGatewaySettings(
     {
+      // answers wait for their span: tests read the trace right after the answer
+      durableResponses: true,
       providers: {
         fakeai: { baseUrl: openaiUp.baseUrl, apiKey: FAKE_OPENAI_KEY, providerName: 'openai', models: ['gpt-4o-mini'] },
         fakeanthropic: { type: 'anthropic', baseUrl: anthropicUp.baseUrl, apiKey: FAKE_ANTHROPIC_KEY, providerName: 'anthropic' },

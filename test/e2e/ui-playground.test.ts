@@ -33,6 +33,8 @@ describe('playground UI', { skip: browserSkip() }, () => {
     [openaiUp, anthropicUp] = await Promise.all([startFakeOpenAiUpstream(), startFakeAnthropicUpstream()]);
     const gateway = loadGatewaySettings(
       {
+        // answers wait for their span: the page reads the run's trace right after
+        durableResponses: true,
         providers: {
           fakeai: { baseUrl: openaiUp.baseUrl, apiKey: FAKE_OPENAI_KEY, providerName: 'openai' },
           fakeanthropic: { type: 'anthropic', baseUrl: anthropicUp.baseUrl, apiKey: FAKE_ANTHROPIC_KEY, providerName: 'anthropic' },

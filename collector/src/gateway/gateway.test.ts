@@ -17,7 +17,7 @@ after(() => upstream.close());
 test('a fault inside the gateway stores the call with the error and ends the answer', async () => {
   const stored: OtlpTraceRequest[] = [];
   const pipeline = { ingestTraces: async (request: OtlpTraceRequest) => (stored.push(request), { accepted: 1, rejected: 0, errorMessage: '' }) } as unknown as IngestPipeline;
-  const settings = loadGatewaySettings({ providers: { fake: { baseUrl: upstream.baseUrl, apiKey: FAKE_OPENAI_KEY } }, defaultProvider: 'fake' }, {});
+  const settings = loadGatewaySettings({ durableResponses: true, providers: { fake: { baseUrl: upstream.baseUrl, apiKey: FAKE_OPENAI_KEY } }, defaultProvider: 'fake' }, {});
   const logs: string[] = [];
   const gateway = new Gateway(settings, pipeline, (m) => logs.push(m));
   const said: string[] = [];

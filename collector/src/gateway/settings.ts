@@ -158,6 +158,6 @@ export function loadGatewaySettings(raw: unknown, env: NodeJS.ProcessEnv): Gatew
     timeoutMs: file.timeoutMs ?? DEFAULT_GATEWAY_TIMEOUT_MS,
     retries: file.retries ?? 1,
     retryBackoffMs: file.retryBackoffMs ?? 250,
-    durableResponses: file.durableResponses ?? true,
+    durableResponses: file.durableResponses ?? false,
   };
 }
