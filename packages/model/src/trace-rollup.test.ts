@@ -27,7 +27,7 @@ const spans = [
 /** Order-free comparison: list fields as sets. */
 function normal(r: TraceRollup) {
   const sorted = (a: string[]) => [...a].sort();
-  return { ...r, models: sorted(r.models), providers: sorted(r.providers), services: sorted(r.services), tags: sorted(r.tags), routing_aliases: sorted(r.routing_aliases), span_types: sorted(r.span_types), cluster_ids: sorted(r.cluster_ids), span_ids: sorted(r.span_ids), cost_usd: r.cost_usd === null ? null : Math.round(r.cost_usd * 1e9) / 1e9 };
+  return { ...r, models: sorted(r.models), providers: sorted(r.providers), services: sorted(r.services), tags: sorted(r.tags), routing_aliases: sorted(r.routing_aliases), span_types: sorted(r.span_types), cluster_ids: sorted(r.cluster_ids), span_ids: sorted(r.span_ids), llm_calls: sorted(r.llm_calls), cost_usd: r.cost_usd === null ? null : Math.round(r.cost_usd * 1e9) / 1e9 };
 }
 
 test('rolls a whole trace up', () => {
