@@ -26,7 +26,7 @@ before(async () => {
   openllmetry.setTracerProvider(otel.provider);
   openllmetry.manuallyInstrument(anthropicModule as never);
   const openinference = new OpenInferenceAnthropic({ tracerProvider: otel.provider });
-  openinference.manuallyInstrument(anthropicModule);
+  openinference.manuallyInstrument(anthropicModule as never);
   client = new anthropicModule.Anthropic({ baseURL: fake.baseURL, apiKey: 'sk-ant-fake', maxRetries: 0 });
 });
 after(async () => {
