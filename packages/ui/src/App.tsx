@@ -1,4 +1,5 @@
 import { Link, Route, Switch, useLocation } from 'wouter';
+import { IngestHealthPage } from './pages/IngestHealthPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
@@ -34,6 +35,7 @@ function TopBar() {
       <nav className="nav">
         <NavLink href="/" label="Traces" active={onTraces} />
         <NavLink href="/overview" label="Overview" active={location.startsWith('/overview')} />
+        <NavLink href="/ingest-health" label="Ingest health" active={location.startsWith('/ingest-health')} />
       </nav>
       <span className="spacer" />
       <span className="faint" style={{ fontSize: 12 }}>
@@ -67,6 +69,7 @@ export function App() {
               <Route path="/traces" component={TracesPage} />
               <Route path="/traces/:traceId">{(params) => <TracePage key={params.traceId} traceId={decodeURIComponent(params.traceId)} />}</Route>
               <Route path="/overview" component={OverviewPage} />
+              <Route path="/ingest-health" component={IngestHealthPage} />
               <Route component={NotFound} />
             </Switch>
           </AuthGate>

@@ -113,7 +113,7 @@ function InputOutput({ span, loading }: { span: Span; loading: boolean }) {
     <>
       <div className="io-label">{label}</div>
       {messages && messages.length > 0 ? (
-        raw ? <pre className="json mono">{toJson(messages)}</pre> : <ChatView messages={messages} />
+        raw ? <pre className="json mono">{toJson(messages)}</pre> : <ChatView messages={messages} spanId={span.span_id} />
       ) : text || preview ? (
         <div className="msg"><div className="msg-body">{text || preview}</div></div>
       ) : (
