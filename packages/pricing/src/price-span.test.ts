@@ -126,10 +126,11 @@ test('a span with a model and no provider (Langfuse) gets the provider the price
   assert.equal(chat.provider, 'anthropic');
   assert.deepEqual(chat.mapping.inferred, ['provider']);
   assert.equal(chat.cost_source, 'computed');
-  // an embedding model no provider's name pattern claims: found through the first-party tables
+  // an embedding model no provider's name pattern claims (dated or not): found through the first-party tables
   const embedding = pricer.priceSpan(mapped({ 'langfuse.observation.type': 'embedding', 'langfuse.observation.model.name': 'text-embedding-3-small', 'langfuse.observation.usage_details': '{"input":5}' }));
   assert.equal(embedding.provider, 'openai');
   assert.deepEqual(embedding.mapping.inferred, ['provider']);
+  assert.equal(pricer.priceSpan(mapped({ 'langfuse.observation.type': 'embedding', 'langfuse.observation.model.name': 'text-embedding-3-small-2024-07-18' })).provider, 'openai');
   // a provider the span names is never replaced, and an unknown model stays without one
   const named = pricer.priceSpan(mapped({ 'gen_ai.provider.name': 'aws.bedrock', 'gen_ai.request.model': 'claude-3-5-sonnet-20241022', 'gen_ai.operation.name': 'chat' }));
   assert.equal(named.provider, 'aws.bedrock');

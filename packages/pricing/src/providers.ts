@@ -58,7 +58,13 @@ const FIRST_PARTY = ['openai', 'anthropic', 'google', 'mistral', 'cohere', 'voya
 export function inferProvider(model: string): string | undefined {
   const name = model.trim();
   if (name === '') return undefined;
-  let id = findProvider({ modelId: name })?.id;
-  if (!id) id = FIRST_PARTY.find((providerId) => calcPrice({ input_tokens: 1 }, name, { providerId })?.provider.id === providerId);
-  return id ? (FROM_GENAI_PRICES[id] ?? id) : undefined;
+  // a dated snapshot (`…-2024-07-18`, `…-20241022`) is served by whoever serves the model
+  const undated = name.replace(/-(?:\d{4}-\d{2}-\d{2}|\d{8})$/, '');
+  for (const candidate of undated === name ? [name] : [name, undated]) {
+    const id =
+      findProvider({ modelId: candidate })?.id ??
+      FIRST_PARTY.find((providerId) => calcPrice({ input_tokens: 1 }, candidate, { providerId })?.provider.id === providerId);
+    if (id) return FROM_GENAI_PRICES[id] ?? id;
+  }
+  return undefined;
 }
