@@ -170,3 +170,28 @@ test('ingest health: spans per dialect, what is missing, semconv generations, to
   assert.match(bad.body.error.message, /64 hex/);
   assert.equal((await acme('GET', '/api/ingest-health?since=yesterday')).status, 400);
 });
+
+test('scores exported as OTLP log records (GET /api/traces/:id/evaluations) become otel scores wherever they are sent', async () => {
+  const exported = await acme('GET', `/api/traces/${traceId}/evaluations`);
+  assert.equal(exported.status, 200);
+  const records = exported.body.resourceLogs[0].scopeLogs[0].logRecords;
+  assert.deepEqual(records.map((r: any) => [r.eventName, r.traceId, r.spanId]).sort(), [
+    ['gen_ai.evaluation.result', traceId, spanId],
+    ['gen_ai.evaluation.result', traceId, spanId],
+  ]);
+  // another tenant holds a span with the same ids; the export goes to its /v1/logs as it is
+  const post = (path: string, body: unknown) =>
+    fetch(`${collector.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.globex}` }, body: JSON.stringify(body) });
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const span = { traceId, spanId, name: 'copy', kind: 1, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n), attributes: [] };
+  assert.equal((await post('/v1/traces', { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'copy' }, spans: [span] }] }] })).status, 200);
+  const imported = await post('/v1/logs', exported.body);
+  assert.equal(imported.status, 200);
+  assert.deepEqual(await imported.json(), {});
+  const copy = await globex('GET', `/api/spans/${spanId}`);
+  const scores = copy.body.scores.map((s: any) => [s.name, s.value, s.comment, s.source]).sort();
+  assert.deepEqual(scores, [
+    ['relevance', 0.8, 'relevant: on topic', 'otel'],
+    ['toxicity', 'safe', 'no issues', 'otel'],
+  ]);
+});

@@ -63,7 +63,7 @@ describe('UI: images in the chat view, ingest health', { skip: browserSkip() }, 
     assert.equal(await page.locator('.msg[data-role=user] .msg-body b').count(), 0);
     assert.match(await page.locator('.msg[data-role=user] .msg-body').innerText(), /<b>pixel<\/b>/);
     assert.match(await page.locator('.msg[data-role=assistant] details.part-reasoning').innerText(), /reasoning/);
-    assert.match(await page.getByTestId('span-detail').innerText(), /correctness/);
+    assert.match(await page.getByTestId('span-detail').innerText(), /correctness\s+1\s+otel/);
     await saveScreenshot(page, 'chat-image');
     await context.close();
   });

@@ -1,12 +1,12 @@
 // GET /api/traces, /api/traces/:traceId, /api/spans, /api/spans/:spanId. Thin: validate, call the store.
 import { Router } from 'express';
-import { evaluationEventOf, SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@spanhouse/model';
+import { evaluationEventOf, evaluationLogsRequest, SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@spanhouse/model';
 import { BlobStore } from '../store/blobs.ts';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
 import type { SpanRecord } from '../store/span-columns.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from '../store/scores.ts';
-import { isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
+import { briefScore, isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
 import type { SpanStore } from '../store/span-store.ts';
 import type { CursorCodec } from './cursor.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -52,7 +52,7 @@ export async function decorateSpans(scores: ScoreStore | ScoreRecord[], tenantId
     spans: spans.map((span) => ({
       ...span,
       running: isRunning(span),
-      scores: (byTarget.get(`${span.trace_id}/${span.span_id}`) ?? []).map(({ name, value, comment, data_type, source }) => ({ name, value, comment, data_type, source })),
+      scores: (byTarget.get(`${span.trace_id}/${span.span_id}`) ?? []).map(briefScore),
     })),
   };
 }
@@ -97,6 +97,15 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
     res.json({ data: page.data, next_cursor: page.nextCursor ? cursors.encode('traces', tenantId, page.nextCursor) : null });
   });
 
+  // The trace's span scores as OTLP/JSON log records (gen_ai.evaluation.result), to POST to an OTLP /v1/logs.
+  router.get('/traces/:traceId/evaluations', async (req, res) => {
+    const traceId = traceIdParam(req.params.traceId);
+    const q = z.object({ tenant: z.string().min(1).optional() }).strict().parse(req.query);
+    const tenantId = readTenant(req, q.tenant);
+    const stored = await scores.forTraces(tenantId, [traceId]);
+    res.json(evaluationLogsRequest(stored.filter((s) => s.span_id !== '')));
+  });
+
   router.get('/spans', async (req, res) => {
     const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
     const q = spanListQuery.parse(rest);
@@ -120,7 +129,7 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
     const [found, stored] = await Promise.all([store.getTrace(tenantId, traceId, q.include === 'content'), scores.forTraces(tenantId, [traceId])]);
     if (!found) throw notFound(`trace ${traceId}`);
     const { spans, byTarget } = await decorateSpans(stored, tenantId, found.spans);
-    const traceScores = (byTarget.get(`${traceId}/`) ?? []).map(({ name, value, comment, data_type }) => ({ name, value, comment, data_type }));
+    const traceScores = (byTarget.get(`${traceId}/`) ?? []).map(briefScore);
     res.json({ trace: { ...found.trace, scores: traceScores }, spans });
   });
 

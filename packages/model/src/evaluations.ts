@@ -70,3 +70,38 @@ export function evaluationEventOf(score: { name: string; value: number | string 
   if (score.comment) attributes['gen_ai.evaluation.explanation'] = score.comment;
   return { name: EVALUATION_EVENT, time: score.created_at, attributes };
 }
+
+/**
+ * Scores as an OTLP/JSON logs export request (`ExportLogsServiceRequest`): one
+ * `gen_ai.evaluation.result` record per score, in its span's context, ready to POST to any
+ * OTLP `/v1/logs` endpoint (Spanhouse's own turns them back into scores).
+ */
+export function evaluationLogsRequest(
+  scores: Array<{ trace_id: string; span_id: string; name: string; value: number | string | boolean; comment: string; created_at: string }>,
+) {
+  const anyValue = (v: string | number) => (typeof v === 'number' ? { doubleValue: v } : { stringValue: v });
+  return {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'spanhouse' } }] },
+        scopeLogs: [
+          {
+            scope: { name: 'spanhouse.scores' },
+            logRecords: scores.map((score) => {
+              const event = evaluationEventOf(score);
+              const nanos = String(BigInt(Date.parse(score.created_at)) * 1_000_000n);
+              return {
+                timeUnixNano: nanos,
+                observedTimeUnixNano: nanos,
+                eventName: EVALUATION_EVENT,
+                traceId: score.trace_id,
+                spanId: score.span_id,
+                attributes: Object.entries(event.attributes).map(([key, value]) => ({ key, value: anyValue(value) })),
+              };
+            }),
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -210,6 +210,7 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
                   <td>{score.name}</td>
                   <td className="num">{String(score.value)}</td>
                   <td className="muted">{score.comment ?? ''}</td>
+                  <td className="faint">{score.source ?? ''}</td>
                 </tr>
               ))}
             </tbody>
