@@ -109,7 +109,8 @@ describe('GET /api/spans filters', () => {
     ['min_output_tokens=60', ['b', 'c']],
     ['max_output_tokens=1&type=generation', ['f', 'long']],
     ['min_total_tokens=1000', ['c']],
-    ['max_total_tokens=10&provider=openai', ['h']],
+    // 'long' names gpt-4o and no provider: openai is inferred from the price tables
+    ['max_total_tokens=10&provider=openai', ['h', 'long']],
     ['score_name=accuracy', ['a', 'c']],
     ['score_name=accuracy&min_score=0.5', ['a']],
     ['score_name=label&score_value=helpful', ['b']],
