@@ -15,8 +15,8 @@ import { launchChromium } from '../test/support/browser.ts';
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '../docs/screenshots');
 const VIEWPORT = { width: 1440, height: 900 };
 const HOUR = 3_600_000;
-/** The demo spans six hours: four rounds, a little uneven so the chart does not repeat, fill the last 24 hours. */
-const DEMO_OFFSETS_HOURS = [0, 5.5, 11.2, 17.4];
+/** The demo spans two days with a daily rhythm: two rounds, a few hours apart so the chart does not repeat. */
+const DEMO_OFFSETS_HOURS = [0, 7.3];
 const MAX_BYTES = 400 * 1024;
 
 /** The usual port, so the endpoint shown in the top bar looks familiar; any free one if taken. */
@@ -67,6 +67,41 @@ async function trace(page: Page, url: string): Promise<void> {
   await shoot(page, 'trace');
 }
 
+/** The sessions view: one row per session with its user, traces, tokens and cost. */
+async function sessions(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/sessions`);
+  await page.locator('tr[data-session-id]').first().waitFor();
+  await shoot(page, 'sessions');
+}
+
+/** Every LLM call, sorted by cost, two picked for a dataset. */
+async function generations(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/generations?sort=cost`);
+  await page.locator('tr[data-span-id]').first().waitFor();
+  for (const box of (await page.locator('tr[data-span-id] input[type=checkbox]').all()).slice(0, 2)) await box.check();
+  await page.fill('input[aria-label="Dataset for the selected generations"]', 'golden-answers');
+  await shoot(page, 'generations');
+  await page.getByRole('button', { name: 'Add to dataset' }).click();
+  await page.locator('.toast').waitFor();
+}
+
+/** The dataset the generations page filled. */
+async function datasets(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/datasets/golden-answers`);
+  await page.locator('.item-card').first().waitFor();
+  await shoot(page, 'datasets');
+}
+
+/** The research agent's trace as an agent graph beside its span detail. */
+async function agentGraph(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/?range=24h&status=success`);
+  await page.locator('.trace-row', { hasText: 'invoke_agent research_assistant' }).first().click();
+  await page.getByRole('button', { name: 'Agent graph' }).click();
+  await page.locator('.graph-node[data-node^="tool:"]').first().click();
+  await page.getByTestId('span-detail').locator('h2').waitFor();
+  await shoot(page, 'agent-graph');
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) throw new Error('build the UI first: npm run build -w @spanhouse/ui');
   mkdirSync(OUT_DIR, { recursive: true });
@@ -79,6 +114,10 @@ async function main(): Promise<void> {
     const page = await context.newPage();
     await explorer(page, collector.url);
     await trace(page, collector.url);
+    await sessions(page, collector.url);
+    await generations(page, collector.url);
+    await datasets(page, collector.url);
+    await agentGraph(page, collector.url);
   } finally {
     await browser.close();
     await collector.close();

@@ -12,8 +12,10 @@ import { errorHandler, unknownRoute } from './api/errors.ts';
 import { metricsRoutes } from './api/metrics.ts';
 import { openapiRoutes } from './api/openapi.ts';
 import { otelMetricsRoutes } from './api/otel-metrics.ts';
+import { sessionRoutes } from './api/sessions.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
+import { valueRoutes } from './api/values.ts';
 import { writeRoutes } from './api/writes.ts';
 import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant, type HeaderCarrier } from './auth/authenticate.ts';
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
@@ -36,9 +38,11 @@ import { MetricsStore } from './store/metrics.ts';
 import { OtelMetricsStore } from './store/otel-metrics.ts';
 import { ScoreStore } from './store/scores.ts';
 import { SearchStore } from './store/search.ts';
+import { SessionStore } from './store/sessions.ts';
 import { SpanEventStore } from './store/span-events.ts';
 import { SpanStore } from './store/span-store.ts';
 import { SqlStore } from './store/sql.ts';
+import { ValueStore } from './store/values.ts';
 
 export { DEFAULT_TENANT };
 
@@ -125,6 +129,8 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     express.json({ limit: config.maxBodyBytes }),
     boundedJsonBody,
     traceRoutes({ store, search, scores, cursors }),
+    sessionRoutes({ sessions: new SessionStore(store.client), cursors }),
+    valueRoutes({ values: new ValueStore(store.client) }),
     writeRoutes({ store, pipeline, rewriter, scores, events: new SpanEventStore(store.client) }),
     metricsRoutes({ metrics: new MetricsStore(store.client) }),
     ingestHealthRoutes({ health: new IngestHealthStore(store.client) }),

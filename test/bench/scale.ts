@@ -569,6 +569,11 @@ function querySpecs(p: Picks): QuerySpec[] {
       ? [{ label: `traces routing_alias=${p.routingAlias}`, api: () => traces({ routing_alias: p.routingAlias! }), otel: () => otelList([`${attr('spanhouse.routing_alias')} = ${sqlString(p.routingAlias!)}`]) }]
       : []),
     { label: `traces score ${p.scoreName}>=${p.minScore}`, api: () => traces({ score_name: p.scoreName, min_score: p.minScore }), otel: null },
+    // sessions and users views (7-day window by default): GROUP BY over the window's traces
+    { label: 'sessions newest 50', api: () => '/api/sessions?limit=50', otel: null },
+    { label: 'sessions user_id', api: () => `/api/sessions?${new URLSearchParams({ limit: '50', user_id: p.userId })}`, otel: null },
+    { label: 'users newest 50', api: () => '/api/users?limit=50', otel: null },
+    { label: 'traces count, 7 d', api: () => '/api/traces/count', otel: null },
     {
       label: '24 h + model + status=error',
       api: () => traces({ since: day, until, model: p.model, status: 'error' }),

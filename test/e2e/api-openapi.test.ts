@@ -8,7 +8,9 @@ import { after, before, test } from 'node:test';
 import type { RunningCollector } from '@spanhouse/collector';
 import { metricsQuery } from '../../collector/src/api/metrics.ts';
 import { otelMetricsQuery } from '../../collector/src/api/otel-metrics.ts';
-import { spanListQuery, traceListQuery } from '../../collector/src/api/traces.ts';
+import { sessionListQuery, userListQuery } from '../../collector/src/api/sessions.ts';
+import { spanListQuery, traceCountQuery, traceListQuery } from '../../collector/src/api/traces.ts';
+import { valuesQuery } from '../../collector/src/api/values.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 
@@ -81,6 +83,10 @@ test('list endpoints document exactly the query parameters they accept', () => {
   assert.deepEqual(queryParams('/api/traces'), accepted(traceListQuery.shape));
   assert.deepEqual(queryParams('/api/metrics'), accepted(metricsQuery.shape));
   assert.deepEqual(queryParams('/api/otel-metrics'), Object.keys(otelMetricsQuery.shape).sort());
+  assert.deepEqual(queryParams('/api/traces/count'), accepted(traceCountQuery.shape));
+  for (const [path, shape] of [['/api/sessions', sessionListQuery.shape], ['/api/users', userListQuery.shape], ['/api/values', valuesQuery.shape]] as const) {
+    assert.deepEqual(queryParams(path), Object.keys(shape).sort(), path);
+  }
 });
 
 test('GET /api/openapi.json serves the document without a key, with this collector as its server', async () => {
@@ -116,6 +122,8 @@ test('live answers carry the fields the document requires', async () => {
   const item = await api('POST', '/api/datasets/d/items', { span_id: made.body.span_id });
   check(item.body, 'DatasetItem');
   for (const dataset of (await api('GET', '/api/datasets')).body.data) check(dataset, 'Dataset');
+  for (const session of (await api('GET', '/api/sessions')).body.data) check(session, 'Session');
+  for (const user of (await api('GET', '/api/users')).body.data) check(user, 'User');
   check((await api('POST', '/api/sql', { query: 'SELECT 1' })).body, 'SqlResult');
   check((await api('GET', '/api/spans?limit=nope')).body, 'Error');
 });

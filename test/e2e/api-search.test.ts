@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningCollector, SpanProcessor } from '@spanhouse/collector';
 import type { ClickHouseSettings } from '@clickhouse/client';
-import { SPAN_LIST_SETTINGS, TRACE_LIST_SETTINGS } from '../../collector/src/store/search.ts';
+import { SPAN_LIST_SETTINGS, TRACE_LIST_SETTINGS, traceListSettings } from '../../collector/src/store/search.ts';
 import { spanConditions } from '../../collector/src/store/span-filters.ts';
 import { apiClient, iso } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
@@ -357,5 +357,24 @@ describe('query plans', () => {
     );
     assert.match(traces, /ReadFromMergeTree \(p_traces_by_time\)/);
     assert.match(traces, /Read type: InReverseOrder/);
+  });
+
+  test('a trace page filtered by one user or session reads that key projection in order', async () => {
+    for (const [column, search, projection] of [
+      ['user_id', { userId: 'u1' }, 'p_traces_by_user'],
+      ['session_id', { sessionId: 's1' }, 'p_traces_by_session'],
+    ] as const) {
+      const settings = traceListSettings({ tenantId: 'default', sort: 'time', order: 'desc', limit: 10, ...search });
+      const text = await plan(
+        `EXPLAIN actions = 1 SELECT trace_id, version FROM traces WHERE tenant_id = {t:String} AND ${column} = {k:String}
+         ORDER BY start_time DESC, trace_id DESC LIMIT 10`,
+        { t: 'default', k: column === 'user_id' ? 'u1' : 's1' },
+        settings,
+      );
+      assert.match(text, new RegExp(`ReadFromMergeTree \\(${projection}\\)`));
+      assert.match(text, /Read type: InReverseOrder/);
+    }
+    // with a second filter the key projection cannot answer: the time projection does
+    assert.deepEqual(traceListSettings({ tenantId: 'default', sort: 'time', order: 'desc', limit: 10, userId: 'u1', status: 'error' }), TRACE_LIST_SETTINGS);
   });
 });

@@ -55,9 +55,14 @@ describe('web UI on an empty store', { skip: browserSkip() }, () => {
 
     await empty.getByRole('button', { name: 'Load sample traces' }).click();
     await page.locator('.trace-row').first().waitFor({ timeout: 15_000 });
-    const listed = await apiClient(collector.url)<{ data: unknown[] }>('GET', '/api/traces?limit=100');
+    const listed = await apiClient(collector.url)<{ data: { start_time: string }[] }>('GET', '/api/traces?limit=100');
     assert.equal(listed.body.data.length, 20, 'the demo went through the API into the store');
-    await page.waitForFunction((n) => document.querySelectorAll('.trace-row').length === n, listed.body.data.length);
+    // the first view shows the last 24 hours: the newer part of the two days of sample traces
+    await page.waitForURL((u) => !u.searchParams.has('range'));
+    const shown = await page.locator('select[aria-label="Time range"]').inputValue();
+    assert.equal(shown, '24h');
+    const rows = await page.locator('.trace-row').count();
+    assert.ok(rows >= 1 && rows < 20, `some of the sample traces are from the last 24 hours (${rows})`);
     assert.equal(await page.getByTestId('empty-state').count(), 0);
     await page.context().close();
   });

@@ -29,6 +29,9 @@ async function openPage(path: string): Promise<Page> {
 
 const closePage = (page: Page) => page.context().close();
 
+/** The list over all time: the demo spans two days, the default view the last 24 hours. */
+const ALL = '/?range=all';
+
 /** Trace ids the list shows, in order. */
 const rowIds = (page: Page) => page.locator('.trace-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id') ?? ''));
 
@@ -78,7 +81,7 @@ describe('web UI', { skip: browserSkip() }, () => {
   });
 
   test('the trace list shows recent traces newest first, with composition, failure dots and the cost chart', async () => {
-    const page = await openPage('/');
+    const page = await openPage(ALL);
     await page.locator('.trace-row').first().waitFor();
     const ids = await rowIds(page);
     assert.deepEqual(ids, await apiTraceIds(''), 'the same traces as the API, newest first');
@@ -94,7 +97,7 @@ describe('web UI', { skip: browserSkip() }, () => {
   });
 
   test('filtering by status through the controls puts status=error in the URL and lists only failed traces', async () => {
-    const page = await openPage('/');
+    const page = await openPage(ALL);
     await page.locator('.trace-row').first().waitFor();
     await page.selectOption('select[aria-label=Status]', 'error');
     await page.waitForURL(/[?&]status=error/);
@@ -115,7 +118,7 @@ describe('web UI', { skip: browserSkip() }, () => {
   });
 
   test('the search box is the full-text q= search and the metadata filter sends metadata.<key>', async () => {
-    const page = await openPage('/');
+    const page = await openPage(ALL);
     await page.locator('.trace-row').first().waitFor();
     await page.fill('input[aria-label=Search]', '"invalid audience"');
     await page.press('input[aria-label=Search]', 'Enter');
@@ -139,7 +142,7 @@ describe('web UI', { skip: browserSkip() }, () => {
   });
 
   test('a trace opens as a span tree with timeline bars; a span shows its chat, raw JSON, and prompt markup as text', async () => {
-    const page = await openPage('/');
+    const page = await openPage(ALL);
     const row = page.locator('.trace-row', { hasText: 'I pasted this' });
     assert.match(await row.innerText(), /<script>alert\(1\)<\/script>/, 'the list preview shows the markup as text');
     await openMaliciousSpan(page);
@@ -179,7 +182,7 @@ describe('web UI', { skip: browserSkip() }, () => {
   });
 
   test('span actions: copy JSON to the clipboard, add to a dataset, thumbs up, each checked through the API', async () => {
-    const page = await openPage('/');
+    const page = await openPage(ALL);
     const spanId = await openMaliciousSpan(page);
     const detail = page.getByTestId('span-detail');
 
@@ -217,7 +220,7 @@ describe('web UI', { skip: browserSkip() }, () => {
   });
 
   test('a large trace stays virtualised: a few dozen rows in the DOM for ~300 spans', async () => {
-    const page = await openPage('/');
+    const page = await openPage(ALL);
     await page.locator('.trace-row', { hasText: '60 files' }).click();
     await page.locator('[role=treeitem]').first().waitFor();
     const toolbar = await page.locator('.tree-toolbar').innerText();
@@ -235,6 +238,7 @@ describe('web UI', { skip: browserSkip() }, () => {
     const retrieve = detail.body.spans.find((s) => s.name.startsWith('retrieve'))!;
     const page = await openPage(`/traces/${rag.trace_id}?span=${retrieve.span_id}`);
     await page.getByTestId('span-detail').locator('h2', { hasText: 'retrieve docs-v3' }).waitFor();
+    await page.getByTestId('span-detail').locator('details[aria-label=Mapping] > summary').click();
     assert.match(await page.getByTestId('span-detail').innerText(), /Mapped by[\s\S]*otel-genai/);
 
     await page.goto(`${collector.url}/traces/${'0'.repeat(31)}1`);

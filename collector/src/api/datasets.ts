@@ -99,6 +99,43 @@ export function datasetRoutes({ store, datasets, cursors }: { store: SpanStore; 
     res.json({ data: page, next_cursor: next });
   });
 
+  const itemEdit = z
+    .object({ input: content.optional(), output: content.optional(), metadata: metadata.optional(), tenant_id: z.string().max(63).optional() })
+    .strict();
+  const itemIdParam = (raw: string) => {
+    if (raw.length === 0 || raw.length > 200) throw new ApiError(400, 'bad_request', 'itemId: 1 to 200 characters');
+    return raw;
+  };
+
+  router.patch('/datasets/:name/items/:itemId', async (req, res) => {
+    const name = datasetName(req.params.name);
+    const itemId = itemIdParam(req.params.itemId);
+    const input = itemEdit.parse(req.body ?? {});
+    const tenantId = writeTenant(req, input.tenant_id);
+    const current = await datasets.item(tenantId, name, itemId);
+    if (!current) throw notFound(`item ${itemId} of dataset ${name}`);
+    const inputMessages = input.input === undefined ? current.input : messagesOf(input.input, 'user');
+    const outputMessages = input.output === undefined ? current.output : messagesOf(input.output, 'assistant');
+    const item = await datasets.replaceItem(tenantId, current, {
+      inputMessages,
+      outputMessages,
+      inputText: input.input === undefined ? current.input_text : messagesText(inputMessages),
+      outputText: input.output === undefined ? current.output_text : messagesText(outputMessages),
+      metadata: input.metadata === undefined ? current.metadata : asStrings(input.metadata),
+    });
+    res.json(item);
+  });
+
+  router.delete('/datasets/:name/items/:itemId', async (req, res) => {
+    const name = datasetName(req.params.name);
+    const itemId = itemIdParam(req.params.itemId);
+    const q = z.object({ tenant_id: z.string().max(63).optional() }).strict().parse(req.query);
+    const tenantId = writeTenant(req, q.tenant_id);
+    if (!(await datasets.item(tenantId, name, itemId))) throw notFound(`item ${itemId} of dataset ${name}`);
+    await datasets.deleteItem(tenantId, name, itemId);
+    res.status(204).end();
+  });
+
   router.get('/datasets/:name/export', async (req, res) => {
     const name = datasetName(req.params.name);
     const q = z.object({ tenant: z.string().min(1).optional() }).strict().parse(req.query);

@@ -28,6 +28,8 @@ export const filterParams = {
   since: timeParam.optional(),
   until: timeParam.optional(),
   model: text.optional(),
+  /** Case-insensitive substring of the model (`model` is exact). */
+  model_contains: text.optional(),
   provider: text.optional(),
   routing_alias: text.optional(),
   status: z.enum(['success', 'error', 'timeout']).optional(),
@@ -58,7 +60,7 @@ export const filterParams = {
 };
 
 export const pageParams = {
-  sort: z.enum(['time', 'cost', 'latency']).default('time'),
+  sort: z.enum(['time', 'cost', 'latency', 'tokens']).default('time'),
   order: z.enum(['desc', 'asc']).default('desc'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).max(2000).optional(),
@@ -105,6 +107,7 @@ export function spanFilterOf(q: FilterParams, tenantId: string, metadata: Array<
     since: q.since,
     until: q.until,
     model: q.model,
+    modelContains: q.model_contains,
     provider: q.provider,
     routingAlias: q.routing_alias,
     status: q.status,

@@ -10,10 +10,12 @@ import { briefScore, isRunning, type SearchCursor, type SearchStore } from '../s
 import type { SpanStore } from '../store/span-store.ts';
 import type { CursorCodec } from './cursor.ts';
 import { ApiError, notFound } from './errors.ts';
-import { filterParams, pageParams, spanFilterOf, splitMetadata } from './filters.ts';
+import { filterParams, pageParams, type FilterParams, spanFilterOf, splitMetadata } from './filters.ts';
 
 
 export const traceListQuery = z.object({ ...filterParams, ...pageParams }).strict();
+/** The list's filters without paging: GET /api/traces/count. */
+export const traceCountQuery = z.object(filterParams).strict();
 export const spanListQuery = z.object({ ...filterParams, ...pageParams, trace_id: z.string().regex(TRACE_ID_PATTERN, 'must be 32 hex characters').optional() }).strict();
 
 export interface TraceRoutesOptions {
@@ -60,17 +62,16 @@ export async function decorateSpans(scores: ScoreStore | ScoreRecord[], tenantId
 export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptions): Router {
   const router = Router();
 
-  router.get('/traces', async (req, res) => {
-    const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
-    const q = traceListQuery.parse(rest);
-    const tenantId = readTenant(req, q.tenant);
+  /** The trace filters of a list or count request. */
+  const traceSearchOf = (q: FilterParams, tenantId: string, metadata: Array<[string, string]>) => {
     const f = spanFilterOf(q, tenantId, metadata);
-    const page = await search.listTraces({
+    return {
       tenantId,
       since: f.since,
       until: f.until,
       status: f.status,
       model: f.model,
+      modelContains: f.modelContains,
       provider: f.provider,
       service: f.service,
       name: f.name,
@@ -89,6 +90,16 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
       maxTotalTokens: f.maxTotalTokens,
       spans: { routingAlias: f.routingAlias, clusterId: f.clusterId, type: f.type, metadata: f.metadata, q: f.q },
       score: f.score,
+    };
+  };
+
+  router.get('/traces', async (req, res) => {
+    const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
+    const q = traceListQuery.parse(rest);
+    const tenantId = readTenant(req, q.tenant);
+    const filters = traceSearchOf(q, tenantId, metadata);
+    const page = await search.listTraces({
+      ...filters,
       sort: q.sort,
       order: q.order,
       limit: q.limit,
@@ -104,6 +115,13 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
     const tenantId = readTenant(req, q.tenant);
     const stored = await scores.forTraces(tenantId, [traceId]);
     res.json(evaluationLogsRequest(stored.filter((s) => s.span_id !== '')));
+  });
+
+  // before /traces/:traceId, which would take `count` for an id
+  router.get('/traces/count', async (req, res) => {
+    const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
+    const q = traceCountQuery.parse(rest);
+    res.json({ count: await search.countTraces(traceSearchOf(q, readTenant(req, q.tenant), metadata)) });
   });
 
   router.get('/spans', async (req, res) => {

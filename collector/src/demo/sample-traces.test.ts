@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mapSpan, type SpanhouseSpan } from '@spanhouse/model';
 import { decodeTraceRequest } from '../receivers/otlp-codec.ts';
-import { buildDemoTraces } from './sample-traces.ts';
+import { buildDemoTraces, dailyActivity, DEMO_HOURS, rhythmicHoursAgo } from './sample-traces.ts';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 
@@ -28,7 +28,7 @@ test('is deterministic for one nowMs and fresh for another', () => {
   assert.ok(ids(buildDemoTraces(NOW + 1)).every((id) => !first.has(id)));
 });
 
-test('about twenty well-formed traces in the six hours before now, one with ~300 spans', () => {
+test('about twenty well-formed traces in the two days before now, one with ~300 spans', () => {
   const spans = mappedSpans(NOW);
   const traces = byTrace(spans);
   assert.ok(traces.size >= 18 && traces.size <= 24, `got ${traces.size} traces`);
@@ -42,7 +42,7 @@ test('about twenty well-formed traces in the six hours before now, one with ~300
       assert.ok(span.parent_span_id === '' || ids.has(span.parent_span_id), 'parents are in the trace');
       assert.ok(span.start_time_us <= span.end_time_us);
       assert.ok(span.end_time_us <= NOW * 1000, 'ended before now');
-      assert.ok(span.start_time_us >= (NOW - 6.5 * 3_600_000) * 1000, 'within the last hours');
+      assert.ok(span.start_time_us >= (NOW - (DEMO_HOURS + 0.5) * 3_600_000) * 1000, 'within the last two days');
     }
   }
   const sizes = [...traces.values()].map((l) => l.length);
@@ -94,4 +94,28 @@ test('GenAI attributes are understood by a dialect (few left for the "not unders
     if (expectedGaps.has(key)) continue;
     assert.doesNotMatch(key, /^gen_ai\.|^spanhouse\./, `${key} should be mapped`);
   }
+});
+
+test('start times spread over two days with a daily rhythm: busy days, quiet nights, one trace minutes old', () => {
+  const hours = rhythmicHoursAgo(NOW, 20);
+  assert.equal(hours.length, 20);
+  assert.deepEqual([...hours].sort((a, b) => b - a), hours, 'oldest first');
+  assert.ok(hours[0] > 24, `some traces are over a day old (${hours[0]} h)`);
+  assert.equal(hours[hours.length - 1], 0.1);
+  const utcHour = (ago: number) => new Date(NOW - ago * 3_600_000).getUTCHours();
+  const daytime = hours.filter((h) => utcHour(h) >= 8 && utcHour(h) < 19).length;
+  assert.ok(daytime >= 14, `most traces in working hours (${daytime} of 20)`);
+  assert.ok(dailyActivity(14) > 5 * dailyActivity(3), 'afternoons are busier than nights');
+  const starts = [...byTrace(mappedSpans(NOW)).values()].map((spans) => Math.min(...spans.map((s) => s.start_time_us)) / 1000);
+  const days = new Set(starts.map((ms) => new Date(ms).getUTCDate()));
+  assert.ok(days.size >= 2, 'the traces cover more than one day');
+});
+
+test('docs questions of one visitor share a session', () => {
+  const roots = mappedSpans(NOW).filter((s) => s.parent_span_id === '' && s.name === 'rag.answer_question');
+  const sessions = new Map<string, string[]>();
+  for (const r of roots) sessions.set(r.session_id, [...(sessions.get(r.session_id) ?? []), r.user_id]);
+  assert.equal(roots.length, 5);
+  assert.equal(sessions.size, 3);
+  for (const [session, users] of sessions) assert.equal(new Set(users).size, 1, `one user in ${session}`);
 });

@@ -423,7 +423,13 @@ const REVIEW_FINDINGS = [
 
 // ---- scenarios ----
 
-function ragTrace(rng: Random, startMs: number, index: number): DemoTrace {
+/** Who asks a docs question: questions of one visitor share a session. */
+interface Visitor {
+  user: string;
+  session: string;
+}
+
+function ragTrace(rng: Random, startMs: number, index: number, visitor: Visitor): DemoTrace {
   const item = DOC_QUESTIONS[index % DOC_QUESTIONS.length];
   const b = new TraceBuilder(rng, startMs);
   const model = index % 2 === 0 ? MODELS.gpt4oMini : MODELS.haiku;
@@ -436,7 +442,8 @@ function ragTrace(rng: Random, startMs: number, index: number): DemoTrace {
     attrs: {
       'gen_ai.operation.name': 'invoke_workflow',
       'http.route': '/api/ask',
-      'user.id': `u_${rng.int(10000, 99999)}`,
+      'user.id': visitor.user,
+      'session.id': visitor.session,
       'spanhouse.metadata.index': 'docs-v3',
       'spanhouse.metadata.channel': rng.pick(['web', 'slack', 'api']),
       'spanhouse.tags': ['rag', 'docs'],
@@ -806,36 +813,74 @@ function setRoot(b: TraceBuilder, rootId: string, endOffsetMs: number, input: st
 
 // ---- assembly ----
 
+/** How busy each UTC hour of the day is (a working day: quiet at night, peaks late morning and afternoon). */
+export function dailyActivity(hourOfDay: number): number {
+  const h = ((hourOfDay % 24) + 24) % 24;
+  return 0.08 + Math.exp(-(((h - 10.5) / 2.2) ** 2)) + 0.9 * Math.exp(-(((h - 15) / 2.5) ** 2));
+}
+
+/** Demo traces cover this many hours before now. */
+export const DEMO_HOURS = 44;
+
 /**
- * About twenty traces spread over the six hours before `nowMs`, newest last in the
- * body. Same `nowMs`, same output; a different `nowMs` gives fresh ids.
+ * Hours before `nowMs` for `count` traces over the last DEMO_HOURS, spaced by the daily
+ * rhythm (evenly spread through the cumulative activity), oldest first; the newest is a
+ * few minutes old, so a first look at "the last 24 hours" shows something now.
+ */
+export function rhythmicHoursAgo(nowMs: number, count: number): number[] {
+  const step = 0.25;
+  const slots: Array<{ hoursAgo: number; weight: number }> = [];
+  for (let ago = DEMO_HOURS; ago > 0.1; ago -= step) slots.push({ hoursAgo: ago, weight: dailyActivity(new Date(nowMs - ago * 3_600_000).getUTCHours() + (ago % 1)) });
+  const total = slots.reduce((sum, s) => sum + s.weight, 0);
+  const out: number[] = [];
+  let acc = 0;
+  let next = 0;
+  for (const slot of slots) {
+    acc += slot.weight;
+    while (out.length < count - 1 && acc >= ((next + 0.5) / (count - 1)) * total) {
+      out.push(slot.hoursAgo);
+      next++;
+    }
+  }
+  out.push(0.1);
+  return out;
+}
+
+/**
+ * About twenty traces spread over the two days before `nowMs` with a daily rhythm, newest
+ * last in the body. Same `nowMs`, same output; a different `nowMs` gives fresh ids.
  */
 export function buildDemoTraces(nowMs: number): DemoTracesBody {
   const rng = new Random((Math.floor(nowMs / 0x100000000) ^ (nowMs >>> 0) ^ 0x5eed) >>> 0);
   const hour = 3_600_000;
-  // Spread trace start times over the last 6 hours, leaving the last minute free so every trace has ended.
-  const at = (hoursAgo: number) => nowMs - hoursAgo * hour - rng.float(0, 0.05 * hour);
+  // Start times follow the daily rhythm; the last minute stays free so every trace has ended.
+  const hoursAgo = rhythmicHoursAgo(nowMs, 20);
+  let slot = 0;
+  const next = () => nowMs - hoursAgo[slot++] * hour - rng.float(0, 0.05 * hour);
+  // Docs questions come from three visitors, a session each.
+  const visitors: Visitor[] = [0, 1, 2].map(() => ({ user: `u_${rng.int(10000, 99999)}`, session: `sess_${rng.hex(10)}` }));
+  const rag = (index: number) => ragTrace(rng, next(), index, visitors[Math.min(Math.floor(index / 2), 2)]);
   const traces: DemoTrace[] = [
-    ragTrace(rng, at(5.8), 0),
-    researchAgentTrace(rng, at(5.5), 0),
-    supportTrace(rng, at(5.1), 0),
-    indexingTrace(rng, at(4.9), 6),
-    ragTrace(rng, at(4.6), 1),
-    codeReviewTrace(rng, at(4.2), REPO_FILES.slice(0, 6), MODELS.geminiFlash, 'pr_reviewer'),
-    researchAgentTrace(rng, at(3.9), 1),
-    supportTrace(rng, at(3.5), 1),
-    ragTrace(rng, at(3.1), 2),
-    classifyTrace(rng, at(2.8)),
-    researchAgentTrace(rng, at(2.5), 2),
-    codeReviewTrace(rng, at(2.2), [...REPO_FILES.map((f) => `packages/api/${f}`), ...REPO_FILES.map((f) => `packages/web/${f}`)], MODELS.geminiPro, 'pr_reviewer'),
-    ragTrace(rng, at(1.9), 3),
-    supportTrace(rng, at(1.6), 2),
-    researchAgentTrace(rng, at(1.3), 3),
-    indexingTrace(rng, at(1.0), 3),
-    ragTrace(rng, at(0.7), 4),
-    supportTrace(rng, at(0.45), 3),
-    researchAgentTrace(rng, at(0.25), 4),
-    classifyTrace(rng, at(0.1)),
+    rag(0),
+    researchAgentTrace(rng, next(), 0),
+    supportTrace(rng, next(), 0),
+    indexingTrace(rng, next(), 6),
+    rag(1),
+    codeReviewTrace(rng, next(), REPO_FILES.slice(0, 6), MODELS.geminiFlash, 'pr_reviewer'),
+    researchAgentTrace(rng, next(), 1),
+    supportTrace(rng, next(), 1),
+    rag(2),
+    classifyTrace(rng, next()),
+    researchAgentTrace(rng, next(), 2),
+    codeReviewTrace(rng, next(), [...REPO_FILES.map((f) => `packages/api/${f}`), ...REPO_FILES.map((f) => `packages/web/${f}`)], MODELS.geminiPro, 'pr_reviewer'),
+    rag(3),
+    supportTrace(rng, next(), 2),
+    researchAgentTrace(rng, next(), 3),
+    indexingTrace(rng, next(), 3),
+    rag(4),
+    supportTrace(rng, next(), 3),
+    researchAgentTrace(rng, next(), 4),
+    classifyTrace(rng, next()),
   ];
   return {
     resourceSpans: traces.map((trace) => ({

@@ -130,6 +130,46 @@ export class DatasetStore {
     return (await result.json()).length > 0;
   }
 
+  async item(tenantId: string, dataset: string, itemId: string): Promise<DatasetItemRecord | null> {
+    const result = await this.client.query({
+      query: `SELECT * FROM dataset_items FINAL
+              WHERE tenant_id = {tenant:String} AND dataset = {dataset:String} AND item_id = {item:String} LIMIT 1`,
+      query_params: { tenant: tenantId, dataset, item: itemId },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<ItemRow>();
+    return row ? fromItemRow(row) : null;
+  }
+
+  /** Replaces an item's input, output and metadata (a newer version of the same item id). */
+  async replaceItem(tenantId: string, current: DatasetItemRecord, changes: Pick<DatasetItemInput, 'inputMessages' | 'outputMessages' | 'inputText' | 'outputText' | 'metadata'>): Promise<DatasetItemRecord> {
+    const nowUs = Date.now() * 1000;
+    const row = {
+      tenant_id: tenantId,
+      dataset: current.dataset,
+      item_id: current.id,
+      source_trace_id: current.source_trace_id,
+      source_span_id: current.source_span_id,
+      input_messages: JSON.stringify(changes.inputMessages),
+      output_messages: JSON.stringify(changes.outputMessages),
+      input_text: changes.inputText,
+      output_text: changes.outputText,
+      metadata: changes.metadata,
+      created_at: Date.parse(current.created_at) * 1000,
+      version: nowUs,
+    };
+    await this.client.insert({ table: 'dataset_items', values: [row], format: 'JSONEachRow' });
+    return fromItemRow(row);
+  }
+
+  /** Deletes an item (every version of it). */
+  async deleteItem(tenantId: string, dataset: string, itemId: string): Promise<void> {
+    await this.client.command({
+      query: 'DELETE FROM dataset_items WHERE tenant_id = {tenant:String} AND dataset = {dataset:String} AND item_id = {item:String}',
+      query_params: { tenant: tenantId, dataset, item: itemId },
+    });
+  }
+
   /** Items in id order after `afterId` (keyset). */
   async items(tenantId: string, dataset: string, limit: number, afterId = ''): Promise<DatasetItemRecord[]> {
     const result = await this.client.query({

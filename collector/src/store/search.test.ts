@@ -70,3 +70,21 @@ test('a common text (checked on the newest traces) and a rare text (a list of id
   // nothing matches: empty either way
   assert.deepEqual((await allPages(byBatches, 'zanzibar', 3)).ids, []);
 });
+
+test('a word no trace holds whole matches as a word prefix, in the newest traces, through every page', async () => {
+  const expected = Array.from({ length: 40 }, (_, i) => i)
+    .filter((i) => i % 3 === 0)
+    .reverse()
+    .map((i) => i.toString(16).padStart(32, '0'));
+  const search = new SearchStore(store.client, new ScoreStore(store.client));
+  // `blend` and `REF` are no whole word of any trace: `blender` and `refund` start with them
+  assert.deepEqual((await allPages(search, 'blend', 4)).ids, expected);
+  assert.deepEqual((await allPages(search, 'REF', 4)).ids, expected);
+  // only at the start of a word: `ender` is inside `blender`, never its start
+  assert.deepEqual((await allPages(search, 'ender', 4)).ids, []);
+  // regex characters are text, not a pattern
+  assert.deepEqual((await allPages(search, 'ref.*', 4)).ids, []);
+  // a whole word still answers from the index, prefixes of other words aside
+  const whole = await allPages(search, 'lisbon', 50);
+  assert.equal(whole.ids.length, 40 - expected.length);
+});

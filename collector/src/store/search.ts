@@ -13,10 +13,10 @@ import { traceSummaryOf, type TraceStatus, type TraceSummary } from '@spanhouse/
 import { BY_ID, exists, fromProjection, queryRows } from './query.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
 import { LIGHT_SELECT, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
-import { newestVersionsOnly, revisionsIn, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
+import { isPrefixable, newestVersionsOnly, revisionsIn, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
 import { rollupOf, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
 
-export type SortKey = 'time' | 'cost' | 'latency';
+export type SortKey = 'time' | 'cost' | 'latency' | 'tokens';
 export type SortOrder = 'desc' | 'asc';
 
 /** Where the previous page ended, in the page's sort order. */
@@ -47,6 +47,8 @@ export interface TraceSearch extends RangeFilters {
   until?: Date;
   status?: TraceStatus;
   model?: string;
+  /** Case-insensitive substring of one of the trace's models. */
+  modelContains?: string;
   provider?: string;
   service?: string;
   name?: string;
@@ -54,7 +56,7 @@ export interface TraceSearch extends RangeFilters {
   userId?: string;
   sessionId?: string;
   /** Span-level conditions: a trace matches when one of its spans does (metadata: the trace's merged metadata). */
-  spans?: Pick<SpanFilter, 'routingAlias' | 'clusterId' | 'type' | 'metadata' | 'q'>;
+  spans?: Pick<SpanFilter, 'routingAlias' | 'clusterId' | 'type' | 'metadata' | 'q' | 'qPrefix'>;
   /** A trace matches when it, or one of its spans, has this score. */
   score?: ScoreFilter;
   /** Set by the store: the traces holding the text of `spans.q`, found up front. */
@@ -74,7 +76,7 @@ export interface Page<T> {
 
 export { OPEN_SPAN_ATTRIBUTE };
 
-/** Span and trace lists read their tables' time projections. */
+/** Span and trace lists read their tables' time projections (trace lists by one key: see keyProjectionFor). */
 export const SPAN_LIST_SETTINGS = fromProjection('p_spans_by_time');
 export const TRACE_LIST_SETTINGS = fromProjection('p_traces_by_time');
 
@@ -82,12 +84,14 @@ const SPAN_SORT: Record<SortKey, { order: string; value: string; param: string }
   time: { order: 'start_time', value: 'toUnixTimestamp64Micro(start_time)', param: 'fromUnixTimestamp64Micro({c_value:Int64})' },
   cost: { order: 'ifNull(cost_usd, -1)', value: 'ifNull(cost_usd, -1)', param: '{c_value:Float64}' },
   latency: { order: 'latency_ms', value: 'latency_ms', param: '{c_value:Float64}' },
+  tokens: { order: 'total_tokens', value: 'total_tokens', param: '{c_value:UInt64}' },
 };
 
 const TRACE_SORT: Record<SortKey, { order: string; value: string; param: string }> = {
   time: { order: 'start_time', value: 'toUnixTimestamp64Micro(start_time)', param: 'fromUnixTimestamp64Micro({c_value:Int64})' },
   cost: { order: 'ifNull(cost_usd, -1)', value: 'ifNull(cost_usd, -1)', param: '{c_value:Float64}' },
   latency: { order: 'duration_ms', value: 'duration_ms', param: '{c_value:Float64}' },
+  tokens: { order: 'total_tokens', value: 'total_tokens', param: '{c_value:UInt64}' },
 };
 
 /** Most trace ids a text search collects up front; more make it a common text. */
@@ -95,6 +99,8 @@ const TEXT_IDS = 2_000;
 /** Newest traces checked for a common text per round, and rounds per page. */
 const TEXT_BATCH = 500;
 const TEXT_ROUNDS = 10;
+/** Up to this many trace ids, a page reads them by primary key rather than scanning its window for them. */
+const ID_LOOKUP_MAX = 500;
 /** Most candidate rounds per page (a round only repeats when old versions were skipped). */
 const MAX_ROUNDS = 8;
 /** Extra candidates per round, so a few old versions do not cost a second round. */
@@ -194,7 +200,12 @@ export class SearchStore {
       // Which traces hold the text? A rare text is answered by the text index as a short list
       // of trace ids; a common one would be every trace of the window, so newest-first pages
       // check the newest traces for it instead, a batch at a time.
-      const matches = await this.textTraceIds(search);
+      const matches = search.spans?.qPrefix ? null : await this.textTraceIds(search);
+      if (matches?.length === 0 && search.sort === 'time' && search.order === 'desc' && searchTerms(search.spans!.q!).some(isPrefixable)) {
+        // No trace holds the whole word: look for words starting with it (`postgres` finds
+        // `PostgreSQL`) in the newest traces, bounded like a common text (see newestWithText).
+        return this.listTraces({ ...search, spans: { ...search.spans, qPrefix: true } });
+      }
       if (matches) rows = await this.tracePage({ ...search, textTraceIds: matches }, search.since?.getTime());
       else if (search.sort === 'time' && search.order === 'desc') ({ rows, resumeAt } = await this.newestWithText(search));
       else rows = await this.tracePage(search, search.since?.getTime());
@@ -209,6 +220,30 @@ export class SearchStore {
       nextCursor:
         rows.length > search.limit && last ? { sort: search.sort, order: search.order, value: Number(last.sort_value), traceId: last.trace_id } : resumeAt,
     };
+  }
+
+  /**
+   * How many traces match: distinct trace ids of the matching rows in the window (a trace
+   * whose older, not yet merged version matched counts too), by ClickHouse's uniq: exact
+   * for small counts, within about 1% for large ones, and several times cheaper than an
+   * exact count at millions of traces. Null for a text that too many traces hold to list
+   * (counting those would read every span of the window).
+   */
+  async countTraces(search: Omit<TraceSearch, 'sort' | 'order' | 'limit' | 'cursor'>): Promise<number | null> {
+    let textTraceIds: string[] | undefined;
+    if (search.spans?.q !== undefined && searchTerms(search.spans.q).length > 0) {
+      const matches = await this.textTraceIds({ ...search, sort: 'time', order: 'desc', limit: 0 });
+      // too many to list, or none whole (the list then matches word prefixes): not counted
+      if (matches === null || (matches.length === 0 && searchTerms(search.spans.q).some(isPrefixable))) return null;
+      textTraceIds = matches;
+    }
+    const { where, params } = traceConditions({ ...search, textTraceIds, sort: 'time', order: 'desc', limit: 0 }, search.since?.getTime(), false);
+    const [row] = await queryRows<{ n: string | number }>(this.client, {
+      query: `SELECT uniq(trace_id) AS n FROM traces WHERE ${where.join(' AND ')}`,
+      query_params: params,
+      clickhouse_settings: search.sessionId === undefined ? TRACE_LIST_SETTINGS : BY_ID,
+    });
+    return Number(row?.n ?? 0);
   }
 
   /** Trace ids with a span matching the text in the search's window, or null when more than TEXT_IDS. */
@@ -267,7 +302,7 @@ export class SearchStore {
    */
   private async tracePage(search: TraceSearch, sinceMs: number | undefined): Promise<Array<TraceRow & { sort_value: number | string }>> {
     const kept: Array<TraceRow & { sort_value: number | string }> = [];
-    const light = search.sort !== 'time';
+    const light = search.sort !== 'time' || keyProjectionFor(search) !== null;
     let cursor = search.cursor;
     const batch = search.limit + 1 + SLACK;
     for (let round = 0; round < MAX_ROUNDS && kept.length <= search.limit; round++) {
@@ -342,15 +377,40 @@ export class SearchStore {
               ORDER BY ${sort.order} ${dir}, trace_id ${dir}
               LIMIT {limit:UInt32}`,
       query_params: { ...params, limit },
-      // a session (a handful of traces) is found faster through the bloom filter than in time order
-      clickhouse_settings: search.sessionId === undefined ? TRACE_LIST_SETTINGS : BY_ID,
+      // a few traces known by id (a rare text) are found by primary key, not in a whole window's time order
+      clickhouse_settings: (search.textTraceIds?.length ?? Infinity) <= ID_LOOKUP_MAX ? BY_ID : traceListSettings(search),
     });
   }
 }
 
+export function traceListSettings(search: TraceSearch) {
+  const byKey = keyProjectionFor(search);
+  return byKey ? fromProjection(byKey) : TRACE_LIST_SETTINGS;
+}
+
+/** Search fields that bound or order a page rather than filter it. */
+const PAGE_FIELDS = new Set<string>(['tenantId', 'since', 'until', 'sort', 'order', 'limit', 'cursor']);
+
+/**
+ * A newest-first page whose only filter is one user or one session reads that key's
+ * projection (keys only, see migration 015) instead of the whole window in time order;
+ * its rows then come from the primary-key lookup, as for pages sorted by cost.
+ */
+export function keyProjectionFor(search: TraceSearch): string | null {
+  if (search.sort !== 'time') return null;
+  const filters = Object.entries(search).filter(([key, value]) => {
+    if (PAGE_FIELDS.has(key) || value === undefined) return false;
+    if (Array.isArray(value)) return value.length > 0;
+    if (key === 'spans') return Object.values(value as object).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+    return true;
+  });
+  if (filters.length !== 1) return null;
+  return filters[0][0] === 'userId' ? 'p_traces_by_user' : filters[0][0] === 'sessionId' ? 'p_traces_by_session' : null;
+}
+
 /** Spans whose newest version holds the search's text, in a window. */
 function textConditions(search: TraceSearch, window: Pick<SpanFilter, 'tenantId' | 'since' | 'until'>, revised: boolean): { where: string[]; params: Record<string, unknown> } {
-  const spans = spanConditions({ ...window, q: search.spans?.q }, 'sp');
+  const spans = spanConditions({ ...window, q: search.spans?.q, qPrefix: search.spans?.qPrefix }, 'sp');
   const newest = revised ? newestVersionsOnly(window, 'spv') : { where: [], params: {} };
   return { where: [...spans.where, ...newest.where], params: { ...spans.params, ...newest.params } };
 }
@@ -379,6 +439,7 @@ function traceConditions(search: TraceSearch, sinceMs: number | undefined, revis
   has('span_types', 'span_type', search.spans?.type);
   (search.spans?.metadata ?? []).forEach(([key, value], i) => where.push(`metadata[${param(`mk${i}`, 'String', key)}] = ${param(`mv${i}`, 'String', value)}`));
   if (search.name !== undefined) where.push(`positionCaseInsensitiveUTF8(name, ${param('name', 'String', search.name)}) > 0`);
+  if (search.modelContains !== undefined) where.push(`arrayExists((m) -> positionCaseInsensitiveUTF8(m, ${param('model_contains', 'String', search.modelContains)}) > 0, models)`);
   for (const [key, expression, op, type] of [
     ['minCost', 'ifNull(cost_usd, 0)', '>=', 'Float64'],
     ['maxCost', 'ifNull(cost_usd, 0)', '<=', 'Float64'],

@@ -30,6 +30,8 @@ export interface SpanFilter extends RangeFilters {
   since?: Date;
   until?: Date;
   model?: string;
+  /** Case-insensitive substring of the model. */
+  modelContains?: string;
   provider?: string;
   routingAlias?: string;
   status?: SpanStatus;
@@ -49,6 +51,11 @@ export interface SpanFilter extends RangeFilters {
   metadata?: Array<[string, string]>;
   /** Full-text: words and "quoted phrases", all must match the input or the output. */
   q?: string;
+  /**
+   * Words of `q` also match as word prefixes (`postgres` finds `PostgreSQL`). The text index
+   * cannot answer a prefix, so callers set this only on reads bounded by trace id.
+   */
+  qPrefix?: boolean;
   score?: ScoreFilter;
 }
 
@@ -70,6 +77,14 @@ export function searchTerms(q: string): string[] {
   }
   return terms.slice(0, MAX_SEARCH_TERMS);
 }
+
+/** An RE2 pattern for a word starting with `term`, any case (the term travels as a parameter, escaped). */
+export function wordPrefixPattern(term: string): string {
+  return `(?i)(?:^|[^\\p{L}\\p{N}])${term.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')}`;
+}
+
+/** A term the prefix search can extend: one word (phrases and multi-token terms stay exact). */
+export const isPrefixable = (term: string): boolean => !isPhrase(term);
 
 /** True when the term is more than one token (a phrase, or a word like "gpt-4o"): order then matters. */
 function isPhrase(term: string): boolean {
@@ -121,6 +136,7 @@ export function spanConditions(filter: SpanFilter, prefix = 'f'): SqlCondition {
   if (filter.type === undefined && filter.types && filter.types.length > 0) where.push(`type IN ${param('types', 'Array(String)', filter.types)}`);
   if (filter.clusterId !== undefined) where.push(`cluster_id = ${param('cluster', 'String', filter.clusterId)}`);
   if (filter.name !== undefined) where.push(`positionCaseInsensitiveUTF8(name, ${param('name', 'String', filter.name)}) > 0`);
+  if (filter.modelContains !== undefined) where.push(`positionCaseInsensitiveUTF8(model, ${param('model_contains', 'String', filter.modelContains)}) > 0`);
   for (const [key, condition, type] of RANGES) {
     const value = filter[key];
     if (value !== undefined) where.push(`${condition} ${param(key, type, value)}`);
@@ -132,10 +148,13 @@ export function spanConditions(filter: SpanFilter, prefix = 'f'): SqlCondition {
   if (filter.q !== undefined) {
     searchTerms(filter.q).forEach((term, i) => {
       const t = param(`q${i}`, 'String', term);
+      const prefix = filter.qPrefix && !isPhrase(term) ? param(`qp${i}`, 'String', wordPrefixPattern(term)) : null;
       const side = (column: string) =>
         isPhrase(term)
           ? `(hasAllTokens(lowerUTF8(${column}), ${t}) AND positionCaseInsensitiveUTF8(${column}, ${t}) > 0)`
-          : `hasAllTokens(lowerUTF8(${column}), ${t})`;
+          : prefix
+            ? `(hasAllTokens(lowerUTF8(${column}), ${t}) OR match(${column}, ${prefix}))`
+            : `hasAllTokens(lowerUTF8(${column}), ${t})`;
       where.push(`(${side('input_text')} OR ${side('output_text')})`);
     });
   }

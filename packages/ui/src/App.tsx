@@ -3,6 +3,11 @@ import { IngestHealthPage } from './pages/IngestHealthPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
+import { DatasetsPage } from './pages/DatasetsPage.tsx';
+import { GenerationsPage } from './pages/GenerationsPage.tsx';
+import { SessionPage } from './pages/SessionPage.tsx';
+import { SessionsPage } from './pages/SessionsPage.tsx';
+import { UsersPage } from './pages/UsersPage.tsx';
 import { ToastProvider } from './components/Toast.tsx';
 import { AuthGate, AuthProvider, KeyControl } from './components/Auth.tsx';
 
@@ -34,6 +39,10 @@ function TopBar() {
       </Link>
       <nav className="nav">
         <NavLink href="/" label="Traces" active={onTraces} />
+        <NavLink href="/sessions" label="Sessions" active={location.startsWith('/sessions')} />
+        <NavLink href="/users" label="Users" active={location.startsWith('/users')} />
+        <NavLink href="/generations" label="Generations" active={location.startsWith('/generations')} />
+        <NavLink href="/datasets" label="Datasets" active={location.startsWith('/datasets')} />
         <NavLink href="/overview" label="Overview" active={location.startsWith('/overview')} />
         <NavLink href="/ingest-health" label="Ingest health" active={location.startsWith('/ingest-health')} />
       </nav>
@@ -70,6 +79,12 @@ export function App() {
               <Route path="/traces/:traceId">{(params) => <TracePage key={params.traceId} traceId={decodeURIComponent(params.traceId)} />}</Route>
               <Route path="/overview" component={OverviewPage} />
               <Route path="/ingest-health" component={IngestHealthPage} />
+              <Route path="/sessions" component={SessionsPage} />
+              <Route path="/sessions/:sessionId">{(params) => <SessionPage key={params.sessionId} sessionId={decodeURIComponent(params.sessionId)} />}</Route>
+              <Route path="/users" component={UsersPage} />
+              <Route path="/generations" component={GenerationsPage} />
+              <Route path="/datasets">{() => <DatasetsPage />}</Route>
+              <Route path="/datasets/:name">{(params) => <DatasetsPage name={decodeURIComponent(params.name)} />}</Route>
               <Route component={NotFound} />
             </Switch>
           </AuthGate>

@@ -2,7 +2,7 @@
 // {"error":{"code","message"}}; ApiError carries both plus the HTTP status.
 // The stored API key goes in the Authorization header; a 401 is reported to the sign-in panel.
 import { reportUnauthorized, storedApiKey } from './auth.ts';
-import type { Cluster, IngestHealth, MetricRow, Span, StoredEvent, TraceDetail, TracePage } from './types.ts';
+import type { Cluster, Dataset, DatasetItem, IngestHealth, ListPage, MetricRow, SessionRow, Span, StoredEvent, TraceDetail, TracePage, UserRow } from './types.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -91,6 +91,24 @@ export const api = {
     request<unknown>('POST', `/api/spans/${enc(spanId)}/events`, { kind: 'feedback', source: 'ui', data: { value } }),
   addToDataset: (dataset: string, spanId: string) =>
     request<unknown>('POST', `/api/datasets/${enc(dataset)}/items`, { span_id: spanId }),
+  traceCount: (params: QueryParams, signal?: AbortSignal) => request<{ count: number | null }>('GET', `/api/traces/count${buildQuery(params)}`, undefined, signal),
+  spans: (params: QueryParams, signal?: AbortSignal) => request<ListPage<Span>>('GET', `/api/spans${buildQuery(params)}`, undefined, signal),
+  sessions: (params: QueryParams, signal?: AbortSignal) => request<ListPage<SessionRow>>('GET', `/api/sessions${buildQuery(params)}`, undefined, signal),
+  users: (params: QueryParams, signal?: AbortSignal) => request<ListPage<UserRow>>('GET', `/api/users${buildQuery(params)}`, undefined, signal),
+  values: (field: 'model' | 'provider' | 'service' | 'name', signal?: AbortSignal) =>
+    request<{ data: string[] }>('GET', `/api/values${buildQuery({ field, limit: 200 })}`, undefined, signal),
+  datasets: (signal?: AbortSignal) => request<ListPage<Dataset>>('GET', '/api/datasets', undefined, signal),
+  datasetItems: (dataset: string, params: QueryParams, signal?: AbortSignal) =>
+    request<ListPage<DatasetItem>>('GET', `/api/datasets/${enc(dataset)}/items${buildQuery(params)}`, undefined, signal),
+  editDatasetItem: (dataset: string, itemId: string, body: { input?: unknown; output?: unknown; metadata?: Record<string, string> }) =>
+    request<DatasetItem>('PATCH', `/api/datasets/${enc(dataset)}/items/${enc(itemId)}`, body),
+  deleteDatasetItem: (dataset: string, itemId: string) => request<unknown>('DELETE', `/api/datasets/${enc(dataset)}/items/${enc(itemId)}`),
+  /** The dataset as JSONL text (fetched with the key, so a download works on keyed servers too). */
+  exportDataset: async (dataset: string): Promise<string> => {
+    const response = await fetch(`/api/datasets/${enc(dataset)}/export`, { headers: requestHeaders(storedApiKey(), false) });
+    if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, `Export failed (HTTP ${response.status})`);
+    return response.text();
+  },
   loadDemo: () => request<unknown>('POST', '/api/demo', {}),
   ingestHealth: (signal?: AbortSignal) => request<IngestHealth>('GET', '/api/ingest-health', undefined, signal),
   /** The bytes of a message's blob part (an inline image), with the API key (an <img src> could not send it). */

@@ -39,11 +39,67 @@ export type Span = Omit<SpanhouseSpan, 'start_time_us' | 'end_time_us' | 'input_
   input_preview?: string;
   output_preview?: string;
   scores?: Score[];
+  /** Still open (no end yet): its end time is when it was last seen. */
+  running?: boolean;
 };
 
+/** A trace list row: the summary plus its trace-level scores. */
+export type TraceRow = TraceSummary & { scores?: Score[] };
+
 export interface TracePage {
-  data: TraceSummary[];
+  data: TraceRow[];
   next_cursor: string | null;
+}
+
+export interface ListPage<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/** GET /api/sessions: one row per session of the window. */
+export interface SessionRow {
+  session_id: string;
+  user_id: string;
+  first_time: string;
+  last_time: string;
+  trace_count: number;
+  error_count: number;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  models: string[];
+}
+
+/** GET /api/users: one row per user of the window. */
+export interface UserRow {
+  user_id: string;
+  first_time: string;
+  last_seen: string;
+  session_count: number;
+  trace_count: number;
+  error_count: number;
+  cost_usd: number;
+  total_tokens: number;
+  models: string[];
+}
+
+export interface Dataset {
+  name: string;
+  description: string;
+  created_at: string;
+  item_count: number;
+}
+
+export interface DatasetItem {
+  id: string;
+  dataset: string;
+  input: Message[];
+  output: Message[];
+  metadata: Record<string, string>;
+  source_trace_id: string;
+  source_span_id: string;
+  created_at: string;
 }
 
 export interface TraceDetail {

@@ -8,6 +8,7 @@ export interface Suggestions {
   models?: string[];
   services?: string[];
   providers?: string[];
+  names?: string[];
 }
 
 /** ISO in the URL, local wall time in the datetime-local input. */
@@ -96,7 +97,15 @@ export function FilterBar({
           <option value="error">Error</option>
           <option value="timeout">Timeout</option>
         </select>
-        <FilterInput className="input medium" placeholder="Model" aria-label="Model" list="sh-models" value={filters.model} onCommit={typed('model')} />
+        <FilterInput
+          className="input medium"
+          placeholder="Model contains…"
+          title="Models holding this text (any case); pick a known model from the list"
+          aria-label="Model"
+          list="sh-models"
+          value={filters.model_contains}
+          onCommit={typed('model_contains')}
+        />
         <FilterInput className="input medium" placeholder="Provider" aria-label="Provider" list="sh-providers" value={filters.provider} onCommit={typed('provider')} />
         <FilterInput className="input medium" placeholder="Service" aria-label="Service" list="sh-services" value={filters.service} onCommit={typed('service')} />
         <button type="button" className={`btn ${open ? 'on' : ''}`} onClick={() => setOpen(!open)} aria-expanded={open}>
@@ -114,8 +123,14 @@ export function FilterBar({
         <div className="filter-row">
           <span className="field">
             <label htmlFor="f-name">Trace name</label>
-            <FilterInput id="f-name" className="input medium" placeholder="contains…" value={filters.name} onCommit={typed('name')} />
+            <FilterInput id="f-name" className="input medium" placeholder="contains…" list="sh-names" value={filters.name} onCommit={typed('name')} />
           </span>
+          {filters.model && (
+            <span className="field">
+              <label htmlFor="f-model">Model (exact)</label>
+              <FilterInput id="f-model" className="input medium" value={filters.model} onCommit={typed('model')} />
+            </span>
+          )}
           <span className="field">
             <label htmlFor="f-user">User</label>
             <FilterInput id="f-user" className="input medium" placeholder="user id" value={filters.user_id} onCommit={typed('user_id')} />
@@ -150,6 +165,13 @@ export function FilterBar({
             <FilterInput className="input narrow" type="number" min={0} placeholder="max" aria-label="Max duration (ms)" value={filters.max_latency_ms} onCommit={typed('max_latency_ms')} />
           </span>
           <span className="field">
+            <label htmlFor="f-score">Score</label>
+            <FilterInput id="f-score" className="input narrow" placeholder="name" title="Traces with this score (on the trace or one of its spans)" value={filters.score_name} onCommit={typed('score_name')} />
+            <FilterInput className="input narrow" type="number" step="any" placeholder="min" aria-label="Min score" value={filters.min_score} onCommit={typed('min_score')} />
+            <span className="range-sep">–</span>
+            <FilterInput className="input narrow" type="number" step="any" placeholder="max" aria-label="Max score" value={filters.max_score} onCommit={typed('max_score')} />
+          </span>
+          <span className="field">
             <label htmlFor="f-cmin">Cost ($)</label>
             <FilterInput id="f-cmin" className="input narrow" type="number" min={0} step="any" placeholder="min" value={filters.min_cost} onCommit={typed('min_cost')} />
             <span className="range-sep">–</span>
@@ -159,6 +181,7 @@ export function FilterBar({
       )}
       <datalist id="sh-models">{(suggestions.models ?? []).map((m) => <option key={m} value={m} />)}</datalist>
       <datalist id="sh-providers">{providers.map((p) => <option key={p} value={p} />)}</datalist>
+      <datalist id="sh-names">{(suggestions.names ?? []).map((n) => <option key={n} value={n} />)}</datalist>
       <datalist id="sh-services">{(suggestions.services ?? []).map((s) => <option key={s} value={s} />)}</datalist>
     </div>
   );

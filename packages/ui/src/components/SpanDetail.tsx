@@ -12,7 +12,17 @@ import { QuickActions } from './QuickActions.tsx';
 import { StatusBadge } from './StatusDot.tsx';
 import { TYPE_LABELS, TypeIcon } from './TypeIcon.tsx';
 
-function Section({ title, right, children }: { title: string; right?: ReactNode; children: ReactNode }) {
+function Section({ title, right, children, collapsible, defaultOpen = false }: { title: string; right?: ReactNode; children: ReactNode; collapsible?: boolean; defaultOpen?: boolean }) {
+  if (collapsible) {
+    return (
+      <details className="section details-toggle" aria-label={title} open={defaultOpen}>
+        <summary className="section-title">
+          <h3>{title}</h3>
+        </summary>
+        {children}
+      </details>
+    );
+  }
   return (
     <section className="section" aria-label={title}>
       <div className="section-title">
@@ -67,7 +77,7 @@ function Overview({ span, offsetMs, durationMs, parentName, onSelect }: { span: 
     ],
     ['Type', `${TYPE_LABELS[span.type] ?? span.type}${span.operation ? ` · ${span.operation}` : ''}`],
     ['Start', <>+{formatDuration(offsetMs)} <span className="faint">into the trace · {formatTimestamp(span.start_time)}</span></>],
-    ['Duration', <>{formatDuration(durationMs)}{span.ttft_ms !== null && span.ttft_ms !== undefined && <span className="faint"> · first token after {formatDuration(span.ttft_ms)}</span>}</>],
+    ['Duration', <>{span.running ? <span className="running">running, open for {formatDuration(durationMs)}</span> : formatDuration(durationMs)}{span.ttft_ms !== null && span.ttft_ms !== undefined && <span className="faint"> · first token after {formatDuration(span.ttft_ms)}</span>}</>],
   ];
   if (span.model || span.request_model)
     rows.push(['Model', <>{span.model}{span.request_model && span.request_model !== span.model && <span className="faint"> (requested {span.request_model})</span>}</>]);
@@ -113,7 +123,8 @@ function InputOutput({ span, loading }: { span: Span; loading: boolean }) {
       </button>
     </div>
   );
-  const side = (label: string, messages: Message[] | undefined, preview: string | undefined, text: string | undefined) => (
+  const side = (label: string, messages: Message[] | undefined, preview: string | undefined, text: string | undefined) =>
+    !(messages && messages.length > 0) && !text && !preview && !loading ? null : (
     <>
       <div className="io-label">{label}</div>
       {messages && messages.length > 0 ? (
@@ -125,6 +136,8 @@ function InputOutput({ span, loading }: { span: Span; loading: boolean }) {
       )}
     </>
   );
+  const empty = !input?.length && !output?.length && !span.input_text && !span.output_text && !span.input_preview && !span.output_preview;
+  if (empty && !loading) return null;
   return (
     <Section title="Input & output" right={toggle}>
       {side('Input', input, span.input_preview, span.input_text)}
@@ -157,6 +170,10 @@ function EventsList({ span, stored, traceStartMs }: { span: Span; stored: Stored
     </table>
   );
 }
+
+/** Whether a span carries input or output to show (then it leads, and the overview folds). */
+const hasContent = (span: Span) =>
+  Boolean(span.input_messages?.length || span.output_messages?.length || span.input_text || span.output_text || span.input_preview || span.output_preview);
 
 /** Everything about one span. `summary` (from the trace response) renders at once; the full span replaces it. */
 export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: SpanTree<Span>; onSelect: (id: string) => void }) {
@@ -197,10 +214,10 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
           </div>
         </Section>
       )}
-      <Section title="Overview">
+      <InputOutput span={span} loading={full.loading} />
+      <Section title="Overview" collapsible defaultOpen={!hasContent(span)}>
         <Overview span={span} offsetMs={node?.offsetMs ?? 0} durationMs={node?.durationMs ?? span.latency_ms} parentName={parent?.span.name} onSelect={onSelect} />
       </Section>
-      <InputOutput span={span} loading={full.loading} />
       {span.scores && span.scores.length > 0 && (
         <Section title="Scores">
           <table className="table">
@@ -217,11 +234,13 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
           </table>
         </Section>
       )}
-      <Section title="Metadata">
-        <AttributesTable values={span.metadata ?? {}} />
-      </Section>
-      <Section title="Tags">
-        {span.tags?.length ? (
+      {Object.keys(span.metadata ?? {}).length > 0 && (
+        <Section title="Metadata" collapsible>
+          <AttributesTable values={span.metadata ?? {}} />
+        </Section>
+      )}
+      {span.tags?.length ? (
+        <Section title="Tags">
           <div className="actions">
             {span.tags.map((tag) => (
               <span key={tag} className="chip tag">
@@ -229,14 +248,14 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
               </span>
             ))}
           </div>
-        ) : (
-          <div className="faint">None</div>
-        )}
-      </Section>
-      <Section title="Events">
-        <EventsList span={span} stored={storedEvents} traceStartMs={tree.startMs} />
-      </Section>
-      <Section title="Mapping">
+        </Section>
+      ) : null}
+      {(span.events.length > 0 || storedEvents.length > 0) && (
+        <Section title="Events">
+          <EventsList span={span} stored={storedEvents} traceStartMs={tree.startMs} />
+        </Section>
+      )}
+      <Section title="Mapping" collapsible>
         {span.mapping ? (
           <dl className="kv compact">
             <dt>Mapped by</dt>

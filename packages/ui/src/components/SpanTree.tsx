@@ -36,18 +36,19 @@ function TimelineBar({ node, totalMs }: { node: TreeNode<Span>; totalMs: number 
   const left = totalMs > 0 ? (node.offsetMs / totalMs) * 100 : 0;
   const width = totalMs > 0 ? (node.durationMs / totalMs) * 100 : 100;
   const failed = node.span.status !== 'success';
+  const running = node.span.running === true;
   const labelLeft = left + width > 78;
   return (
     <div className="timeline">
       <div
-        className="bar"
+        className={`bar ${running ? 'running' : ''}`}
         style={{ left: `${left}%`, width: `${width}%`, background: failed ? 'var(--err)' : typeColor(node.span.type) }}
       />
       <span
         className="bar-label"
         style={labelLeft ? { right: `calc(${100 - left}% + 4px)` } : { left: `calc(${left + width}% + 4px)` }}
       >
-        {formatDuration(node.durationMs)}
+        {running ? `running ${formatDuration(node.durationMs)}` : formatDuration(node.durationMs)}
       </span>
     </div>
   );
@@ -77,6 +78,8 @@ export function SpanTree({
   onToggle,
   selectedId,
   onSelect,
+  onOpen,
+  onClose,
 }: {
   tree: Tree<Span>;
   rows: TreeNode<Span>[];
@@ -84,6 +87,10 @@ export function SpanTree({
   onToggle: (spanId: string) => void;
   selectedId: string | undefined;
   onSelect: (spanId: string) => void;
+  /** Enter: open the selected span's detail. */
+  onOpen?: () => void;
+  /** Escape: close the detail. */
+  onClose?: () => void;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const totalMs = Math.max(tree.endMs - tree.startMs, 0.001);
@@ -100,6 +107,16 @@ export function SpanTree({
   }, [selectedId]);
 
   const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && onOpen) {
+      onOpen();
+      e.preventDefault();
+      return;
+    }
+    if (e.key === 'Escape' && onClose) {
+      onClose();
+      e.preventDefault();
+      return;
+    }
     if (rows.length === 0) return;
     const current = rows[selectedIndex];
     if (e.key === 'ArrowDown' || e.key === 'j') onSelect(rows[Math.min(selectedIndex + 1, rows.length - 1)].span.span_id);

@@ -1,7 +1,10 @@
 import { useEffect, useRef } from 'react';
+import { ModelChips } from './ModelChips.tsx';
+import { ScoreChips } from './ScoreChips.tsx';
+import { SortHeader, type SortState } from './SortHeader.tsx';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link } from 'wouter';
-import type { TraceSummary } from '../api/types.ts';
+import type { TraceRow as TraceListRow } from '../api/types.ts';
 import { formatCost, formatCount, formatDuration, formatRelative, formatTime, formatTimestamp, oneLine, stepComposition } from '../lib/format.ts';
 import { StatusDot } from './StatusDot.tsx';
 import type { TracePages } from '../hooks/useTracePages.ts';
@@ -9,8 +12,7 @@ import { errorMessage } from './Notice.tsx';
 
 const ROW_HEIGHT = 52;
 
-function TraceRow({ trace, nowMs }: { trace: TraceSummary; nowMs: number }) {
-  const models = trace.models ?? [];
+function TraceRow({ trace, nowMs }: { trace: TraceListRow; nowMs: number }) {
   return (
     <Link href={`/traces/${encodeURIComponent(trace.trace_id)}`} className="trace-row" data-trace-id={trace.trace_id}>
       <StatusDot status={trace.status} />
@@ -25,12 +27,7 @@ function TraceRow({ trace, nowMs }: { trace: TraceSummary; nowMs: number }) {
         <div className="sub">
           <span>{stepComposition(trace.span_count, trace.llm_count, trace.tool_count)}</span>
           {trace.error_count > 0 && <span style={{ color: 'var(--err)' }}>· {trace.error_count} failed</span>}
-          {models.slice(0, 2).map((m) => (
-            <span key={m} className="chip model">
-              {m}
-            </span>
-          ))}
-          {models.length > 2 && <span className="faint">+{models.length - 2}</span>}
+          <ModelChips models={trace.models} max={3} />
         </div>
       </div>
       <div className={`cell preview ${trace.input ? '' : 'empty'}`} title={oneLine(trace.input, 600)}>
@@ -44,12 +41,22 @@ function TraceRow({ trace, nowMs }: { trace: TraceSummary; nowMs: number }) {
         {trace.total_tokens ? formatCount(trace.total_tokens) : '—'}
       </div>
       <div className="cell num">{formatCost(trace.cost_usd)}</div>
+      <div className="cell scores">
+        <ScoreChips scores={trace.scores} />
+      </div>
     </Link>
   );
 }
 
+/** "50 of 2,020 traces" (the total when the server counted it). */
+export function traceCount(loaded: number, total: number | null | undefined): string {
+  const noun = (n: number) => (n === 1 ? 'trace' : 'traces');
+  if (total === null || total === undefined) return `${loaded.toLocaleString('en-US')} ${noun(loaded)} loaded`;
+  return `${loaded.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${noun(total)}`;
+}
+
 /** The virtualised trace table; asks for the next page when the user scrolls near the end. */
-export function TraceList({ pages, nowMs }: { pages: TracePages; nowMs: number }) {
+export function TraceList({ pages, nowMs, sort, onSort, total, resetKey }: { pages: TracePages; nowMs: number; sort: SortState; onSort: (next: SortState) => void; total: number | null | undefined; resetKey: string }) {
   const scroller = useRef<HTMLDivElement>(null);
   const { traces, hasMore, loadMore, loadingMore } = pages;
   const virtualizer = useVirtualizer({
@@ -61,6 +68,11 @@ export function TraceList({ pages, nowMs }: { pages: TracePages; nowMs: number }
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.length > 0 ? items[items.length - 1].index : -1;
 
+  // new filters or a new sort start at the top of the list
+  useEffect(() => {
+    if (scroller.current) scroller.current.scrollTop = 0;
+  }, [resetKey]);
+
   useEffect(() => {
     if (hasMore && !loadingMore && lastIndex >= traces.length - 15) loadMore();
   }, [lastIndex, traces.length, hasMore, loadingMore, loadMore]);
@@ -69,13 +81,14 @@ export function TraceList({ pages, nowMs }: { pages: TracePages; nowMs: number }
     <section className="panel list-panel" aria-label="Traces">
       <div className="list-head" role="row">
         <span />
-        <span>Time</span>
+        <SortHeader label="Time" sortKey="time" state={sort} onSort={onSort} />
         <span>Trace</span>
         <span>Input</span>
         <span>Output</span>
-        <span className="num">Duration</span>
-        <span className="num">Tokens</span>
-        <span className="num">Cost</span>
+        <SortHeader label="Duration" sortKey="latency" state={sort} onSort={onSort} className="num" />
+        <SortHeader label="Tokens" sortKey="tokens" state={sort} onSort={onSort} className="num" />
+        <SortHeader label="Cost" sortKey="cost" state={sort} onSort={onSort} className="num" />
+        <span>Scores</span>
       </div>
       {pages.loading ? <div className="loading-bar" /> : <div style={{ height: 2 }} />}
       <div className="list-scroll" ref={scroller}>
@@ -88,8 +101,9 @@ export function TraceList({ pages, nowMs }: { pages: TracePages; nowMs: number }
         </div>
       </div>
       <div className="list-foot">
-        <span>
-          {formatCount(traces.length)} {traces.length === 1 ? 'trace' : 'traces'} loaded{hasMore ? ', scroll for more' : ''}
+        <span className="list-count" aria-label="Trace count">
+          {traceCount(traces.length, total)}
+          {hasMore ? ', scroll for more' : ''}
         </span>
         {loadingMore && <span className="faint">Loading more…</span>}
         {pages.error !== undefined && traces.length > 0 && <span style={{ color: 'var(--err)' }}>{errorMessage(pages.error)}</span>}

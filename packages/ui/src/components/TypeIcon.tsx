@@ -41,6 +41,9 @@ export const TYPE_LABELS: Record<SpanType, string> = {
   span: 'Span',
 };
 
+/** [type, label] pairs for type pickers. */
+export const SPAN_TYPE_OPTIONS = Object.entries(TYPE_LABELS) as Array<[SpanType, string]>;
+
 export const typeColor = (type: string) => `var(--t-${type in GLYPHS ? type : 'span'})`;
 
 export function TypeIcon({ type }: { type: SpanType | string }) {

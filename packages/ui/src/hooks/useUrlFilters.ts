@@ -1,6 +1,7 @@
 import { useCallback, useMemo } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { isFilterParam, parseFilters, serializeFilters, type TraceFilters } from '../lib/filters.ts';
+import { useAutoRange } from './useAutoRange.ts';
 
 export interface UrlFilters {
   filters: TraceFilters;
@@ -16,7 +17,13 @@ export interface UrlFilters {
 export function useUrlFilters(): UrlFilters {
   const search = useSearch();
   const [location, navigate] = useLocation();
-  const filters = useMemo(() => parseFilters(search), [search]);
+  // A URL without a range gets one from the data (the newest trace), once it is known.
+  const explicit = useMemo(() => ['range', 'since', 'until'].some((k) => new URLSearchParams(search).has(k)), [search]);
+  const auto = useAutoRange(!explicit);
+  const filters = useMemo(() => {
+    const parsed = parseFilters(search);
+    return explicit || !auto ? parsed : { ...parsed, range: auto };
+  }, [search, explicit, auto]);
   const extra = useMemo(() => {
     const params = new URLSearchParams(search);
     for (const key of [...params.keys()]) if (isFilterParam(key)) params.delete(key);

@@ -22,6 +22,23 @@ test('relative ranges resolve against now; custom ranges pass through as ISO', (
   assert.deepEqual(toApiParams(custom, NOW), { since: '2025-05-01T00:00:00.000Z', until: '2025-05-02T00:00:00.000Z' });
 });
 
+test('the first view picks the shortest range holding the newest trace', async () => {
+  const { chooseRange } = await import('./filters.ts');
+  assert.equal(chooseRange(new Date(NOW - 3_600_000).toISOString(), NOW), '24h');
+  assert.equal(chooseRange(new Date(NOW - 3 * 86_400_000).toISOString(), NOW), '7d');
+  assert.equal(chooseRange(new Date(NOW - 20 * 86_400_000).toISOString(), NOW), '30d');
+  assert.equal(chooseRange(new Date(NOW - 90 * 86_400_000).toISOString(), NOW), 'all');
+  assert.equal(chooseRange(undefined, NOW), '24h');
+});
+
+test('sort and order go to the list only, never to metrics, and are no filters', async () => {
+  const { listParams } = await import('./filters.ts');
+  const filters = parseFilters('range=all&sort=cost&order=asc&model_contains=gpt&score_name=accuracy&min_score=0.5');
+  assert.equal(activeFilterCount(filters), 3);
+  assert.deepEqual(toApiParams(filters, NOW), { model_contains: 'gpt', score_name: 'accuracy', min_score: '0.5' });
+  assert.deepEqual(listParams(filters, NOW), { model_contains: 'gpt', score_name: 'accuracy', min_score: '0.5', sort: 'cost', order: 'asc' });
+});
+
 test('chart buckets follow the window size', () => {
   assert.equal(bucketFor(3_600_000), 'minute');
   assert.equal(bucketFor(7 * 86_400_000), 'hour');

@@ -15,7 +15,17 @@ export const TIME_RANGES = [
   { value: 'custom', label: 'Custom…', ms: null },
 ] as const;
 
-export const DEFAULT_RANGE = '7d';
+/** Without a range in the URL: the last 24 hours, or a longer range when the newest trace is older (see chooseRange). */
+export const DEFAULT_RANGE = '24h';
+
+/** The shortest preset range holding the newest trace, so a first view is never empty or a sliver. */
+export function chooseRange(newestTraceIso: string | undefined, nowMs: number): string {
+  if (!newestTraceIso) return DEFAULT_RANGE;
+  const age = nowMs - Date.parse(newestTraceIso);
+  if (!Number.isFinite(age)) return DEFAULT_RANGE;
+  for (const value of ['24h', '7d', '30d'] as const) if (age <= TIME_RANGES.find((r) => r.value === value)!.ms!) return value;
+  return 'all';
+}
 
 export const FILTER_KEYS = [
   'range',
@@ -23,6 +33,7 @@ export const FILTER_KEYS = [
   'until',
   'status',
   'model',
+  'model_contains',
   'provider',
   'service',
   'name',
@@ -36,13 +47,21 @@ export const FILTER_KEYS = [
   'max_cost',
   'min_latency_ms',
   'max_latency_ms',
+  'score_name',
+  'min_score',
+  'max_score',
+  'sort',
+  'order',
 ] as const;
+
+/** Keys that order the list rather than filter it (not sent to /api/metrics, not counted as filters). */
+const ORDER_KEYS: readonly string[] = ['sort', 'order'];
 
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type TraceFilters = Record<FilterKey, string>;
 
 /** Filters that sit behind "More filters" (the bar opens itself when any is set). */
-export const SECONDARY_KEYS: FilterKey[] = ['name', 'user_id', 'session_id', 'tag', 'cluster_id', 'metadata', 'min_cost', 'max_cost', 'min_latency_ms', 'max_latency_ms'];
+export const SECONDARY_KEYS: FilterKey[] = ['name', 'model', 'user_id', 'session_id', 'tag', 'cluster_id', 'metadata', 'min_cost', 'max_cost', 'min_latency_ms', 'max_latency_ms', 'score_name', 'min_score', 'max_score'];
 
 const METADATA_PREFIX = 'metadata.';
 
@@ -101,7 +120,7 @@ export function serializeFilters(filters: TraceFilters, extra: Record<string, st
 
 /** Number of filters a user set, besides the time range. */
 export function activeFilterCount(filters: TraceFilters): number {
-  return FILTER_KEYS.filter((k) => k !== 'range' && k !== 'since' && k !== 'until' && filters[k] !== '').length;
+  return FILTER_KEYS.filter((k) => k !== 'range' && k !== 'since' && k !== 'until' && !ORDER_KEYS.includes(k) && filters[k] !== '').length;
 }
 
 export function rangeMs(filters: TraceFilters, nowMs: number): number | null {
@@ -131,16 +150,26 @@ function toIso(value: string): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
-/** API query parameters for /api/traces and /api/metrics. */
+/** API query parameters for /api/traces and /api/metrics (filters only; see listParams). */
 export function toApiParams(filters: TraceFilters, nowMs: number): QueryParams {
   const window = resolveTimeWindow(filters, nowMs);
   const params: QueryParams = { ...window };
   for (const key of FILTER_KEYS) {
-    if (key === 'range' || key === 'since' || key === 'until') continue;
+    if (key === 'range' || key === 'since' || key === 'until' || ORDER_KEYS.includes(key)) continue;
     if (key === 'metadata') for (const [k, v] of metadataPairs(filters.metadata)) params[METADATA_PREFIX + k] = v;
     else if (filters[key]) params[key] = filters[key];
   }
+  // a score range means nothing without the score's name (the API would refuse it)
+  if (!filters.score_name) {
+    delete params.min_score;
+    delete params.max_score;
+  }
   return params;
+}
+
+/** Parameters of the trace list: the filters plus its sort order. */
+export function listParams(filters: TraceFilters, nowMs: number): QueryParams {
+  return { ...toApiParams(filters, nowMs), sort: filters.sort || undefined, order: filters.order || undefined };
 }
 
 /** Chart bucket width for a time window: about 20–400 points whatever the range. */

@@ -21,12 +21,21 @@ export function formatCost(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) return DASH;
   if (usd === 0) return '$0';
   const abs = Math.abs(usd);
-  // Two significant digits for tiny per-call costs ($0.000079), which exponent notation hides.
-  if (abs < 0.0001) return `$${String(Number(usd.toPrecision(2)))}`;
+  // Tiny per-call costs keep their significant digits in plain decimals ($0.0000105, never
+  // 1.05e-5), rounded so float noise (0.30000000000000004) never shows.
+  if (abs < 0.0001) return `$${plainDecimal(usd, 3)}`;
   if (abs < 0.01) return `$${usd.toFixed(4)}`;
   if (abs < 1) return `$${usd.toFixed(3)}`;
   if (abs < 1000) return `$${usd.toFixed(2)}`;
   return `$${Math.round(usd).toLocaleString('en-US')}`;
+}
+
+/** `value` with `digits` significant digits, written without an exponent, trailing zeros dropped. */
+export function plainDecimal(value: number, digits: number): string {
+  if (value === 0 || !Number.isFinite(value)) return String(value);
+  const decimals = Math.min(100, Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(value)))));
+  const fixed = value.toFixed(decimals);
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
 
 export function formatCount(n: number | null | undefined): string {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, ApiError } from '../api/client.ts';
 import type { Span, TraceSummary } from '../api/types.ts';
@@ -10,6 +10,20 @@ import { ErrorNotice, Notice } from '../components/Notice.tsx';
 import { SpanDetail } from '../components/SpanDetail.tsx';
 import { SpanTree } from '../components/SpanTree.tsx';
 import { StatusBadge } from '../components/StatusDot.tsx';
+import { AgentGraphView } from '../components/AgentGraphView.tsx';
+import { TraceSearchBar } from '../components/TraceSearchBar.tsx';
+import { hasAgents } from '../lib/agent-graph.ts';
+import { costliestSpan, EMPTY_SPAN_QUERY, isActive, matchingRows, slowestSpan } from '../lib/trace-search.ts';
+
+/**
+ * A running span has no end yet (the store keeps end = start): it is drawn up to the
+ * trace's latest known end, or now, so it reads as still going rather than as instant.
+ */
+export function withRunningEnds(spans: Span[]): Span[] {
+  if (!spans.some((s) => s.running)) return spans;
+  const latest = Math.max(...spans.map((s) => Date.parse(s.end_time)).filter(Number.isFinite), Date.now());
+  return spans.map((s) => (s.running && Date.parse(s.end_time) < latest ? { ...s, end_time: new Date(latest).toISOString() } : s));
+}
 
 function TraceStats({ trace, spans }: { trace: TraceSummary; spans: Span[] }) {
   const costKnown = trace.cost_usd !== null && trace.cost_usd !== undefined;
@@ -54,11 +68,19 @@ function TraceBody({ spans, tree }: { spans: Span[]; tree: Tree<Span> }) {
   const [location, navigate] = useLocation();
   const selectedParam = new URLSearchParams(search).get('span') ?? '';
   const selectedId = tree.byId.has(selectedParam) ? selectedParam : tree.roots[0]?.span.span_id;
+  const [query, setQuery] = useState(EMPTY_SPAN_QUERY);
+  const [view, setView] = useState<'tree' | 'graph'>('tree');
+  // Escape closes the detail; Enter or a click opens it again
+  const [closed, setClosed] = useState(false);
+  const detailRef = useRef<HTMLElement>(null);
+  const agents = useMemo(() => hasAgents(tree), [tree]);
+  const jumps = useMemo(() => ({ slowest: slowestSpan(tree), costliest: costliestSpan(tree) }), [tree]);
   const [collapsed, setCollapsed] = useState(() => {
     const initial = initialCollapsed(tree);
     return selectedParam ? expandTo(tree, initial, selectedParam) : initial;
   });
-  const rows = useMemo(() => visibleRows(tree.roots, collapsed), [tree, collapsed]);
+  const found = useMemo(() => (isActive(query) ? matchingRows(tree, query) : null), [tree, query]);
+  const rows = useMemo(() => found?.rows ?? visibleRows(tree.roots, collapsed), [found, tree, collapsed]);
 
   const select = useCallback(
     (spanId: string) => {
@@ -66,6 +88,7 @@ function TraceBody({ spans, tree }: { spans: Span[]; tree: Tree<Span> }) {
         const next = expandTo(tree, prev, spanId);
         return next.size === prev.size ? prev : next;
       });
+      setClosed(false);
       navigate(`${location}?span=${encodeURIComponent(spanId)}`, { replace: true });
     },
     [tree, location, navigate],
@@ -80,7 +103,11 @@ function TraceBody({ spans, tree }: { spans: Span[]; tree: Tree<Span> }) {
   }, []);
   const collapseAll = () => setCollapsed(new Set([...tree.byId.values()].filter((n) => n.children.length > 0 && n.depth >= 1).map((n) => n.span.span_id)));
   const selected = selectedId ? tree.byId.get(selectedId)?.span : undefined;
-  const hidden = spans.length - rows.length;
+  const hidden = found ? 0 : spans.length - rows.length;
+  const open = () => {
+    setClosed(false);
+    detailRef.current?.querySelector<HTMLElement>('.detail-scroll')?.scrollTo({ top: 0 });
+  };
 
   return (
     <div className="split">
@@ -90,17 +117,46 @@ function TraceBody({ spans, tree }: { spans: Span[]; tree: Tree<Span> }) {
             {formatCount(spans.length)} spans{hidden > 0 ? ` · ${formatCount(hidden)} folded` : ''}
           </span>
           <span className="grow" />
-          <button type="button" className="btn small" onClick={() => setCollapsed(new Set())}>
-            Expand all
-          </button>
-          <button type="button" className="btn small" onClick={collapseAll}>
-            Collapse
-          </button>
+          {agents && (
+            <div className="seg" role="group" aria-label="Trace view">
+              <button type="button" className={view === 'tree' ? 'on' : ''} onClick={() => setView('tree')}>
+                Tree
+              </button>
+              <button type="button" className={view === 'graph' ? 'on' : ''} onClick={() => setView('graph')}>
+                Agent graph
+              </button>
+            </div>
+          )}
+          {view === 'tree' && (
+            <>
+              <button type="button" className="btn small" onClick={() => setCollapsed(new Set())}>
+                Expand all
+              </button>
+              <button type="button" className="btn small" onClick={collapseAll}>
+                Collapse
+              </button>
+            </>
+          )}
         </div>
-        <SpanTree tree={tree} rows={rows} collapsed={collapsed} onToggle={toggle} selectedId={selectedId} onSelect={select} />
+        <TraceSearchBar
+          query={query}
+          onChange={setQuery}
+          matches={found ? found.matches : null}
+          onJumpSlowest={jumps.slowest ? () => select(jumps.slowest!) : undefined}
+          onJumpCostliest={jumps.costliest ? () => select(jumps.costliest!) : undefined}
+        />
+        {view === 'graph' ? (
+          <AgentGraphView tree={tree} selectedId={selectedId} onSelect={select} />
+        ) : (
+          <SpanTree tree={tree} rows={rows} collapsed={found ? new Set() : collapsed} onToggle={toggle} selectedId={selectedId} onSelect={select} onOpen={open} onClose={() => setClosed(true)} />
+        )}
       </section>
-      <section className="panel" aria-label="Span detail">
-        {selected ? <SpanDetail key={selected.span_id} summary={selected} tree={tree} onSelect={select} /> : <div className="panel-body faint">No span selected</div>}
+      <section className="panel" aria-label="Span detail" ref={detailRef}>
+        {selected && !closed ? (
+          <SpanDetail key={selected.span_id} summary={selected} tree={tree} onSelect={select} />
+        ) : (
+          <div className="panel-body faint">{selected ? 'Detail closed. Press Enter in the tree, or click a span, to open it.' : 'No span selected'}</div>
+        )}
       </section>
     </div>
   );
@@ -109,7 +165,7 @@ function TraceBody({ spans, tree }: { spans: Span[]; tree: Tree<Span> }) {
 export function TracePage({ traceId }: { traceId: string }) {
   const detail = useApi(`trace-${traceId}`, (signal) => api.trace(traceId, signal));
   const data = detail.data?.trace.trace_id === traceId || detail.data?.spans?.[0]?.trace_id === traceId ? detail.data : undefined;
-  const tree = useMemo(() => (data ? buildSpanTree(data.spans) : undefined), [data]);
+  const tree = useMemo(() => (data ? buildSpanTree(withRunningEnds(data.spans)) : undefined), [data]);
 
   useEffect(() => {
     document.title = data ? `${data.trace.name || traceId} · Spanhouse` : 'Trace · Spanhouse';

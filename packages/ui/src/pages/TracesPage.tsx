@@ -3,7 +3,10 @@ import { api } from '../api/client.ts';
 import { useApi } from '../hooks/useApi.ts';
 import { useTracePages } from '../hooks/useTracePages.ts';
 import { useUrlFilters } from '../hooks/useUrlFilters.ts';
-import { activeFilterCount, toApiParams, DEFAULT_RANGE } from '../lib/filters.ts';
+import { activeFilterCount, listParams, toApiParams, DEFAULT_RANGE } from '../lib/filters.ts';
+import { buildQuery } from '../api/client.ts';
+import { useKnownValues } from '../hooks/useKnownValues.ts';
+import type { SortState } from '../components/SortHeader.tsx';
 import { CostLatencyChart } from '../components/CostLatencyChart.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { FilterBar } from '../components/FilterBar.tsx';
@@ -17,8 +20,14 @@ export function TracesPage() {
   const [tick, setTick] = useState(0);
   // "Now" is fixed per filter change or refresh, so relative ranges don't drift mid-scroll.
   const nowMs = useMemo(() => Date.now(), [query, tick]);
-  const params = useMemo(() => toApiParams(filters, nowMs), [filters, nowMs]);
+  const params = useMemo(() => listParams(filters, nowMs), [filters, nowMs]);
   const pages = useTracePages(params, tick);
+  const countKey = buildQuery(toApiParams(filters, nowMs));
+  const total = useApi(`count${countKey}-${tick}`, (signal) => api.traceCount(toApiParams(filters, nowMs), signal));
+  const sort: SortState = { sort: filters.sort || 'time', order: filters.order === 'asc' ? 'asc' : 'desc' };
+  const knownModels = useKnownValues('model');
+  const knownServices = useKnownValues('service');
+  const knownNames = useKnownValues('name');
   const filtered = activeFilterCount(filters) > 0 || filters.range !== DEFAULT_RANGE;
 
   // With nothing on screen, ask once whether the store is empty at all (new install).
@@ -34,15 +43,16 @@ export function TracesPage() {
     for (const delay of [0, 1500, 4000]) timers.current.push(setTimeout(() => setTick((t) => t + 1), delay));
   };
 
+  // known values from the server (last 7 days), plus what the loaded rows show
   const suggestions = useMemo(() => {
-    const models = new Set<string>();
-    const services = new Set<string>();
+    const models = new Set<string>(knownModels);
+    const services = new Set<string>(knownServices);
     for (const t of pages.traces) {
       t.models?.forEach((m) => models.add(m));
       t.services?.forEach((s) => services.add(s));
     }
-    return { models: [...models].sort(), services: [...services].sort() };
-  }, [pages.traces]);
+    return { models: [...models].sort(), services: [...services].sort(), names: knownNames };
+  }, [pages.traces, knownModels, knownServices, knownNames]);
 
   if (isNewInstall) {
     return (
@@ -81,7 +91,14 @@ export function TracesPage() {
           )}
         </Notice>
       ) : null}
-      <TraceList pages={pages} nowMs={nowMs} />
+      <TraceList
+        pages={pages}
+        nowMs={nowMs}
+        sort={sort}
+        onSort={(next) => setFilters({ sort: next.sort === 'time' ? '' : next.sort, order: next.order === 'desc' ? '' : next.order }, { replace: true })}
+        total={total.data?.count}
+        resetKey={buildQuery(params)}
+      />
     </main>
   );
 }
