@@ -28,6 +28,8 @@ import { BatchWriter } from './pipeline/batch-writer.ts';
 import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { Spool } from './pipeline/spool.ts';
+import { ingestHealthRoutes } from './api/ingest-health.ts';
+import { IngestHealthStore } from './store/ingest-health.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
 import { otlpReceiver, writeOtlpProblem } from './receivers/otlp-http.ts';
@@ -157,6 +159,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     valueRoutes({ values: new ValueStore(store.client) }),
     writeRoutes({ store, pipeline, rewriter, scores, events: new SpanEventStore(store.client) }),
     metricsRoutes({ metrics: new MetricsStore(store.client) }),
+    ingestHealthRoutes({ health: new IngestHealthStore(store.client) }),
     otelMetricsRoutes({ otelMetrics }),
     datasetRoutes({ store, datasets: new DatasetStore(store.client), cursors }),
     sqlRoutes({ sql }),

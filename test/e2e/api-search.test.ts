@@ -109,7 +109,8 @@ describe('GET /api/spans filters', () => {
     ['min_output_tokens=60', ['b', 'c']],
     ['max_output_tokens=1&type=generation', ['f', 'long']],
     ['min_total_tokens=1000', ['c']],
-    ['max_total_tokens=10&provider=openai', ['h']],
+    // 'long' names gpt-4o and no provider: openai is inferred from the price tables
+    ['max_total_tokens=10&provider=openai', ['h', 'long']],
     ['score_name=accuracy', ['a', 'c']],
     ['score_name=accuracy&min_score=0.5', ['a']],
     ['score_name=label&score_value=helpful', ['b']],
@@ -149,10 +150,10 @@ describe('GET /api/spans filters', () => {
 
   test('scores and the running flag appear on span records', async () => {
     const a = await api('GET', `/api/spans/${ids.a.span_id}`);
-    assert.deepEqual(a.body.scores, [{ name: 'accuracy', value: 0.9, comment: '', data_type: 'numeric' }]);
+    assert.deepEqual(a.body.scores, [{ name: 'accuracy', value: 0.9, comment: '', data_type: 'numeric', source: 'api' }]);
     assert.equal(a.body.running, false);
     const listed = await api('GET', '/api/spans?score_name=label');
-    assert.deepEqual(listed.body.data[0].scores, [{ name: 'label', value: 'helpful', comment: '', data_type: 'categorical' }]);
+    assert.deepEqual(listed.body.data[0].scores, [{ name: 'label', value: 'helpful', comment: '', data_type: 'categorical', source: 'api' }]);
   });
 });
 
@@ -187,9 +188,9 @@ describe('GET /api/traces filters', () => {
 
   test('trace scores show on the trace, span scores on its spans', async () => {
     const res = await api('GET', `/api/traces/${ids.root.trace_id}`);
-    assert.deepEqual(res.body.trace.scores, [{ name: 'resolved', value: true, comment: '', data_type: 'boolean' }]);
+    assert.deepEqual(res.body.trace.scores, [{ name: 'resolved', value: true, comment: '', data_type: 'boolean', source: 'api' }]);
     const list = await api('GET', '/api/traces?score_name=resolved');
-    assert.deepEqual(list.body.data[0].scores, [{ name: 'resolved', value: true, comment: '', data_type: 'boolean' }]);
+    assert.deepEqual(list.body.data[0].scores, [{ name: 'resolved', value: true, comment: '', data_type: 'boolean', source: 'api' }]);
   });
 });
 

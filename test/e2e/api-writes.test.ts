@@ -71,7 +71,7 @@ describe('POST /api/traces (log_trace)', () => {
     assert.deepEqual(span.tags, ['math']);
     assert.equal(span.routing_alias, 'cheap');
     assert.equal(span.session_id, 'chat-1');
-    assert.deepEqual(span.scores, [{ name: 'correct', value: true, comment: '', data_type: 'boolean' }]);
+    assert.deepEqual(span.scores, [{ name: 'correct', value: true, comment: '', data_type: 'boolean', source: 'api' }]);
     const trace = (await api('GET', `/api/traces/${res.body.trace_id}`)).body.trace;
     assert.equal(trace.span_count, 1);
     assert.equal(trace.user_id, 'u-9');
@@ -207,7 +207,7 @@ describe('scores', () => {
     const span = (await api('GET', `/api/spans/${call.body.span_id}`)).body;
     assert.deepEqual(span.scores.map((s: any) => [s.name, s.value, s.data_type]).sort(), [['accuracy', 0.75, 'numeric'], ['tone', 'polite', 'categorical']]);
     const trace = (await api('GET', `/api/traces/${call.body.trace_id}`)).body;
-    assert.deepEqual(trace.trace.scores, [{ name: 'resolved', value: false, comment: 'user left', data_type: 'boolean' }]);
+    assert.deepEqual(trace.trace.scores, [{ name: 'resolved', value: false, comment: 'user left', data_type: 'boolean', source: 'api' }]);
     assert.equal((await api('GET', '/api/spans?score_name=accuracy&max_score=0.6')).body.data.length, 0);
     assert.equal((await api('GET', '/api/spans?score_name=accuracy&min_score=0.7')).body.data.length, 1);
     assert.equal((await api('GET', '/api/traces?score_name=resolved&score_value=false')).body.data.length, 1);
@@ -235,7 +235,7 @@ describe('span events', () => {
     assert.equal(list.body.next_cursor, null);
     // feedback becomes a filterable boolean score (the latest wins)
     const span = (await api('GET', `/api/spans/${id}`)).body;
-    assert.deepEqual(span.scores, [{ name: 'feedback', value: false, comment: 'wrong city', data_type: 'boolean' }]);
+    assert.deepEqual(span.scores, [{ name: 'feedback', value: false, comment: 'wrong city', data_type: 'boolean', source: 'ui' }]);
     assert.equal((await api('GET', '/api/spans?score_name=feedback&score_value=false')).body.data[0].span_id, id);
     assert.equal((await api('POST', `/api/spans/${id}/events`, { kind: 'gossip', data: {} })).status, 400);
     assert.equal((await api('POST', `/api/spans/${'6'.repeat(16)}/events`, { kind: 'feedback', data: { value: 'up' } })).status, 404);

@@ -101,7 +101,9 @@ describe('Langfuse (@langfuse/tracing, @langfuse/openai, @langfuse/otel)', () =>
       assert.equal(span.cache_read_tokens, FAKE_USAGE.chat.prompt_tokens_details.cached_tokens);
       assert.equal(span.output_tokens, FAKE_USAGE.chat.completion_tokens);
       assert.equal(span.total_tokens, FAKE_USAGE.chat.total_tokens);
-      assert.equal(span.provider, '', 'Langfuse sends no provider');
+      // Langfuse sends no provider: the price tables know which provider serves the model
+      assert.equal(span.provider, 'openai');
+      assert.deepEqual(span.mapping.inferred, ['provider']);
       assert.equal(span.session_id, 'sess-5');
       assert.equal(span.user_id, 'user-5');
       assert.deepEqual(span.tags, ['beta']);
@@ -177,6 +179,24 @@ describe('Langfuse (@langfuse/tracing, @langfuse/openai, @langfuse/otel)', () =>
       assert.equal(child.session_id, 'sess-6');
       assert.deepEqual(child.metadata, { tier: 'gold' });
     }
+  });
+
+  test('observeOpenAI embeddings: an embedding span, the provider inferred from the model', async () => {
+    const traceId = await startActiveObservation('search', async (root) => {
+      const client = observeOpenAI(openai);
+      await client.embeddings.create({ model: 'text-embedding-3-small', input: 'sunny beaches' });
+      return root.traceId;
+    });
+    const { trace, spans } = await exported(traceId);
+    const call = spans.find((s: any) => s.parent_span_id !== '');
+    // Langfuse records it as a generation with no provider attribute
+    assert.equal(call.span_attributes['langfuse.observation.type'], 'generation');
+    assert.equal(call.type, 'embedding');
+    assert.equal(call.operation, 'embeddings');
+    assert.equal(call.model, responseModel('text-embedding-3-small'));
+    assert.equal(call.provider, 'openai');
+    assert.deepEqual(call.mapping.inferred, ['provider']);
+    assert.equal(trace.llm_count, 1);
   });
 
   test('a rate-limited call: level ERROR becomes an error status with its message', async () => {

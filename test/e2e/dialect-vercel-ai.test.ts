@@ -164,9 +164,12 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
       embed({ model: openai.embedding('text-embedding-3-small'), value: 'sunny beaches', experimental_telemetry: telemetry, maxRetries: 0 }),
     );
     assert.equal(value.embedding.length, 4);
-    const { childrenOf } = await h.exported(traceId);
+    const { trace, childrenOf } = await h.exported(traceId);
     const [root] = childrenOf(rootId);
     assert.equal(root.name, 'ai.embed');
+    // ai.embed repeats doEmbed's usage: one embedding call, its tokens once
+    assert.equal(trace.llm_count, 1);
+    assert.equal(trace.input_tokens, FAKE_USAGE.embeddingPerInput);
     assert.equal(root.type, 'chain');
     const [call] = childrenOf(root.span_id);
     assert.equal(call.name, 'ai.embed.doEmbed');

@@ -1,11 +1,12 @@
 // GET /api/traces, /api/traces/:traceId, /api/spans, /api/spans/:spanId. Thin: validate, call the store.
 import { Router } from 'express';
-import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@spanhouse/model';
+import { evaluationEventOf, evaluationLogsRequest, SPAN_ID_PATTERN, TRACE_ID_PATTERN } from '@spanhouse/model';
+import { BlobStore } from '../store/blobs.ts';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
 import type { SpanRecord } from '../store/span-columns.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from '../store/scores.ts';
-import { isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
+import { briefScore, isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
 import type { SpanStore } from '../store/span-store.ts';
 import type { CursorCodec } from './cursor.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -53,7 +54,7 @@ export async function decorateSpans(scores: ScoreStore | ScoreRecord[], tenantId
     spans: spans.map((span) => ({
       ...span,
       running: isRunning(span),
-      scores: (byTarget.get(`${span.trace_id}/${span.span_id}`) ?? []).map(({ name, value, comment, data_type }) => ({ name, value, comment, data_type })),
+      scores: (byTarget.get(`${span.trace_id}/${span.span_id}`) ?? []).map(briefScore),
     })),
   };
 }
@@ -107,6 +108,15 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
     res.json({ data: page.data, next_cursor: page.nextCursor ? cursors.encode('traces', tenantId, page.nextCursor) : null });
   });
 
+  // The trace's span scores as OTLP/JSON log records (gen_ai.evaluation.result), to POST to an OTLP /v1/logs.
+  router.get('/traces/:traceId/evaluations', async (req, res) => {
+    const traceId = traceIdParam(req.params.traceId);
+    const q = z.object({ tenant: z.string().min(1).optional() }).strict().parse(req.query);
+    const tenantId = readTenant(req, q.tenant);
+    const stored = await scores.forTraces(tenantId, [traceId]);
+    res.json(evaluationLogsRequest(stored.filter((s) => s.span_id !== '')));
+  });
+
   // before /traces/:traceId, which would take `count` for an id
   router.get('/traces/count', async (req, res) => {
     const { rest, metadata } = splitMetadata(req.query as Record<string, unknown>);
@@ -137,18 +147,38 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
     const [found, stored] = await Promise.all([store.getTrace(tenantId, traceId, q.include === 'content'), scores.forTraces(tenantId, [traceId])]);
     if (!found) throw notFound(`trace ${traceId}`);
     const { spans, byTarget } = await decorateSpans(stored, tenantId, found.spans);
-    const traceScores = (byTarget.get(`${traceId}/`) ?? []).map(({ name, value, comment, data_type }) => ({ name, value, comment, data_type }));
+    const traceScores = (byTarget.get(`${traceId}/`) ?? []).map(briefScore);
     res.json({ trace: { ...found.trace, scores: traceScores }, spans });
   });
 
   router.get('/spans/:spanId', async (req, res) => {
     const spanId = spanIdParam(req.params.spanId);
-    const q = z.object({ tenant: z.string().min(1).optional() }).strict().parse(req.query);
+    const q = z.object({ tenant: z.string().min(1).optional(), include: z.enum(['evaluation_events']).optional() }).strict().parse(req.query);
     const tenantId = readTenant(req, q.tenant);
     const span = await store.getSpan(tenantId, spanId);
     if (!span) throw notFound(`span ${spanId}`);
-    const { spans } = await decorateSpans(scores, tenantId, [span]);
-    res.json(spans[0]);
+    const stored = await scores.forTraces(tenantId, [span.trace_id]);
+    const { spans } = await decorateSpans(stored, tenantId, [span]);
+    if (q.include !== 'evaluation_events') return void res.json(spans[0]);
+    // the span's scores as OTel gen_ai.evaluation.result events, as an OTel sender would record them
+    const own = stored.filter((s) => s.span_id === spanId);
+    res.json({ ...spans[0], evaluation_events: own.map(evaluationEventOf) });
+  });
+
+  // The bytes of a blob part (an inline image, audio) of the span's messages.
+  const blobs = new BlobStore(store.client);
+  router.get('/spans/:spanId/blobs/:blobId', async (req, res) => {
+    const spanId = spanIdParam(req.params.spanId);
+    const blobId = req.params.blobId.toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(blobId)) throw new ApiError(400, 'bad_request', 'blobId: must be 64 hex characters (the sha256 the message part names)');
+    const q = z.object({ tenant: z.string().min(1).optional() }).strict().parse(req.query);
+    const tenantId = readTenant(req, q.tenant);
+    const blob = await blobs.get(tenantId, spanId, blobId);
+    if (!blob) throw notFound(`blob ${blobId} of span ${spanId}`);
+    // served as data, never as a page: no sniffing, no scripts even if the sender lied about the type
+    const mediaType = /^(?:image|audio|video)\/[\w.+-]+$|^application\/pdf$/.test(blob.mime_type) ? blob.mime_type : 'application/octet-stream';
+    res.set({ 'content-type': mediaType, 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'", 'cache-control': 'private, max-age=3600' });
+    res.send(blob.bytes);
   });
 
   return router;

@@ -1,16 +1,20 @@
 // Builds the enrichment stages of the pipeline from settings, in the order that keeps
 // privacy promises: retention stamp → redaction (before anything else sees text) →
-// clustering (on redacted text) → content drop → pricing.
+// clustering (on redacted text) → content drop → evaluation scores → blobs apart → pricing.
 import { HashingEmbedder, OpenAIEmbedder, type Embedder } from '@spanhouse/enrich';
 import { createPricer, type Pricer } from '@spanhouse/pricing';
 import type { LogProcessor } from '../pipeline/ingest.ts';
 import type { SpanProcessor } from '../pipeline/processor.ts';
 import { ClusteringStage } from '../pipeline/stages/clustering.ts';
+import { BlobStage } from '../pipeline/stages/blobs.ts';
 import { ContentStage } from '../pipeline/stages/content.ts';
+import { EvaluationStage } from '../pipeline/stages/evaluations.ts';
 import { PricingStage } from '../pipeline/stages/pricing.ts';
 import { RedactionStage } from '../pipeline/stages/redaction.ts';
 import { RetentionStage } from '../pipeline/stages/retention.ts';
+import { BlobStore } from '../store/blobs.ts';
 import { ClusterStore } from '../store/clusters.ts';
+import { ScoreStore } from '../store/scores.ts';
 import type { SpanStore } from '../store/span-store.ts';
 import type { EnrichmentSettings } from './settings.ts';
 
@@ -43,9 +47,12 @@ export function createEnrichment(settings: EnrichmentSettings, store: SpanStore,
   const redaction = new RedactionStage(settings);
   const clustering = new ClusteringStage(embedder, clusters, clusterSettings, log);
   const content = new ContentStage(settings);
+  // after redaction and the content drop: explanations and media are content too
+  const evaluations = new EvaluationStage(new ScoreStore(store.client));
+  const blobs = new BlobStage(new BlobStore(store.client));
   return {
-    spanProcessors: [retention, redaction, clustering, content, new PricingStage(pricer)],
-    logProcessors: [retention, redaction, content],
+    spanProcessors: [retention, redaction, clustering, content, evaluations, blobs, new PricingStage(pricer)],
+    logProcessors: [retention, redaction, content, evaluations],
     pricer,
     clustering,
     clusters,

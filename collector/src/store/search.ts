@@ -39,7 +39,7 @@ export interface SpanSearch extends SpanFilter {
 }
 
 /** A span list row: previews only, no messages, texts or raw attributes. */
-export type SpanListItem = SpanRecord & { running: boolean; scores: Array<Pick<ScoreRecord, 'name' | 'value' | 'comment' | 'data_type'>> };
+export type SpanListItem = SpanRecord & { running: boolean; scores: Array<Pick<ScoreRecord, 'name' | 'value' | 'comment' | 'data_type' | 'source'>> };
 
 export interface TraceSearch extends RangeFilters {
   tenantId: string;
@@ -67,7 +67,7 @@ export interface TraceSearch extends RangeFilters {
   cursor?: SearchCursor;
 }
 
-export type TraceListItem = TraceSummary & { scores: Array<Pick<ScoreRecord, 'name' | 'value' | 'comment' | 'data_type'>> };
+export type TraceListItem = TraceSummary & { scores: Array<Pick<ScoreRecord, 'name' | 'value' | 'comment' | 'data_type' | 'source'>> };
 
 export interface Page<T> {
   data: T[];
@@ -117,7 +117,8 @@ export function isRunning(span: Pick<SpanRecord, 'span_attributes'>): boolean {
   return span.span_attributes?.[OPEN_SPAN_ATTRIBUTE] === 'true';
 }
 
-const briefScore = ({ name, value, comment, data_type }: ScoreRecord) => ({ name, value, comment, data_type });
+/** A score as records and lists show it (where it came from included: api, ui, otel, …). */
+export const briefScore = ({ name, value, comment, data_type, source }: ScoreRecord) => ({ name, value, comment, data_type, source });
 const dirOf = (order: SortOrder) => (order === 'asc' ? 'ASC' : 'DESC');
 const afterOf = (order: SortOrder) => (order === 'asc' ? '>' : '<');
 

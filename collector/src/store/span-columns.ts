@@ -1,7 +1,7 @@
 // The `spans` table's columns, declared once. Insert rows, the SELECT lists (full and
 // light) and reading rows back into the model all come from this one list; a test
 // checks it against the table that the migrations build.
-import type { Message, PricingInfo, SpanEvent, SpanStatus, SpanType, SpanhouseSpan } from '@spanhouse/model';
+import type { Message, PricingInfo, RequestParams, SpanEvent, SpanStatus, SpanType, SpanhouseSpan } from '@spanhouse/model';
 import { TRACE_PREVIEW_CHARS, isoFromMicros, previewText } from '@spanhouse/model';
 
 /** A span as the API returns it: ISO times instead of microseconds, plus list previews. */
@@ -87,6 +87,21 @@ function optionalNumber(name: 'retention_days' | 'content_retention_days'): Span
   return { name, write: (span) => span[name], read: (v, into) => (into[name] = v === undefined ? undefined : Number(v)) };
 }
 
+const emptyMapping = { dialects: [] as string[], unmapped: [] as string[] };
+
+/** Request parameters as a Map(String, Float64) row value: stream as 1/0. */
+function requestParamsRow(params: RequestParams | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(params ?? {})) out[key] = typeof value === 'boolean' ? Number(value) : value;
+  return out;
+}
+
+function requestParamsOf(value: unknown): RequestParams {
+  const out: Record<string, number | boolean> = {};
+  for (const [key, n] of Object.entries((value ?? {}) as Record<string, unknown>)) out[key] = key === 'stream' ? Number(n) === 1 : Number(n);
+  return out as RequestParams;
+}
+
 export const SPAN_COLUMNS: readonly SpanColumn[] = [
   field('tenant_id', asText),
   field('trace_id', asText),
@@ -131,6 +146,20 @@ export const SPAN_COLUMNS: readonly SpanColumn[] = [
   field('tool_name', asText),
   field('tool_call_id', asText),
   field('agent_name', asText),
+  field('agent_id', asText),
+  field('agent_version', asText),
+  field('workflow_name', asText),
+  field('output_type', asText),
+  {
+    name: 'request_params',
+    write: (span) => requestParamsRow(span.request_params),
+    read: (v, into) => (into.request_params = requestParamsOf(v)),
+  },
+  {
+    name: 'token_details',
+    write: (span) => span.token_details ?? {},
+    read: (v, into) => (into.token_details = Object.fromEntries(Object.entries((v ?? {}) as Record<string, unknown>).map(([k, n]) => [k, Number(n)]))),
+  },
   field('user_id', asText),
   field('session_id', asText),
   field('metadata', asIs),
@@ -145,12 +174,22 @@ export const SPAN_COLUMNS: readonly SpanColumn[] = [
   {
     name: 'mapping_dialects',
     write: (span) => span.mapping.dialects,
-    read: (v, into) => (into.mapping = { dialects: v as string[], unmapped: into.mapping?.unmapped ?? [] }),
+    read: (v, into) => (into.mapping = { ...emptyMapping, ...into.mapping, dialects: v as string[] }),
   },
   {
     name: 'mapping_unmapped',
     write: (span) => span.mapping.unmapped,
-    read: (v, into) => (into.mapping = { dialects: into.mapping?.dialects ?? [], unmapped: v as string[] }),
+    read: (v, into) => (into.mapping = { ...emptyMapping, ...into.mapping, unmapped: v as string[] }),
+  },
+  {
+    name: 'mapping_semconv',
+    write: (span) => span.mapping.semconv ?? '',
+    read: (v, into) => (into.mapping = { ...emptyMapping, ...into.mapping, semconv: asText(v) }),
+  },
+  {
+    name: 'mapping_inferred',
+    write: (span) => span.mapping.inferred ?? [],
+    read: (v, into) => (into.mapping = { ...emptyMapping, ...into.mapping, inferred: (v ?? []) as string[] }),
   },
   { name: 'truncated', write: (span) => span.truncated, read: (v, into) => (into.truncated = asBool(v)) },
 ];

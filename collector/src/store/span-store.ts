@@ -64,6 +64,8 @@ export class SpanStore {
     const store = new SpanStore(client, mode);
     await store.runOnce('traces-backfill', () => store.backfillRollups(options.log ?? (() => {})));
     await store.runOnce('span-metrics-backfill', () => backfillSpanMetrics(client));
+    // 017 added llm_calls (a wrapper repeating its child's usage counts once): fold stored traces again
+    await store.runOnce('traces-llm-calls', () => store.backfillRollups(options.log ?? (() => {})));
     return store;
   }
 

@@ -10,7 +10,7 @@ import { BY_ID, insertRows, queryRows } from './query.ts';
 const TRACE_CHUNK = 2000;
 
 /** A `traces` row as read (64-bit counts arrive as text; Number() reads both). Lists read fewer columns. */
-type FoldOnly = 'providers' | 'routing_aliases' | 'span_types' | 'cluster_ids' | 'metadata' | 'span_ids' | 'name_key' | 'input_key' | 'output_key';
+type FoldOnly = 'providers' | 'routing_aliases' | 'span_types' | 'cluster_ids' | 'metadata' | 'span_ids' | 'llm_calls' | 'name_key' | 'input_key' | 'output_key';
 export type TraceRow = Omit<TraceRollup, 'start_time_us' | 'end_time_us' | 'input' | 'output' | FoldOnly> &
   Partial<Pick<TraceRollup, FoldOnly>> & {
     start_us: string | number;
@@ -25,7 +25,7 @@ export const TRACE_LIST_SELECT = `tenant_id, trace_id, toUnixTimestamp64Micro(st
   name, status, span_count, llm_count, tool_count, error_count, input_tokens, output_tokens, total_tokens, cost_usd,
   models, services, tags, user_id, session_id, input_preview, output_preview, version`;
 /** Everything, fold state included (to add spans to it). */
-const TRACE_FULL_SELECT = `${TRACE_LIST_SELECT}, providers, routing_aliases, span_types, cluster_ids, metadata, span_ids, name_key, input_key, output_key, retention_days`;
+const TRACE_FULL_SELECT = `${TRACE_LIST_SELECT}, providers, routing_aliases, span_types, cluster_ids, metadata, span_ids, llm_calls, name_key, input_key, output_key, retention_days`;
 
 export function rollupOf(row: TraceRow): TraceRollup {
   return {
@@ -57,6 +57,7 @@ export function rollupOf(row: TraceRow): TraceRollup {
     output: row.output_preview,
     retention_days: row.retention_days === undefined ? undefined : Number(row.retention_days),
     span_ids: row.span_ids ?? [],
+    llm_calls: row.llm_calls ?? [],
     name_key: row.name_key ?? '',
     input_key: row.input_key ?? '',
     output_key: row.output_key ?? '',
@@ -68,7 +69,7 @@ const TRACE_INSERT_COLUMNS = [
   'tenant_id', 'trace_id', 'start_time', 'end_time', 'duration_ms', 'name', 'status', 'span_count', 'llm_count', 'tool_count',
   'error_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'models', 'providers', 'services', 'tags',
   'routing_aliases', 'span_types', 'cluster_ids', 'metadata', 'user_id', 'session_id', 'input_preview', 'output_preview',
-  'span_ids', 'name_key', 'input_key', 'output_key', 'retention_days', 'version',
+  'span_ids', 'llm_calls', 'name_key', 'input_key', 'output_key', 'retention_days', 'version',
 ];
 
 function toTraceRow(r: TraceRollup, version: number): unknown[] {
@@ -76,7 +77,7 @@ function toTraceRow(r: TraceRollup, version: number): unknown[] {
     r.tenant_id, r.trace_id, r.start_time_us, r.end_time_us, (r.end_time_us - r.start_time_us) / 1000, r.name, r.status, r.span_count, r.llm_count, r.tool_count,
     r.error_count, r.input_tokens, r.output_tokens, r.total_tokens, r.cost_usd, r.models, r.providers, r.services, r.tags,
     r.routing_aliases, r.span_types, r.cluster_ids, r.metadata, r.user_id, r.session_id, r.input, r.output,
-    r.span_ids, r.name_key, r.input_key, r.output_key, r.retention_days ?? null, version,
+    r.span_ids, r.llm_calls, r.name_key, r.input_key, r.output_key, r.retention_days ?? null, version,
   ];
 }
 

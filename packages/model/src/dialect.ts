@@ -1,6 +1,6 @@
 import type { AttributeReader } from './attributes.ts';
 import type { OtlpSpan } from './otlp.ts';
-import type { Message, SpanStatus, SpanType } from './types.ts';
+import type { Message, RequestParams, SpanStatus, SpanType } from './types.ts';
 
 /**
  * What a dialect can say about a span. Every field is optional: the mapper merges
@@ -28,6 +28,16 @@ export interface GenAiFields {
   tool_name?: string;
   tool_call_id?: string;
   agent_name?: string;
+  agent_id?: string;
+  agent_version?: string;
+  workflow_name?: string;
+  output_type?: string;
+  /** Merged across dialects, per parameter (first writer wins). */
+  request_params?: RequestParams;
+  /** Merged across dialects, per key (first writer wins). */
+  token_details?: Record<string, number>;
+  /** Semconv generation of the gen_ai.* names read ("2026" or "legacy"). */
+  semconv?: string;
   user_id?: string;
   session_id?: string;
   routing_alias?: string;

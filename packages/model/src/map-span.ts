@@ -63,6 +63,7 @@ export function readGenAiFields(span: OtlpSpan, dialects: readonly Dialect[] = D
       if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
       recognised = true;
       if (key === 'metadata') merged.metadata = { ...(value as Record<string, string>), ...merged.metadata };
+      else if (key === 'request_params' || key === 'token_details') merged[key] = { ...(value as object), ...merged[key] } as never;
       else if (key === 'tags') merged.tags = [...new Set([...(merged.tags ?? []), ...(value as string[])])];
       else if (merged[key] === undefined) (merged as Record<string, unknown>)[key] = value;
     }
@@ -146,6 +147,12 @@ export function mapSpan({ span, resource, scope, tenantId }: MapSpanInput): Span
     tool_name: fields.tool_name ?? '',
     tool_call_id: fields.tool_call_id ?? '',
     agent_name: fields.agent_name ?? '',
+    agent_id: fields.agent_id ?? '',
+    agent_version: fields.agent_version ?? '',
+    workflow_name: fields.workflow_name ?? '',
+    output_type: fields.output_type ?? '',
+    request_params: fields.request_params ?? {},
+    token_details: fields.token_details ?? {},
     user_id: fields.user_id ?? '',
     session_id: fields.session_id ?? '',
     metadata: fields.metadata ?? {},
@@ -157,7 +164,7 @@ export function mapSpan({ span, resource, scope, tenantId }: MapSpanInput): Span
     resource_attributes: stringifyAttributes(resource),
     span_attributes: spanAttributes,
     events: span.events.map((e) => ({ name: e.name, time: new Date(e.timeUs / 1000).toISOString(), attributes: e.attributes })),
-    mapping: { dialects, unmapped },
+    mapping: { dialects, unmapped, semconv: fields.semconv ?? '', inferred: [] },
     truncated,
   };
 }

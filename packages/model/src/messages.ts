@@ -1,5 +1,5 @@
 import type { AttributeValue } from './otlp.ts';
-import type { Message, ToolCall } from './types.ts';
+import type { Message, MessagePart, ToolCall } from './types.ts';
 import { asString, parseJsonValue } from './attributes.ts';
 
 type Obj = Record<string, AttributeValue>;
@@ -45,21 +45,29 @@ function toMessage(raw: Obj, defaultRole: string): Message {
   const role = asString(inner.role) || defaultRole;
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
+  const media: MessagePart[] = [];
   let toolCallId = asString(inner.tool_call_id) ?? asString(inner.toolCallId);
 
-  collectContent(inner.content, texts, toolCalls);
-  if (Array.isArray(inner.parts)) {
-    for (const part of inner.parts) {
+  collectContent(inner.content, texts, toolCalls, media);
+  const parts = parseJsonValue(inner.parts);
+  if (Array.isArray(parts)) {
+    for (const part of parts) {
       if (!isObj(part)) continue;
       const type = asString(part.type) ?? 'text';
       if (type === 'tool_call') {
         toolCalls.push(toolCall(part));
-      } else if (type === 'tool_call_response') {
+      } else if (type === 'server_tool_call') {
+        toolCalls.push({ ...toolCall(part), kind: 'server' });
+      } else if (type === 'tool_call_response' || type === 'server_tool_call_response') {
         toolCallId = toolCallId ?? asString(part.id);
-        texts.push(asString(part.response ?? part.result) ?? '');
+        texts.push(asString(part.response ?? part.result ?? part.content) ?? '');
       } else {
-        const text = asString(part.content ?? part.text);
-        if (text !== undefined) texts.push(text);
+        const extra = mediaPart(type, part);
+        if (extra) media.push(extra);
+        else {
+          const text = asString(part.content ?? part.text);
+          if (text !== undefined) texts.push(text);
+        }
       }
     }
   }
@@ -73,10 +81,60 @@ function toMessage(raw: Obj, defaultRole: string): Message {
   if (toolCallId) message.tool_call_id = toolCallId;
   const finish = asString(raw.finish_reason ?? inner.finish_reason);
   if (finish) message.finish_reason = finish;
+  if (media.length > 0) message.parts = media;
   return message;
 }
 
-function collectContent(content: AttributeValue | undefined, texts: string[], toolCalls: ToolCall[]): void {
+/**
+ * OTel message parts beyond text and tool calls: `blob` (inline base64 with mime type and
+ * modality), `uri`, `file` (a provider file id) and `reasoning` (alias `thinking`).
+ * Undefined for any other type (its text, if any, joins the message's content).
+ */
+export function mediaPart(type: string, part: Obj): MessagePart | undefined {
+  const mime = asString(part.mime_type ?? part.mimeType ?? part.media_type);
+  const modality = asString(part.modality);
+  const common = { ...(modality ? { modality } : {}), ...(mime ? { mime_type: mime } : {}) };
+  if (type === 'reasoning' || type === 'thinking') {
+    return { type: 'reasoning', text: asString(part.content ?? part.text ?? part.reasoning ?? part.thinking) ?? '' };
+  }
+  if (type === 'blob') {
+    const content = asString(part.content ?? part.data) ?? '';
+    return { type: 'blob', ...common, size: base64Size(content), content };
+  }
+  if (type === 'uri') return { type: 'uri', ...common, uri: asString(part.uri ?? part.url) ?? '' };
+  if (type === 'file') return { type: 'file', ...common, file_id: asString(part.file_id ?? part.id) ?? '' };
+  return undefined;
+}
+
+/**
+ * Media in provider-native content arrays: OpenAI `image_url`, Anthropic `image`/`document`
+ * with a base64 or url `source`, Anthropic `thinking`, and OTel-style parts inside content.
+ */
+function providerMediaPart(type: string | undefined, part: Obj): MessagePart | undefined {
+  if (type === 'image_url') {
+    const image = isObj(part.image_url) ? part.image_url : part;
+    const url = asString(image.url) ?? '';
+    const inline = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+    if (inline) return mediaPart('blob', { modality: 'image', mime_type: inline[1], content: inline[2] });
+    return mediaPart('uri', { modality: 'image', uri: url });
+  }
+  if ((type === 'image' || type === 'document') && isObj(part.source)) {
+    const source = part.source;
+    const modality = type === 'image' ? 'image' : 'document';
+    if (source.type === 'base64') return mediaPart('blob', { modality, mime_type: source.media_type ?? null, content: source.data ?? '' });
+    if (source.type === 'url') return mediaPart('uri', { modality, uri: source.url ?? '' });
+  }
+  if (type === 'blob' || type === 'uri' || type === 'file' || type === 'reasoning' || type === 'thinking') return mediaPart(type, part);
+  return undefined;
+}
+
+/** Decoded size of base64 text, without decoding it. */
+export function base64Size(base64: string): number {
+  const clean = base64.replace(/[^A-Za-z0-9+/_-]/g, '');
+  return Math.floor((clean.length * 3) / 4);
+}
+
+function collectContent(content: AttributeValue | undefined, texts: string[], toolCalls: ToolCall[], media: MessagePart[]): void {
   if (content === undefined || content === null) return;
   if (typeof content === 'string') {
     texts.push(content);
@@ -87,7 +145,9 @@ function collectContent(content: AttributeValue | undefined, texts: string[], to
       if (typeof part === 'string') texts.push(part);
       else if (isObj(part)) {
         const type = asString(part.type);
-        if (type === 'tool-call' || type === 'tool_call') toolCalls.push(toolCall(part));
+        const extra = providerMediaPart(type, part);
+        if (type === 'tool-call' || type === 'tool_call' || type === 'tool_use') toolCalls.push(toolCall(part));
+        else if (extra) media.push(extra);
         else {
           const text = asString(part.text ?? part.content ?? part.output ?? part.result);
           if (text !== undefined) texts.push(text);
@@ -101,6 +161,8 @@ function collectContent(content: AttributeValue | undefined, texts: string[], to
 
 /** Tool calls come as OpenAI `{id, function:{name, arguments}}`, OTel `{id, name, arguments}` or Vercel `{toolCallId, toolName, args|input}`. */
 export function toolCall(raw: Obj): ToolCall {
+  // OpenLLMetry's AI SDK wrapper nests the call: {type:"tool_call", tool_call:{name, arguments}}
+  if (isObj(raw.tool_call)) return toolCall({ ...raw.tool_call, id: raw.tool_call.id ?? raw.id ?? null });
   const fn = isObj(raw.function) ? raw.function : raw;
   return {
     id: asString(raw.id ?? raw.toolCallId ?? raw.tool_call_id) ?? '',

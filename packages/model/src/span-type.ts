@@ -19,6 +19,8 @@ const OPERATION_TYPES: Record<string, SpanType> = {
   rerank: 'retriever',
 };
 
+const MEMORY_OPERATION = /(?:^|_)memory(?:_|$)/;
+
 /**
  * The one place a span's type is decided. Rules, first match wins:
  * 1. an explicit type attribute (typeHint, set by the dialect that read it: openinference.span.kind,
@@ -33,6 +35,8 @@ export function deriveSpanType(fields: GenAiFields): SpanType {
   if (fields.typeHint) return fields.typeHint;
   const operation = fields.operation?.toLowerCase();
   if (operation && Object.hasOwn(OPERATION_TYPES, operation)) return OPERATION_TYPES[operation];
+  // the memory operations (create_memory, search_memory, update_memory, delete_memory, …)
+  if (operation && MEMORY_OPERATION.test(operation)) return 'span';
   if (fields.tool_name) return 'tool';
   if (fields.model || fields.request_model) return 'generation';
   return 'span';

@@ -27,7 +27,7 @@ const spans = [
 /** Order-free comparison: list fields as sets. */
 function normal(r: TraceRollup) {
   const sorted = (a: string[]) => [...a].sort();
-  return { ...r, models: sorted(r.models), providers: sorted(r.providers), services: sorted(r.services), tags: sorted(r.tags), routing_aliases: sorted(r.routing_aliases), span_types: sorted(r.span_types), cluster_ids: sorted(r.cluster_ids), span_ids: sorted(r.span_ids), cost_usd: r.cost_usd === null ? null : Math.round(r.cost_usd * 1e9) / 1e9 };
+  return { ...r, models: sorted(r.models), providers: sorted(r.providers), services: sorted(r.services), tags: sorted(r.tags), routing_aliases: sorted(r.routing_aliases), span_types: sorted(r.span_types), cluster_ids: sorted(r.cluster_ids), span_ids: sorted(r.span_ids), llm_calls: sorted(r.llm_calls), cost_usd: r.cost_usd === null ? null : Math.round(r.cost_usd * 1e9) / 1e9 };
 }
 
 test('rolls a whole trace up', () => {
@@ -84,4 +84,55 @@ test('without a root: first generation input, last generation output; a re-sent 
 
 test('times keep their microseconds', () => {
   assert.equal(isoFromMicros(1_780_000_000_123_456), '2026-05-28T20:26:40.123456Z');
+});
+
+/** Every order of `list` (small lists only). */
+function permutations<T>(list: T[]): T[][] {
+  if (list.length <= 1) return [list];
+  return list.flatMap((item, i) => permutations([...list.slice(0, i), ...list.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+/** Every order, each split into every pair of requests and span by span: the same totals. */
+function assertCounts(trace: SpanhouseSpan[], expected: { llm_count: number; input_tokens: number; output_tokens: number; cost_usd: number | null }) {
+  const counts = (r: TraceRollup) => ({ llm_count: r.llm_count, input_tokens: r.input_tokens, output_tokens: r.output_tokens, cost_usd: r.cost_usd });
+  for (const order of permutations(trace)) {
+    const label = order.map((s) => s.span_id).join(',');
+    assert.deepEqual(counts(rollUp(null, order)), expected, label);
+    for (let cut = 1; cut < order.length; cut++) assert.deepEqual(counts(rollUp(rollUp(null, order.slice(0, cut)), order.slice(cut))), expected, `${label} cut ${cut}`);
+    assert.deepEqual(counts(order.reduce<TraceRollup | null>((r, s) => rollUp(r, [s]), null)!), expected, `${label} one by one`);
+  }
+}
+
+test('an SDK wrapper repeating its inner call usage counts as one call, in every arrival order', () => {
+  // OpenLLMetry's and OpenInference's Anthropic spans around one messages.create call, under an app span
+  const usage = { type: 'generation' as const, model: 'claude-sonnet-4-5', input_tokens: 40, output_tokens: 12, total_tokens: 52 };
+  assertCounts(
+    [
+      span('app', '', 0, 100),
+      span('wrapper', 'app', 1, 99, { ...usage, cost_usd: 0.001 }),
+      span('inner', 'wrapper', 2, 98, { ...usage, cost_usd: 0.001 }),
+    ],
+    { llm_count: 1, input_tokens: 40, output_tokens: 12, cost_usd: 0.001 },
+  );
+});
+
+test("the AI SDK's ai.embed around doEmbed, and an inner span without usage, count once", () => {
+  const embedding = { type: 'embedding' as const, model: 'text-embedding-3-small', input_tokens: 3, total_tokens: 3 };
+  assertCounts([span('embed', '', 0, 10, embedding), span('doEmbed', 'embed', 1, 9, embedding)], { llm_count: 1, input_tokens: 3, output_tokens: 0, cost_usd: null });
+  // the inner HTTP-level span saw no usage: the wrapper's usage is the call's
+  assertCounts(
+    [span('wrapper', '', 0, 10, { type: 'generation', input_tokens: 9, output_tokens: 4, total_tokens: 13, cost_usd: 0.5 }), span('http', 'wrapper', 1, 9, { type: 'generation' })],
+    { llm_count: 1, input_tokens: 9, output_tokens: 4, cost_usd: 0.5 },
+  );
+});
+
+test('real nested calls with different usage all count (an agent step calling a model twice)', () => {
+  assertCounts(
+    [
+      span('step', '', 0, 100, { type: 'generation', input_tokens: 30, output_tokens: 10, total_tokens: 40 }),
+      span('call1', 'step', 1, 40, { type: 'generation', input_tokens: 10, output_tokens: 5, total_tokens: 15 }),
+      span('call2', 'step', 50, 90, { type: 'generation', input_tokens: 20, output_tokens: 5, total_tokens: 25 }),
+    ],
+    { llm_count: 3, input_tokens: 60, output_tokens: 20, cost_usd: null },
+  );
 });

@@ -27,6 +27,12 @@ export interface TraceRollup extends Omit<TraceSummary, 'start_time' | 'end_time
   /** Ids of the spans counted, so a re-sent span is not counted again. */
   span_ids: string[];
   /**
+   * Every generation and embedding span's usage, as `[span_id, parent_span_id, input, output,
+   * total, cost]` JSON (LlmCall): the LLM count, tokens and cost are derived from the whole
+   * set, so a wrapper that repeats its child's usage is counted once whichever came first.
+   */
+  llm_calls: string[];
+  /**
    * Which span the name, input and output came from, as comparable text
    * (`rank:time`): a later span replaces them only when it ranks better.
    */
@@ -84,6 +90,7 @@ function emptyRollup(span: SpanhouseSpan): TraceRollup {
     input: '',
     output: '',
     span_ids: [],
+    llm_calls: [],
     name_key: '9',
     input_key: NO_INPUT,
     output_key: NO_OUTPUT,
@@ -115,6 +122,7 @@ export function rollUp(previous: TraceRollup | null, spans: SpanhouseSpan[]): Tr
     cluster_ids: [...base.cluster_ids],
     metadata: { ...base.metadata },
     span_ids: [...base.span_ids],
+    llm_calls: [...(base.llm_calls ?? [])],
   };
   const counted = new Set(r.span_ids);
   for (const span of spans) {
@@ -124,7 +132,50 @@ export function rollUp(previous: TraceRollup | null, spans: SpanhouseSpan[]): Tr
     r.span_ids.push(span.span_id);
     addSpan(r, span);
   }
+  countCalls(r);
   return r;
+}
+
+/** One generation or embedding span's usage, as kept in TraceRollup.llm_calls. */
+type LlmCall = [spanId: string, parentId: string, input: number, output: number, total: number, cost: number | null];
+
+function llmCall(span: SpanhouseSpan): string {
+  const call: LlmCall = [span.span_id, span.parent_span_id, span.input_tokens, span.output_tokens, span.total_tokens, span.cost_usd];
+  return JSON.stringify(call);
+}
+
+/**
+ * One model call is often reported by two nested LLM spans: an SDK wrapper (Anthropic's
+ * `messages.create` in OpenLLMetry and OpenInference, the AI SDK's `ai.embed` around
+ * `doEmbed`) and the inner call, or two instrumentations on one call. Of such a pair only
+ * one is a call: a span is left out when an LLM child repeats its usage (same input and
+ * output tokens), and an LLM child without usage is left out when its LLM parent has some.
+ */
+export function countedCalls(calls: readonly string[]): LlmCall[] {
+  const parsed = calls.map((c) => JSON.parse(c) as LlmCall);
+  const byId = new Map(parsed.map((c) => [c[0], c]));
+  const hasUsage = (c: LlmCall) => c[2] > 0 || c[3] > 0 || c[4] > 0;
+  const repeatedByChild = new Set<string>();
+  for (const child of parsed) {
+    const parent = byId.get(child[1]);
+    if (parent && parent[2] === child[2] && parent[3] === child[3]) repeatedByChild.add(parent[0]);
+  }
+  return parsed.filter((c) => {
+    if (repeatedByChild.has(c[0])) return false;
+    const parent = byId.get(c[1]);
+    return !(parent && !hasUsage(c) && hasUsage(parent));
+  });
+}
+
+/** LLM count, tokens and cost from the calls (see countedCalls). */
+function countCalls(r: TraceRollup): void {
+  const calls = countedCalls(r.llm_calls);
+  r.llm_count = calls.length;
+  r.input_tokens = calls.reduce((n, c) => n + c[2], 0);
+  r.output_tokens = calls.reduce((n, c) => n + c[3], 0);
+  r.total_tokens = calls.reduce((n, c) => n + c[4], 0);
+  const costs = calls.filter((c) => c[5] !== null);
+  r.cost_usd = costs.length > 0 ? costs.reduce((n, c) => n + (c[5] ?? 0), 0) : null;
 }
 
 function addSpan(r: TraceRollup, span: SpanhouseSpan): void {
@@ -133,16 +184,10 @@ function addSpan(r: TraceRollup, span: SpanhouseSpan): void {
   r.start_time_us = Math.min(r.start_time_us, span.start_time_us);
   r.end_time_us = Math.max(r.end_time_us, span.end_time_us);
   r.span_count++;
-  if (isLlm) r.llm_count++;
+  if (isLlm) r.llm_calls.push(llmCall(span));
   if (span.type === 'tool') r.tool_count++;
   if (span.status !== 'success') r.error_count++;
   if (STATUS_RANK[span.status] > STATUS_RANK[r.status]) r.status = span.status;
-  if (isLlm) {
-    r.input_tokens += span.input_tokens;
-    r.output_tokens += span.output_tokens;
-    r.total_tokens += span.total_tokens;
-    if (span.cost_usd !== null) r.cost_usd = (r.cost_usd ?? 0) + span.cost_usd;
-  }
   addTo(r.models, span.model);
   addTo(r.providers, span.provider);
   addTo(r.services, span.service_name);

@@ -12,6 +12,31 @@ export interface ToolCall {
   name: string;
   /** Arguments as the model produced them (usually a JSON string). */
   arguments: string;
+  /** "server" for a call the provider ran itself (OTel `server_tool_call`: web search, code execution). */
+  kind?: 'server';
+}
+
+/**
+ * A message part that is not plain text: media (`blob` inline bytes, `uri`, `file`) and
+ * reasoning. Inline bytes are never kept in the message: the collector stores them apart
+ * (`blob_id` names them, GET /api/spans/:id/blobs/:blob_id serves them) and the part keeps
+ * only their size and mime type, so list reads of a span stay small.
+ */
+export interface MessagePart {
+  type: 'blob' | 'uri' | 'file' | 'reasoning';
+  /** image, audio, video, … (OTel `modality`). */
+  modality?: string;
+  mime_type?: string;
+  /** Decoded size in bytes of inline (blob) content. */
+  size?: number;
+  /** Content address of the stored bytes: sha256 of them, hex. */
+  blob_id?: string;
+  /** Inline base64, only between mapping and storage (the collector moves it to the blob store). */
+  content?: string;
+  uri?: string;
+  file_id?: string;
+  /** Reasoning text. */
+  text?: string;
 }
 
 /** One chat turn, normalised from whatever shape the dialect used. */
@@ -24,6 +49,8 @@ export interface Message {
   /** For role "tool": which call this answers. */
   tool_call_id?: string;
   finish_reason?: string;
+  /** Media and reasoning parts, in the order they came (text parts are `content`). */
+  parts?: MessagePart[];
 }
 
 export interface SpanEvent {
@@ -38,7 +65,28 @@ export interface MappingInfo {
   dialects: string[];
   /** Attribute keys no dialect understood (capped). */
   unmapped: string[];
+  /**
+   * Which generation of the OTel GenAI conventions the span's gen_ai.* attributes follow:
+   * "2026" (gen_ai_latest_experimental: provider.name, input/output messages, …),
+   * "legacy" (gen_ai.system, prompt/completion tokens, content events), or "" for none.
+   */
+  semconv?: string;
+  /** Fields Spanhouse inferred rather than read (e.g. "provider" from the model name). */
+  inferred?: string[];
 }
+
+/** Request parameters as first-class fields (OTel gen_ai.request.*, and the dialects' equivalents). */
+export interface RequestParams {
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  max_tokens?: number;
+  seed?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  stream?: boolean;
+}
+export const REQUEST_PARAM_NAMES = ['temperature', 'top_p', 'top_k', 'max_tokens', 'seed', 'frequency_penalty', 'presence_penalty', 'stream'] as const;
 
 /** Where a computed cost came from. */
 export interface PricingInfo {
@@ -112,6 +160,17 @@ export interface SpanhouseSpan {
   tool_name: string;
   tool_call_id: string;
   agent_name: string;
+  /** OTel gen_ai.agent.id / gen_ai.agent.version; optional until stored (mapSpan sets ''). */
+  agent_id?: string;
+  agent_version?: string;
+  /** OTel gen_ai.workflow.name (and OpenLLMetry traceloop.workflow.name). */
+  workflow_name?: string;
+  /** OTel gen_ai.output.type: text, json, image, speech. */
+  output_type?: string;
+  /** Request parameters the call was made with. */
+  request_params?: RequestParams;
+  /** Token counts by kind beyond the main ones: per modality (`input.image`, `output.audio`, …). */
+  token_details?: Record<string, number>;
   user_id: string;
   session_id: string;
   metadata: Record<string, string>;

@@ -8,7 +8,7 @@ export {
   type PricedUsage,
   type UnpricedUsage,
 } from './price-usage.ts';
-export { priceSpan, createPricer, type Pricer, type PricerOptions } from './price-span.ts';
+export { priceSpan, withInferredProvider, createPricer, type Pricer, type PricerOptions } from './price-span.ts';
 export {
   compileOverrides,
   loadPriceOverrides,
@@ -30,4 +30,4 @@ export {
   type PriceRefresher,
   type PriceRefreshOptions,
 } from './price-data.ts';
-export { toGenAiPricesProvider, PROVIDER_IDS } from './providers.ts';
+export { inferProvider, toGenAiPricesProvider, PROVIDER_IDS } from './providers.ts';

@@ -119,3 +119,23 @@ test('createPricer reads an override file and prices a batch', () => {
   assert.deepEqual(inHouse.pricing, { provider: 'openai', model: 'in-house-7b', source: 'override', version: 'override:test' });
   pricer.stop();
 });
+
+test('a span with a model and no provider (Langfuse) gets the provider the price tables know, marked inferred', () => {
+  const pricer = createPricer();
+  const chat = pricer.priceSpan(mapped({ 'langfuse.observation.type': 'generation', 'langfuse.observation.model.name': 'claude-3-5-sonnet-20241022', 'langfuse.observation.usage_details': '{"input":1000,"output":100}' }));
+  assert.equal(chat.provider, 'anthropic');
+  assert.deepEqual(chat.mapping.inferred, ['provider']);
+  assert.equal(chat.cost_source, 'computed');
+  // an embedding model no provider's name pattern claims (dated or not): found through the first-party tables
+  const embedding = pricer.priceSpan(mapped({ 'langfuse.observation.type': 'embedding', 'langfuse.observation.model.name': 'text-embedding-3-small', 'langfuse.observation.usage_details': '{"input":5}' }));
+  assert.equal(embedding.provider, 'openai');
+  assert.deepEqual(embedding.mapping.inferred, ['provider']);
+  assert.equal(pricer.priceSpan(mapped({ 'langfuse.observation.type': 'embedding', 'langfuse.observation.model.name': 'text-embedding-3-small-2024-07-18' })).provider, 'openai');
+  // a provider the span names is never replaced, and an unknown model stays without one
+  const named = pricer.priceSpan(mapped({ 'gen_ai.provider.name': 'aws.bedrock', 'gen_ai.request.model': 'claude-3-5-sonnet-20241022', 'gen_ai.operation.name': 'chat' }));
+  assert.equal(named.provider, 'aws.bedrock');
+  assert.deepEqual(named.mapping.inferred, []);
+  const unknown = pricer.priceSpan(mapped({ 'langfuse.observation.type': 'generation', 'langfuse.observation.model.name': 'my-own-model' }));
+  assert.equal(unknown.provider, '');
+  assert.deepEqual(unknown.mapping.inferred, []);
+});

@@ -3,6 +3,7 @@ import type { SpanhouseSpan } from '@spanhouse/model';
 import { loadPriceOverrides, NO_OVERRIDES, compileOverrides, type CompiledOverrides } from './overrides.ts';
 import { startPriceRefresh, type PriceLog, type PriceRefreshOptions, type PriceRefresher } from './price-data.ts';
 import { priceUsage, type PriceResult } from './price-usage.ts';
+import { inferProvider } from './providers.ts';
 
 const PRICED_TYPES = new Set(['generation', 'embedding']);
 
@@ -34,6 +35,17 @@ export function priceSpan(span: SpanhouseSpan, overrides: CompiledOverrides = NO
     pricing: result.pricing,
     unpriced: false,
   };
+}
+
+/**
+ * A generation or embedding span that names a model but no provider gets the provider the
+ * price tables know for that model, marked as inferred in `mapping.inferred`.
+ */
+export function withInferredProvider(span: SpanhouseSpan): SpanhouseSpan {
+  if (span.provider !== '' || !PRICED_TYPES.has(span.type)) return span;
+  const provider = inferProvider(span.model) ?? inferProvider(span.request_model);
+  if (!provider) return span;
+  return { ...span, provider, mapping: { ...span.mapping, inferred: [...new Set([...(span.mapping.inferred ?? []), 'provider'])] } };
 }
 
 /** Response model first, then the requested one (a deployment alias may hide the real name in one of them). */
@@ -90,7 +102,7 @@ export function createPricer(options: PricerOptions = {}): Pricer {
   const refresher = options.updatePrices
     ? startPriceRefresh({ log: options.log, ...(options.updatePrices === true ? {} : options.updatePrices) })
     : undefined;
-  const price = (span: SpanhouseSpan) => priceSpan(span, overrides);
+  const price = (span: SpanhouseSpan) => priceSpan(withInferredProvider(span), overrides);
   return {
     priceSpan: price,
     priceSpans: (spans) => spans.map(price),

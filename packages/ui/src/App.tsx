@@ -1,4 +1,5 @@
 import { Link, Route, Switch, useLocation } from 'wouter';
+import { IngestHealthPage } from './pages/IngestHealthPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
 import { PlaygroundPage } from './pages/PlaygroundPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
@@ -45,6 +46,7 @@ function TopBar() {
         <NavLink href="/datasets" label="Datasets" active={location.startsWith('/datasets')} />
         <NavLink href="/overview" label="Overview" active={location.startsWith('/overview')} />
         <NavLink href="/playground" label="Playground" active={location.startsWith('/playground')} />
+        <NavLink href="/ingest-health" label="Ingest health" active={location.startsWith('/ingest-health')} />
       </nav>
       <span className="spacer" />
       <span className="faint" style={{ fontSize: 12 }}>
@@ -78,6 +80,7 @@ export function App() {
               <Route path="/traces" component={TracesPage} />
               <Route path="/traces/:traceId">{(params) => <TracePage key={params.traceId} traceId={decodeURIComponent(params.traceId)} />}</Route>
               <Route path="/overview" component={OverviewPage} />
+              <Route path="/ingest-health" component={IngestHealthPage} />
               <Route path="/sessions" component={SessionsPage} />
               <Route path="/sessions/:sessionId">{(params) => <SessionPage key={params.sessionId} sessionId={decodeURIComponent(params.sessionId)} />}</Route>
               <Route path="/users" component={UsersPage} />

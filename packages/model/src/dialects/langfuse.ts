@@ -20,6 +20,9 @@ const OBSERVATION_TYPES: Record<string, SpanType> = {
   guardrail: 'span',
 };
 
+/** Embedding model names (text-embedding-3-small, embed-english-v3.0, voyage-3 is not one, gemini-embedding-001). */
+const EMBEDDING_MODEL = /embed/i;
+
 /**
  * usage_details keys. Langfuse's own keys are disjoint (`input` excludes cache reads and
  * writes, `output` excludes reasoning) while Spanhouse follows OTel, where input includes
@@ -57,6 +60,9 @@ export const langfuse: Dialect = {
     const type = attrs.str('langfuse.observation.type')?.toLowerCase();
     if (type) fields.typeHint = Object.hasOwn(OBSERVATION_TYPES, type) ? OBSERVATION_TYPES[type] : 'span';
     fields.model = attrs.str('langfuse.observation.model.name');
+    // Langfuse's OpenAI wrapper records embeddings.create as a generation: the model says which it is.
+    if (fields.typeHint === 'generation' && fields.model && EMBEDDING_MODEL.test(fields.model)) fields.typeHint = 'embedding';
+    if (fields.typeHint === 'embedding') fields.operation = 'embeddings';
     readUsage(attrs, fields);
     readCost(attrs, fields);
 

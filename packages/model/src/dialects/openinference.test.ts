@@ -60,7 +60,7 @@ test('LLM span: model, host provider, tokens, cost, flattened messages with tool
   assert.deepEqual(out.finish_reasons, ['tool_calls']);
   assert.deepEqual(out.input_messages, [
     { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: 'Weather in\nParis?' },
+    { role: 'user', content: 'Weather in\nParis?', parts: [{ type: 'uri', modality: 'image', uri: 'https://x/img.png' }] },
     { role: 'tool', content: '{"temp":21}', name: 'get_weather', tool_call_id: 'call_0' },
   ]);
   assert.deepEqual(out.output_messages, [{ role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'get_time', arguments: '{"tz":"CET"}' }] }]);

@@ -4,7 +4,7 @@ import type { AttributeReader } from '../attributes.ts';
 import { asNumber, asString, parseJsonValue } from '../attributes.ts';
 import type { Dialect, GenAiFields } from '../dialect.ts';
 import type { AttributeValue } from '../otlp.ts';
-import type { Message, SpanType, ToolCall } from '../types.ts';
+import type { Message, MessagePart, SpanType, ToolCall } from '../types.ts';
 import { cleanList, indexedList, isObj, looseMessages, metadataMap, nonEmpty } from './shared.ts';
 
 const KIND_TYPES: Record<string, SpanType> = {
@@ -86,12 +86,25 @@ export const openInference: Dialect = {
 
     const input = readMessages(attrs, 'llm.input_messages', 'user');
     const output = readMessages(attrs, 'llm.output_messages', 'assistant');
-    fields.input_messages = input ?? readPrompts(attrs) ?? readValue(attrs, 'input') ?? embeddingTexts(attrs);
+    fields.input_messages = withSystemPrompt(input, params) ?? readPrompts(attrs) ?? readValue(attrs, 'input') ?? embeddingTexts(attrs);
     fields.output_messages = output ?? readChoices(attrs) ?? readValue(attrs, 'output') ?? documentTexts(attrs);
     if (!fields.finish_reasons) fields.finish_reasons = cleanList((fields.output_messages ?? []).map((m) => m.finish_reason));
     return fields;
   },
 };
+
+/**
+ * Anthropic takes the system prompt beside the messages (`system`), so OpenInference's
+ * Anthropic instrumentation records it only in the invocation parameters: put it first.
+ */
+function withSystemPrompt(messages: Message[] | undefined, params: AttributeValue | undefined): Message[] | undefined {
+  if (!messages || !isObj(params) || messages.some((m) => m.role === 'system')) return messages;
+  const system = params.system;
+  const text = Array.isArray(system)
+    ? system.map((block) => (isObj(block) ? asString(block.text) ?? '' : asString(block) ?? '')).filter((t) => t !== '').join('\n')
+    : asString(system);
+  return text ? [{ role: 'system', content: text }, ...messages] : messages;
+}
 
 /** `llm.provider` is the host (azure, aws, google), `llm.system` the model family (openai, vertexai). */
 function provider(host: string | undefined, system: string | undefined): string | undefined {
@@ -121,6 +134,7 @@ function readMessages(attrs: AttributeReader, prefix: string, defaultRole: strin
 
 function toMessage(raw: Record<string, AttributeValue>, defaultRole: string): Message {
   const texts: string[] = [];
+  const parts: MessagePart[] = [];
   const content = asString(raw.content);
   if (content) texts.push(content);
   else if (Array.isArray(raw.contents)) {
@@ -131,6 +145,14 @@ function toMessage(raw: Record<string, AttributeValue>, defaultRole: string): Me
       const text = asString(inner.text);
       // Reasoning and media parts are not the turn's text.
       if (type === 'text' && text) texts.push(text);
+      else if (type === 'reasoning') parts.push({ type: 'reasoning', text: text ?? '' });
+      else if (type === 'image') {
+        // `message_content.image.image.url` (the ImageMessageContent wraps an Image)
+        const outer = isObj(inner.image) ? inner.image : {};
+        const image = isObj(outer.image) ? outer.image : outer;
+        const url = asString(image.url);
+        parts.push(url ? { type: 'uri', modality: 'image', uri: url } : { type: 'blob', modality: 'image', ...(asString(image.media_type) ? { mime_type: asString(image.media_type) } : {}) });
+      }
     }
   }
   const calls: ToolCall[] = [];
@@ -151,6 +173,7 @@ function toMessage(raw: Record<string, AttributeValue>, defaultRole: string): Me
   if (calls.length > 0) message.tool_calls = calls;
   const toolCallId = asString(raw.tool_call_id);
   if (toolCallId) message.tool_call_id = toolCallId;
+  if (parts.length > 0) message.parts = parts;
   return message;
 }
 

@@ -5,22 +5,13 @@ import { asString, parseJsonValue } from '../attributes.ts';
 import type { Dialect, GenAiFields } from '../dialect.ts';
 import { toMessages } from '../messages.ts';
 import type { Attributes, AttributeValue, OtlpEvent } from '../otlp.ts';
-import type { Message } from '../types.ts';
+import type { Message, RequestParams } from '../types.ts';
 
-/** Request parameters we understand and keep as span attributes only. */
-const REQUEST_PARAMS = [
-  'gen_ai.request.temperature',
-  'gen_ai.request.max_tokens',
-  'gen_ai.request.top_p',
-  'gen_ai.request.top_k',
-  'gen_ai.request.frequency_penalty',
-  'gen_ai.request.presence_penalty',
+/** Understood and kept as span attributes only (the first-class request parameters are read below). */
+const KNOWN_KEYS = [
   'gen_ai.request.stop_sequences',
-  'gen_ai.request.seed',
-  'gen_ai.request.stream',
   'gen_ai.request.choice.count',
   'gen_ai.request.encoding_formats',
-  'gen_ai.output.type',
   'gen_ai.response.id',
   'gen_ai.openai.request.service_tier',
   'gen_ai.openai.response.service_tier',
@@ -28,7 +19,6 @@ const REQUEST_PARAMS = [
   'gen_ai.tool.type',
   'gen_ai.tool.description',
   'gen_ai.tool.definitions',
-  'gen_ai.agent.id',
   'gen_ai.agent.description',
   'gen_ai.data_source.id',
   'server.address',
@@ -42,6 +32,24 @@ const INPUT_EVENT_ROLES: Record<string, string> = {
   'gen_ai.assistant.message': 'assistant',
   'gen_ai.tool.message': 'tool',
 };
+
+/** Names only the current (v1.37+, "2026") conventions use, and names only older ones use. */
+const CURRENT_KEYS = ['gen_ai.provider.name', 'gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.conversation.id', 'gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.reasoning.output_tokens', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'gen_ai.tool.definitions', 'gen_ai.request.stream', 'gen_ai.response.time_to_first_chunk', 'gen_ai.workflow.name', 'gen_ai.agent.version'];
+const LEGACY_KEYS = ['gen_ai.system', 'gen_ai.usage.prompt_tokens', 'gen_ai.usage.completion_tokens', 'gen_ai.prompt', 'gen_ai.completion', 'gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_creation_input_tokens'];
+const LEGACY_EVENTS = new Set(['gen_ai.content.prompt', 'gen_ai.content.completion', 'gen_ai.choice', 'gen_ai.system.message', 'gen_ai.user.message', 'gen_ai.assistant.message', 'gen_ai.tool.message']);
+
+/** `gen_ai.request.<name>` → first-class request parameter. */
+const REQUEST_PARAMS = ['temperature', 'top_p', 'top_k', 'max_tokens', 'seed', 'frequency_penalty', 'presence_penalty'] as const;
+/** gen_ai.usage.* keys read into the main token fields (or cost); every other numeric one is a token detail. */
+const MAIN_USAGE_KEYS = new Set(['input_tokens', 'prompt_tokens', 'output_tokens', 'completion_tokens', 'cache_read.input_tokens', 'cache_read_input_tokens', 'cache_creation.input_tokens', 'cache_creation_input_tokens', 'reasoning.output_tokens', 'reasoning_tokens', 'total_tokens', 'cost']);
+
+/** Which conventions generation the span's gen_ai names follow (see MappingInfo.semconv). */
+export function semconvGeneration(keys: string[], events: OtlpEvent[]): string | undefined {
+  const current = CURRENT_KEYS.some((k) => keys.includes(k)) || events.some((e) => e.name === 'gen_ai.client.inference.operation.details');
+  const legacy = LEGACY_KEYS.some((k) => keys.includes(k)) || keys.some((k) => /^gen_ai\.(?:prompt|completion)\.\d/.test(k)) || events.some((e) => LEGACY_EVENTS.has(e.name));
+  if (current && legacy) return 'mixed';
+  return current ? '2026' : legacy ? 'legacy' : undefined;
+}
 
 export const otelGenAi: Dialect = {
   name: 'otel-genai',
@@ -71,9 +79,17 @@ export const otelGenAi: Dialect = {
     fields.session_id = attrs.firstStr('gen_ai.conversation.id', 'session.id');
     fields.user_id = attrs.str('user.id');
     fields.agent_name = attrs.str('gen_ai.agent.name');
+    fields.agent_id = attrs.str('gen_ai.agent.id');
+    fields.agent_version = attrs.str('gen_ai.agent.version');
+    fields.workflow_name = attrs.str('gen_ai.workflow.name');
+    fields.output_type = attrs.str('gen_ai.output.type');
     fields.tool_name = attrs.str('gen_ai.tool.name');
     fields.tool_call_id = attrs.str('gen_ai.tool.call.id');
-    for (const key of REQUEST_PARAMS) attrs.raw(key);
+    fields.request_params = requestParams(attrs);
+    fields.token_details = tokenDetails(attrs);
+    for (const key of KNOWN_KEYS) attrs.raw(key);
+    const genAiKeys = Object.keys(span.attributes).filter((k) => k.startsWith('gen_ai.'));
+    if (genAiKeys.length > 0 || span.events.some((e) => e.name.startsWith('gen_ai.'))) fields.semconv = semconvGeneration(genAiKeys, span.events);
 
     const input = readInput(attrs, span.events);
     const output = readOutput(attrs, span.events);
@@ -86,6 +102,30 @@ export const otelGenAi: Dialect = {
     return fields;
   },
 };
+
+function requestParams(attrs: AttributeReader): RequestParams | undefined {
+  const out: RequestParams = {};
+  for (const name of REQUEST_PARAMS) {
+    const value = attrs.num(`gen_ai.request.${name}`);
+    if (value !== undefined) out[name] = value;
+  }
+  const stream = attrs.raw('gen_ai.request.stream');
+  if (stream !== undefined) out.stream = stream === true || stream === 'true';
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Per-modality and other detailed counts (`gen_ai.usage.<anything else>`), keyed without the prefix. */
+function tokenDetails(attrs: AttributeReader): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(attrs.attributes)) {
+    if (!key.startsWith('gen_ai.usage.')) continue;
+    const name = key.slice('gen_ai.usage.'.length);
+    if (MAIN_USAGE_KEYS.has(name)) continue;
+    const value = attrs.num(key);
+    if (value !== undefined) out[name] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
 
 function readInput(attrs: AttributeReader, events: OtlpEvent[]): Message[] {
   const messages: Message[] = [];

@@ -106,6 +106,7 @@ test('workflow and task spans: entity input/output wrappers become messages', ()
   assert.equal(workflow.input_text, 'What is OTLP?');
   assert.equal(workflow.output_text, 'A protocol.');
   assert.deepEqual(workflow.metadata, { workflow_name: 'answer_question' });
+  assert.equal(workflow.workflow_name, 'answer_question');
   assert.deepEqual(workflow.mapping.unmapped, []);
 
   const langchain = mapAttributes({

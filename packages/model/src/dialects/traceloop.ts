@@ -64,6 +64,7 @@ export const traceloop: Dialect = {
     fields.user_id = metadata.user_id || undefined;
     const workflow = attrs.str('traceloop.workflow.name');
     if (workflow) metadata.workflow_name = workflow;
+    fields.workflow_name = workflow;
     fields.metadata = nonEmpty(metadata);
 
     for (const key of KNOWN_KEYS) attrs.raw(key);

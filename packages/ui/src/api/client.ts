@@ -2,7 +2,7 @@
 // {"error":{"code","message"}}; ApiError carries both plus the HTTP status.
 // The stored API key goes in the Authorization header; a 401 is reported to the sign-in panel.
 import { reportUnauthorized, storedApiKey } from './auth.ts';
-import type { Cluster, Dataset, DatasetItem, ListPage, MetricRow, SessionRow, Span, StoredEvent, TraceDetail, TracePage, UserRow } from './types.ts';
+import type { Cluster, Dataset, DatasetItem, IngestHealth, ListPage, MetricRow, SessionRow, Span, StoredEvent, TraceDetail, TracePage, UserRow } from './types.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -110,6 +110,14 @@ export const api = {
     return response.text();
   },
   loadDemo: () => request<unknown>('POST', '/api/demo', {}),
+  ingestHealth: (signal?: AbortSignal) => request<IngestHealth>('GET', '/api/ingest-health', undefined, signal),
+  /** The bytes of a message's blob part (an inline image), with the API key (an <img src> could not send it). */
+  blob: async (spanId: string, blobId: string, signal?: AbortSignal): Promise<Blob> => {
+    const apiKey = storedApiKey();
+    const response = await fetch(`/api/spans/${enc(spanId)}/blobs/${enc(blobId)}`, { signal, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+    if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, `blob: HTTP ${response.status}`);
+    return response.blob();
+  },
   /** Any authenticated read: resolves when the server accepts `key`, ApiError 401 when not. */
   checkKey: (key: string) => request<TracePage>('GET', '/api/traces?limit=1', undefined, undefined, key),
 };

@@ -2,12 +2,33 @@
 // instead of microseconds; messages may be left out of list/trace responses.
 import type { Message, SpanhouseSpan, TraceSummary, TraceStatus } from '@spanhouse/model';
 
-export type { Message, ToolCall, SpanType, TraceSummary, TraceStatus, SpanEvent } from '@spanhouse/model';
+export type { Message, MessagePart, ToolCall, SpanType, TraceSummary, TraceStatus, SpanEvent } from '@spanhouse/model';
 
 export interface Score {
   name: string;
   value: number | string | boolean;
   comment?: string;
+  /** api, ui, otel (a gen_ai.evaluation.result event), … */
+  source?: string;
+}
+
+/** GET /api/ingest-health: how well the last day's spans were understood. */
+export interface DialectHealth {
+  dialect: string;
+  spans: number;
+  llm_spans: number;
+  missing_model: number;
+  missing_tokens: number;
+  missing_content: number;
+}
+export interface IngestHealth {
+  since: string;
+  until: string;
+  total: Omit<DialectHealth, 'dialect'>;
+  dialects: DialectHealth[];
+  semconv: Array<{ semconv: string; spans: number }>;
+  inferred: Array<{ field: string; spans: number }>;
+  top_unmapped: Array<{ key: string; spans: number }>;
 }
 
 export type Span = Omit<SpanhouseSpan, 'start_time_us' | 'end_time_us' | 'input_messages' | 'output_messages'> & {

@@ -86,7 +86,11 @@ function Overview({ span, offsetMs, durationMs, parentName, onSelect }: { span: 
   if (span.cost_usd !== null && span.cost_usd !== undefined)
     rows.push(['Cost', <>{formatCost(span.cost_usd)}{span.cost_source && <span className="faint"> · {span.cost_source}</span>}</>]);
   if (span.tool_name) rows.push(['Tool', <>{span.tool_name}{span.tool_call_id && <span className="mono faint"> {span.tool_call_id}</span>}</>]);
-  if (span.agent_name) rows.push(['Agent', span.agent_name]);
+  if (span.agent_name || span.agent_id)
+    rows.push(['Agent', <>{span.agent_name}{span.agent_id && <span className="mono faint"> {span.agent_id}</span>}{span.agent_version && <span className="faint"> v{span.agent_version}</span>}</>]);
+  if (span.workflow_name) rows.push(['Workflow', span.workflow_name]);
+  const params = Object.entries(span.request_params ?? {});
+  if (params.length > 0) rows.push(['Request', <span className="mono">{params.map(([k, v]) => `${k}=${String(v)}`).join(' · ')}</span>]);
   if (span.finish_reasons?.length) rows.push(['Finish reasons', span.finish_reasons.join(', ')]);
   rows.push(['Service', <>{span.service_name}{span.scope_name && <span className="faint"> · {span.scope_name}</span>}</>]);
   if (span.session_id) rows.push(['Session', <span className="mono">{span.session_id}</span>]);
@@ -124,7 +128,7 @@ function InputOutput({ span, loading }: { span: Span; loading: boolean }) {
     <>
       <div className="io-label">{label}</div>
       {messages && messages.length > 0 ? (
-        raw ? <pre className="json mono">{toJson(messages)}</pre> : <ChatView messages={messages} />
+        raw ? <pre className="json mono">{toJson(messages)}</pre> : <ChatView messages={messages} spanId={span.span_id} />
       ) : text || preview ? (
         <div className="msg"><div className="msg-body">{text || preview}</div></div>
       ) : (
@@ -223,6 +227,7 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
                   <td>{score.name}</td>
                   <td className="num">{String(score.value)}</td>
                   <td className="muted">{score.comment ?? ''}</td>
+                  <td className="faint">{score.source ?? ''}</td>
                 </tr>
               ))}
             </tbody>
@@ -265,6 +270,18 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
                 <span className="faint">no dialect recognised this span</span>
               )}
             </dd>
+            {span.mapping.semconv ? (
+              <>
+                <dt>Conventions</dt>
+                <dd>{span.mapping.semconv === '2026' ? 'current GenAI names (2026)' : span.mapping.semconv === 'legacy' ? 'legacy GenAI names' : 'current and legacy GenAI names'}</dd>
+              </>
+            ) : null}
+            {span.mapping.inferred && span.mapping.inferred.length > 0 ? (
+              <>
+                <dt>Inferred</dt>
+                <dd>{span.mapping.inferred.join(', ')} (not sent by the instrumentation)</dd>
+              </>
+            ) : null}
             <dt>Not understood</dt>
             <dd>
               {span.mapping.unmapped.length > 0 ? (
