@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
+import { adminRoutes } from './api/admin.ts';
 import { CursorCodec } from './api/cursor.ts';
 import { datasetRoutes } from './api/datasets.ts';
 import { enrichmentRoutes } from './api/enrichment.ts';
@@ -130,6 +131,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     sqlRoutes({ sql }),
     demoRoutes({ pipeline }),
     enrichmentRoutes({ rewriter, enrichment }),
+    adminRoutes({ keys, auth }),
   );
   serveUi(app, config.uiDir);
   // One error handler for the whole app: JSON, or google.rpc.Status under /v1; never HTML.

@@ -76,6 +76,16 @@ export class KeyStore {
     return Number(row?.n ?? 0);
   }
 
+  /** True when the tenant has stored at least one trace. */
+  async tenantHasTraces(tenantId: string): Promise<boolean> {
+    const result = await this.client.query({
+      query: 'SELECT 1 FROM traces WHERE tenant_id = {tenant:String} LIMIT 1',
+      query_params: { tenant: tenantId },
+      format: 'JSONEachRow',
+    });
+    return (await result.json()).length > 0;
+  }
+
   async keys(tenantId?: string): Promise<ApiKeyRecord[]> {
     const result = await this.client.query({
       query: `SELECT * FROM api_keys FINAL ${tenantId === undefined ? '' : 'WHERE tenant_id = {tenant:String}'} ORDER BY tenant_id, created_at`,
