@@ -14,7 +14,7 @@ const USAGE = `Usage: spanhouse <command> [options]
 
 Commands:
   serve     Run the collector: OTLP/HTTP, REST API and web UI on one port, OTLP/gRPC on another
-  keys      Manage API keys (create, list, revoke)
+  keys      Manage API keys and tenants (create, list, revoke, tenants), offline or through a running collector
   demo      Send the sample traces to a running collector
   help      Show this help
 

@@ -1,5 +1,6 @@
 // Collector configuration: defaults, then environment variables, then CLI flags.
 import { resolve } from 'node:path';
+import { BUILT_UI_DIR } from './assets.ts';
 import { loadEnrichmentSettings, readSettingsFile, type EnrichmentSettings } from './enrichment/settings.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
 
@@ -42,7 +43,7 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
-export const DEFAULT_UI_DIR = new URL('../../packages/ui/dist', import.meta.url).pathname;
+export const DEFAULT_UI_DIR = BUILT_UI_DIR;
 
 export function defaultConfig(): CollectorConfig {
   return {

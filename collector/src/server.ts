@@ -107,7 +107,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
   });
   app.use(loadShedder(config.maxInFlight));
-  app.use(openapiRoutes()); // before authentication: the document needs no key
+  app.use(openapiRoutes({ uiDir: config.uiDir })); // before authentication: the document and its page need no key
   // Every OTLP and API request carries a key (or is keyless on a loopback-only collector without keys).
   app.use(
     ['/v1', '/api'],

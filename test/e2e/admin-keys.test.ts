@@ -79,6 +79,11 @@ test('keys through a running collector: first-key warning, admin API, tenants, 4
   assert.deepEqual(tenants.stdout.trim().split('\n'), ['acme  active_keys=1', 'default  active_keys=0', 'ops  active_keys=1']);
 
   // bad input: a JSON error, not a crash
+  const made = await admin('POST', '/api/admin/keys', { tenant: 'acme', name: 'ci' });
+  assert.equal(made.status, 201);
+  assert.ok(Math.abs(Date.parse(made.body.created_at) - Date.now()) < 3_600_000, made.body.created_at);
+  assert.equal((await apiClient(collector.url, made.body.key)('GET', '/api/traces')).status, 200);
+  assert.equal((await admin('DELETE', `/api/admin/keys/${made.body.key_id}`)).status, 200);
   const bad = await admin('POST', '/api/admin/keys', { tenant: 'Not A Tenant' });
   assert.equal(bad.status, 400);
   assert.match(bad.body.error.message, /tenant/);

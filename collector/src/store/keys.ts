@@ -57,7 +57,7 @@ export class KeyStore {
     const now = Date.now();
     const row = { ...key, created_at: now, revoked: false, version: now };
     await this.client.insert({ table: 'api_keys', values: [row], format: 'JSONEachRow' });
-    return fromKeyRow(row);
+    return { ...fromKeyRow(row), created_at: new Date(now).toISOString() };
   }
 
   async findKey(keyId: string): Promise<ApiKeyRecord | null> {
