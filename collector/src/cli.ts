@@ -44,6 +44,8 @@ Actions:
   list [--tenant <name>] List keys (ids, tenants, traits; never the keys)
   revoke <key id>        Revoke a key (a running collector refuses it within a second)
   tenants                List tenants and their active keys
+  generate               Print a new key without storing it, for SPANHOUSE_ADMIN_KEY (the collector
+                           registers it as an admin key of tenant "default" when it starts)
 
 Where the keys live, one of:
   --url <collector>      A running collector's admin API, e.g. http://127.0.0.1:4318 (env SPANHOUSE_URL),
@@ -187,6 +189,7 @@ async function plainStartError(error: Error & { code?: string }, overrides: Part
     return new StartupError(`data directory ${config.dataDir} is in use by another process (a running collector or spanhouse command): stop it, or use another --data directory`);
   }
   if (error instanceof EmbeddedUnsupportedError) return new StartupError(error.message);
+  if (error.message.startsWith('SPANHOUSE_ADMIN_KEY')) return new StartupError(error.message);
   if (error.message.startsWith('refusing to listen')) return new StartupError(error.message.split('\n').join(' '));
   if (error.message.startsWith('invalid price overrides')) {
     return new StartupError(`${error.message.replace(/\s*\n\s*/g, '; ')}: fix the prices in the --config file or SPANHOUSE_PRICES_FILE (shape: README, Configuration)`);
@@ -250,8 +253,13 @@ async function keys(argv: string[]): Promise<number> {
   }
   const [action, ...args] = parsed.positionals;
   const flags = parsed.values;
+  if (action === 'generate') {
+    const { generateApiKey } = await import('./auth/keys.ts');
+    console.log(generateApiKey().key);
+    return 0;
+  }
   if (action !== 'create' && action !== 'list' && action !== 'revoke' && action !== 'tenants') {
-    console.error('spanhouse keys: expected create, list, revoke or tenants. See `spanhouse keys --help`.');
+    console.error('spanhouse keys: expected create, list, revoke, tenants or generate. See `spanhouse keys --help`.');
     return 2;
   }
   if (action === 'create' && (!flags.tenant || !isTenantId(flags.tenant))) {

@@ -16,6 +16,7 @@ import { otelMetricsRoutes } from './api/otel-metrics.ts';
 import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
 import { writeRoutes } from './api/writes.ts';
+import { ensureAdminKey } from './auth/admin.ts';
 import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant, type HeaderCarrier } from './auth/authenticate.ts';
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
 import { createEnrichment } from './enrichment/index.ts';
@@ -46,6 +47,7 @@ export const NO_KEYS_MESSAGE = (host: string) =>
   `refusing to listen on ${host} without API keys: anyone who can reach it could read and write every trace.\n` +
   'Create a key first (with the collector stopped), then start again:\n' +
   '  spanhouse keys create --tenant <name>\n' +
+  'or give it an admin key in SPANHOUSE_ADMIN_KEY (from `spanhouse keys generate`),\n' +
   'or listen on 127.0.0.1 only (the default) for keyless local use.';
 
 export interface RunningCollector {
@@ -73,6 +75,12 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     database: config.clickhouseDatabase,
   });
   const keys = new KeyStore(store.client);
+  if (config.adminKey) {
+    await ensureAdminKey(keys, config.adminKey).catch(async (error) => {
+      await store.close();
+      throw error;
+    });
+  }
   const loopback = isLoopbackHost(config.host);
   if (!loopback && (await keys.countActiveKeys()) === 0) {
     await store.close();

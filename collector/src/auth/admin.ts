@@ -3,7 +3,7 @@
 // sha256 is stored.
 import type { ApiKeyRecord, KeyStore, TenantRecord } from '../store/keys.ts';
 import { DEFAULT_TENANT } from './authenticate.ts';
-import { generateApiKey } from './keys.ts';
+import { generateApiKey, hashApiKey, keyIdOf, keyMatches } from './keys.ts';
 
 export interface NewKeyOptions {
   tenant: string;
@@ -53,6 +53,22 @@ export async function createKey(keys: KeyStore, options: NewKeyOptions): Promise
     trusted_relay: options.trustedRelay ?? false,
   });
   return { key, record: publicKey(record), ...(hidesDefault ? { warning: firstKeyWarning(options.tenant, options.admin ?? false) } : {}) };
+}
+
+/**
+ * Stores `key` as an admin key of tenant `default` unless its key id is already stored
+ * (a revoked key stays revoked). For SPANHOUSE_ADMIN_KEY, the container's first key.
+ */
+export async function ensureAdminKey(keys: KeyStore, key: string): Promise<void> {
+  const keyId = keyIdOf(key);
+  if (!keyId) throw new Error('SPANHOUSE_ADMIN_KEY is not a Spanhouse key: make one with `spanhouse keys generate`');
+  const stored = await keys.findKey(keyId);
+  if (stored) {
+    if (!keyMatches(key, stored.secret_sha256)) throw new Error(`SPANHOUSE_ADMIN_KEY: key id ${keyId} is stored with another secret`);
+    return;
+  }
+  await keys.ensureTenant(DEFAULT_TENANT);
+  await keys.insertKey({ key_id: keyId, secret_sha256: hashApiKey(key), tenant_id: DEFAULT_TENANT, name: 'SPANHOUSE_ADMIN_KEY', admin: true, trusted_relay: false });
 }
 
 export interface TenantSummary extends TenantRecord {
