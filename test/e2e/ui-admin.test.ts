@@ -3,6 +3,7 @@
 // admin key gets a tenant switcher whose choice every read carries (tenant=), so the
 // traces sent before keys were switched on (tenant `default`) can be read; a plain key
 // gets no switcher, and its empty state's curl carries the key header and works as shown.
+// The API reference page (/api/docs) renders the OpenAPI document with the bundled Redoc.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -97,6 +98,26 @@ describe('web UI: GenAI metrics panel, tenant switcher, keyed empty state', { sk
     // back to the key's own tenant: no metrics there
     await Promise.all([page.waitForEvent('load'), page.getByLabel('Tenant').selectOption('ops')]);
     await page.getByText('No GenAI metrics in this period').waitFor();
+    await page.context().close();
+  });
+
+  test('/api/docs renders the OpenAPI document with the bundled Redoc, without a key and without any other host', async () => {
+    const { page } = await openPage(browser, collector.url, incidents);
+    const hosts = new Set<string>();
+    const blocked: string[] = [];
+    // what the page fetched; its Content-Security-Policy stops Redoc's CDN logo in the browser
+    page.on('requestfinished', (r) => {
+      const url = new URL(r.url());
+      if (url.protocol.startsWith('http')) hosts.add(url.host);
+    });
+    page.on('requestfailed', (r) => blocked.push(`${new URL(r.url()).host} ${r.failure()?.errorText}`));
+    await page.goto(`${collector.url}/api/docs`);
+    await page.locator('h1', { hasText: 'Spanhouse API' }).waitFor();
+    // an operation of the document, rendered
+    await page.getByText('/api/admin/tenants').first().waitFor({ state: 'attached' });
+    assert.deepEqual([...hosts], [new URL(collector.url).host]);
+    assert.ok(blocked.every((b) => b.startsWith(new URL(collector.url).host) || / csp$/.test(b)), blocked.join(', '));
+    await saveScreenshot(page, 'api-docs');
     await page.context().close();
   });
 

@@ -25,6 +25,12 @@ const DOCS_PAGE = `<!doctype html>
 </html>
 `;
 
+/**
+ * Everything from this collector: Redoc's sidebar otherwise loads its logo from its CDN.
+ * Inline styles are Redoc's (styled-components); its search runs in a blob: worker.
+ */
+const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'";
+
 export function openapiRoutes({ uiDir }: { uiDir: string }): Router {
   const router = Router();
   const doc = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) as Record<string, unknown>;
@@ -38,6 +44,7 @@ export function openapiRoutes({ uiDir }: { uiDir: string }): Router {
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Content-Security-Policy', DOCS_CSP);
     res.type('html').send(DOCS_PAGE);
   });
   return router;
