@@ -66,7 +66,7 @@ interface ItemExporter<T> {
  * before, and counts every chunk's items as exported or failed. `done` gets the first
  * failure, or success once every chunk has its answer.
  */
-function chunkedCountingExporter<T>(inner: ItemExporter<T>, counter: SignalCounter, sizeOf: (item: T) => number, redact: ((item: T) => T) | undefined, limits: ChunkLimits): ItemExporter<T> {
+function chunkedCountingExporter<T>(inner: ItemExporter<T>, counter: SignalCounter, sizeOf: (item: T) => number, redact: ((item: T) => T) | undefined, limits: ChunkLimits): Required<ItemExporter<T>> {
   return {
     export(items, done) {
       const settle = counter.exporting(items.length, done);
