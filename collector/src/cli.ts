@@ -221,7 +221,7 @@ async function openStore(flags: { data?: string; 'clickhouse-url'?: string }): P
       console.error(
         `cannot open the data directory ${dataDir}: a running collector (or another spanhouse command) is using it.\n` +
           'Manage keys through the running collector instead: add --url http://127.0.0.1:4318 (its address) and, once it has keys, --key <admin key>;\n' +
-          'or stop the collector and run this command again.',
+          'or stop the collector and run this command again; or run it against a ClickHouse server with --clickhouse-url.',
       );
     } else {
       console.error(`cannot reach ClickHouse at ${url}: ${(error as Error).message}`);
