@@ -5,7 +5,8 @@
 // Why chunks: the OTLP exporters serialise a whole batch synchronously, on the event loop
 // (1.6 ms for 128 chat spans, 14 ms when each carries 4 KB of prompt and response). Each
 // chunk holds at most CHUNK_LIMITS of items and text, and the next one is serialised only
-// after a turn of the event loop (setImmediate), so the app's own work runs in between.
+// after the previous one's answer and a turn of the event loop (setImmediate), so the app's
+// own work runs in between.
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchLogRecordProcessor, type LogRecordExporter, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs';
@@ -88,7 +89,8 @@ function chunkedCountingExporter<T>(inner: ItemExporter<T>, counter: SignalCount
           answered({ code: ExportResultCode.FAILED, error: error as Error });
         }
       };
-      setImmediate(next, 0);
+      // the first chunk goes at once, within the batch processor's export call (and its context)
+      next(0);
     },
     shutdown: () => inner.shutdown(),
     forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
