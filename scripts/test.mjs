@@ -27,6 +27,16 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.sort()],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      // workspace packages resolve to their TypeScript sources ("source" export condition),
+      // in this process and in the ones tests spawn; the `spanhouse` command too
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--conditions=source'].filter(Boolean).join(' '),
+      SPANHOUSE_FROM_SOURCE: '1',
+    },
+  },
 );
 process.exit(result.status ?? 1);

@@ -1,21 +1,20 @@
 // spanhouse serve | keys | demo | help (each with --help). Flags override SPANHOUSE_* / CLICKHOUSE_* variables.
 // Start-up problems are one plain line saying what to do, and exit code 1.
+// Modules load when a command needs them (the server, the store and chDB take a while), so
+// `--help`, `keys --url` and `demo` start at once.
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { generateApiKey, isTenantId } from './auth/keys.ts';
-import { configFromEnv, defaultConfig, portOrOff, type CollectorConfig } from './config.ts';
-import { buildDemoTraces } from './demo/sample-traces.ts';
-import { startCollector } from './server.ts';
-import { checkClickHouse, checkDataDir, checkPortFree, dataDirHolder, portError, StartupError } from './startup-checks.ts';
-import { EmbeddedUnsupportedError } from './store/client.ts';
-import { KeyStore } from './store/keys.ts';
-import { SpanStore } from './store/span-store.ts';
+import type { CreatedKey, PublicKeyRecord, TenantSummary } from './auth/admin.ts';
+import { isTenantId } from './auth/keys.ts';
+import type { CollectorConfig } from './config.ts';
+import { StartupError } from './startup-checks.ts';
+import type { SpanStore } from './store/span-store.ts';
 
 const USAGE = `Usage: spanhouse <command> [options]
 
 Commands:
   serve     Run the collector: OTLP/HTTP, REST API and web UI on one port, OTLP/gRPC on another
-  keys      Manage API keys (create, list, revoke)
+  keys      Manage API keys and tenants (create, list, revoke, tenants), offline or through a running collector
   demo      Send the sample traces to a running collector
   help      Show this help
 
@@ -43,12 +42,19 @@ Actions:
   create --tenant <name> [--admin] [--trusted-relay] [--name <label>]
                          Make a key; it is printed once (stdout), only its sha256 is stored
   list [--tenant <name>] List keys (ids, tenants, traits; never the keys)
-  revoke <key id>        Revoke a key
+  revoke <key id>        Revoke a key (a running collector refuses it within a second)
+  tenants                List tenants and their active keys
+  generate               Print a new key without storing it, for SPANHOUSE_ADMIN_KEY (the collector
+                           registers it as an admin key of tenant "default" when it starts)
+
+Where the keys live, one of:
+  --url <collector>      A running collector's admin API, e.g. http://127.0.0.1:4318 (env SPANHOUSE_URL),
+  --key <admin key>        with an admin key (env SPANHOUSE_API_KEY; none needed while the collector has no keys)
+  --data <dir>           The embedded data directory (default ./spanhouse-data, env SPANHOUSE_DATA_DIR),
+                           with the collector stopped: chDB opens a directory in one process only
+  --clickhouse-url <url> A ClickHouse server (env CLICKHOUSE_URL), at any time
 
 Options:
-  --data <dir>           Embedded data directory (default ./spanhouse-data, env SPANHOUSE_DATA_DIR);
-                         the collector must be stopped: chDB opens a directory in one process only
-  --clickhouse-url <url> Work on a ClickHouse server instead (env CLICKHOUSE_URL), at any time
   -h, --help             Show this help
 `;
 
@@ -100,12 +106,13 @@ async function serve(argv: string[]): Promise<number> {
     console.log(SERVE_HELP);
     return 0;
   }
+  const { startCollector } = await import('./server.ts');
   let collector;
   try {
-    const config = serveConfig(flags);
+    const config = await serveConfig(flags);
     await preflight(config);
-    collector = await startCollector(config).catch((error) => {
-      throw plainStartError(error, config);
+    collector = await startCollector(config).catch(async (error) => {
+      throw await plainStartError(error, config);
     });
   } catch (error) {
     // one line, never a stack
@@ -139,7 +146,8 @@ async function serve(argv: string[]): Promise<number> {
 }
 
 /** Environment, then flags; an invalid value is a StartupError naming the setting. */
-function serveConfig(flags: { port?: string; 'grpc-port'?: string; host?: string; data?: string; 'clickhouse-url'?: string; config?: string }): Partial<CollectorConfig> {
+async function serveConfig(flags: { port?: string; 'grpc-port'?: string; host?: string; data?: string; 'clickhouse-url'?: string; config?: string }): Promise<Partial<CollectorConfig>> {
+  const { configFromEnv, portOrOff } = await import('./config.ts');
   let config: Partial<CollectorConfig>;
   try {
     config = configFromEnv(process.env, flags.config ?? process.env.SPANHOUSE_CONFIG);
@@ -160,6 +168,8 @@ function serveConfig(flags: { port?: string; 'grpc-port'?: string; host?: string
 
 /** Checks what can be checked before the data directory or a server is touched. */
 async function preflight(overrides: Partial<CollectorConfig>): Promise<void> {
+  const { defaultConfig } = await import('./config.ts');
+  const { checkClickHouse, checkDataDir, checkPortFree } = await import('./startup-checks.ts');
   const config = { ...defaultConfig(), ...overrides };
   await checkPortFree(config.host, config.port, 'the HTTP', '--port <n> (env SPANHOUSE_PORT)');
   if (config.grpcPort !== null) await checkPortFree(config.host, config.grpcPort, 'the OTLP/gRPC', '--grpc-port <n> (env SPANHOUSE_GRPC_PORT; off turns gRPC off)');
@@ -168,7 +178,10 @@ async function preflight(overrides: Partial<CollectorConfig>): Promise<void> {
 }
 
 /** A start failure the checks could not foresee (a race, or chDB's own refusal), in plain words when known. */
-function plainStartError(error: Error & { code?: string }, overrides: Partial<CollectorConfig>): Error {
+async function plainStartError(error: Error & { code?: string }, overrides: Partial<CollectorConfig>): Promise<Error> {
+  const { defaultConfig } = await import('./config.ts');
+  const { portError } = await import('./startup-checks.ts');
+  const { EmbeddedUnsupportedError } = await import('./store/client.ts');
   const config = { ...defaultConfig(), ...overrides };
   if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') return portError(error, config.host, config.port, 'the HTTP', '--port <n>');
   if (/No address added/.test(error.message)) return new StartupError(`the OTLP/gRPC port ${config.grpcPort} on ${config.host} cannot be listened on (in use?): choose another with --grpc-port <n>, or --grpc-port off`);
@@ -176,6 +189,7 @@ function plainStartError(error: Error & { code?: string }, overrides: Partial<Co
     return new StartupError(`data directory ${config.dataDir} is in use by another process (a running collector or spanhouse command): stop it, or use another --data directory`);
   }
   if (error instanceof EmbeddedUnsupportedError) return new StartupError(error.message);
+  if (error.message.startsWith('SPANHOUSE_ADMIN_KEY')) return new StartupError(error.message);
   if (error.message.startsWith('refusing to listen')) return new StartupError(error.message.split('\n').join(' '));
   if (error.message.startsWith('invalid price overrides')) {
     return new StartupError(`${error.message.replace(/\s*\n\s*/g, '; ')}: fix the prices in the --config file or SPANHOUSE_PRICES_FILE (shape: README, Configuration)`);
@@ -185,6 +199,9 @@ function plainStartError(error: Error & { code?: string }, overrides: Partial<Co
 
 /** Opens the store a key command works on, saying plainly when a running collector holds the data directory. */
 async function openStore(flags: { data?: string; 'clickhouse-url'?: string }): Promise<SpanStore | null> {
+  const { configFromEnv, defaultConfig } = await import('./config.ts');
+  const { dataDirHolder } = await import('./startup-checks.ts');
+  const { SpanStore } = await import('./store/span-store.ts');
   let env: Partial<CollectorConfig>;
   try {
     env = configFromEnv(process.env);
@@ -203,7 +220,8 @@ async function openStore(flags: { data?: string; 'clickhouse-url'?: string }): P
     if (!url) {
       console.error(
         `cannot open the data directory ${dataDir}: a running collector (or another spanhouse command) is using it.\n` +
-          'Stop the collector, run this command again, then start the collector; or run it against a ClickHouse server with --clickhouse-url.',
+          'Manage keys through the running collector instead: add --url http://127.0.0.1:4318 (its address) and, once it has keys, --key <admin key>;\n' +
+          'or stop the collector and run this command again; or run it against a ClickHouse server with --clickhouse-url.',
       );
     } else {
       console.error(`cannot reach ClickHouse at ${url}: ${(error as Error).message}`);
@@ -223,6 +241,8 @@ async function keys(argv: string[]): Promise<number> {
       'trusted-relay': { type: 'boolean', default: false },
       data: { type: 'string' },
       'clickhouse-url': { type: 'string' },
+      url: { type: 'string' },
+      key: { type: 'string' },
     },
     true,
   );
@@ -233,8 +253,13 @@ async function keys(argv: string[]): Promise<number> {
   }
   const [action, ...args] = parsed.positionals;
   const flags = parsed.values;
-  if (action !== 'create' && action !== 'list' && action !== 'revoke') {
-    console.error('spanhouse keys: expected create, list or revoke. See `spanhouse keys --help`.');
+  if (action === 'generate') {
+    const { generateApiKey } = await import('./auth/keys.ts');
+    console.log(generateApiKey().key);
+    return 0;
+  }
+  if (action !== 'create' && action !== 'list' && action !== 'revoke' && action !== 'tenants') {
+    console.error('spanhouse keys: expected create, list, revoke, tenants or generate. See `spanhouse keys --help`.');
     return 2;
   }
   if (action === 'create' && (!flags.tenant || !isTenantId(flags.tenant))) {
@@ -245,39 +270,112 @@ async function keys(argv: string[]): Promise<number> {
     console.error('keys revoke: give the key id (from `spanhouse keys list`)');
     return 2;
   }
-  const store = await openStore(flags);
-  if (!store) return 1;
+  const url = flags.url ?? (flags.data || flags['clickhouse-url'] ? undefined : process.env.SPANHOUSE_URL);
+  const keyAdmin = url ? await remoteKeyAdmin(url, flags.key ?? process.env.SPANHOUSE_API_KEY) : await localKeyAdmin(flags);
+  if (!keyAdmin) return 1;
   try {
-    const keyStore = new KeyStore(store.client);
     if (action === 'create') {
-      const tenant = flags.tenant!;
-      await keyStore.ensureTenant(tenant);
-      const { key, keyId, secretSha256 } = generateApiKey();
-      await keyStore.insertKey({ key_id: keyId, secret_sha256: secretSha256, tenant_id: tenant, name: flags.name ?? '', admin: flags.admin!, trusted_relay: flags['trusted-relay']! });
+      const created = await keyAdmin.create({ tenant: flags.tenant!, name: flags.name, admin: flags.admin!, trustedRelay: flags['trusted-relay']! });
+      const { key, record, warning } = created;
       // The key alone on stdout (KEY=$(spanhouse keys create ...)); the explanation on stderr.
       console.log(key);
       console.error(
-        `\nAPI key ${keyId} for tenant "${tenant}"${flags.admin ? ', admin' : ''}${flags['trusted-relay'] ? ', trusted relay' : ''}.\n` +
+        `\nAPI key ${record.key_id} for tenant "${record.tenant_id}"${record.admin ? ', admin' : ''}${record.trusted_relay ? ', trusted relay' : ''}.\n` +
           'It is shown only this once: store it now. Send it as\n' +
           `  Authorization: Bearer <key>          (API, UI)\n` +
           `  OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <key>"   (OpenTelemetry exporters)`,
       );
+      if (warning) console.error(`\nWarning: ${warning}`);
     } else if (action === 'list') {
-      const all = await keyStore.keys(flags.tenant);
+      const all = await keyAdmin.list(flags.tenant);
       if (all.length === 0) console.log('no API keys');
       for (const k of all) {
         const traits = [k.admin ? 'admin' : '', k.trusted_relay ? 'trusted-relay' : '', k.revoked ? 'REVOKED' : ''].filter(Boolean).join(',');
         console.log(`${k.key_id}  tenant=${k.tenant_id}  created=${k.created_at}${k.name ? `  name=${k.name}` : ''}${traits ? `  ${traits}` : ''}`);
       }
+    } else if (action === 'tenants') {
+      for (const t of await keyAdmin.tenants()) console.log(`${t.tenant_id}  active_keys=${t.active_keys}`);
     } else {
-      const revoked = await keyStore.revokeKey(args[0]);
+      const revoked = await keyAdmin.revoke(args[0]);
       console.log(revoked ? `revoked ${args[0]}` : `no active key ${args[0]}`);
       if (!revoked) return 1;
     }
     return 0;
+  } catch (error) {
+    console.error(`spanhouse keys ${action}: ${(error as Error).message}`);
+    return 1;
   } finally {
-    await store.close();
+    await keyAdmin.close();
   }
+}
+
+/** What `spanhouse keys` does, on the data directory (or a ClickHouse server) or through a running collector. */
+interface KeyAdmin {
+  create(options: { tenant: string; name?: string; admin: boolean; trustedRelay: boolean }): Promise<CreatedKey>;
+  list(tenant?: string): Promise<PublicKeyRecord[]>;
+  revoke(keyId: string): Promise<boolean>;
+  tenants(): Promise<TenantSummary[]>;
+  close(): Promise<void>;
+}
+
+async function localKeyAdmin(flags: { data?: string; 'clickhouse-url'?: string }): Promise<KeyAdmin | null> {
+  const store = await openStore(flags);
+  if (!store) return null;
+  const { KeyStore } = await import('./store/keys.ts');
+  const { createKey, listTenants, publicKey } = await import('./auth/admin.ts');
+  const keyStore = new KeyStore(store.client);
+  return {
+    create: (options) => createKey(keyStore, options),
+    list: async (tenant) => (await keyStore.keys(tenant)).map(publicKey),
+    revoke: (keyId) => keyStore.revokeKey(keyId),
+    tenants: () => listTenants(keyStore),
+    close: () => store.close(),
+  };
+}
+
+/** The admin API of a running collector (GET/POST/DELETE /api/admin/keys, GET /api/admin/tenants). */
+async function remoteKeyAdmin(url: string, key: string | undefined): Promise<KeyAdmin | null> {
+  const base = url.replace(/\/+$/, '');
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new Error(`cannot reach a collector at ${base} (${(error as Error).message}): is it running? Without one, leave out --url to work on the data directory`);
+    }
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`${base} answered ${res.status} without JSON: is it a Spanhouse collector?`);
+    }
+    if (res.status === 401) throw new Error(`the collector wants an admin key: --key <admin key> (env SPANHOUSE_API_KEY). It said: ${json?.error?.message}`);
+    if (res.status >= 400 && res.status !== 404) throw new Error(`the collector answered ${res.status}: ${json?.error?.message ?? text.slice(0, 300)}`);
+    return { status: res.status, body: json as T };
+  };
+  const ok = <T>(answer: { status: number; body: T }, what: string): T => {
+    if (answer.status === 404) throw new Error(`${base} has no ${what} (an older collector?)`);
+    return answer.body;
+  };
+  return {
+    async create(options) {
+      const body = ok(await call<PublicKeyRecord & { key: string; warning?: string }>('POST', '/api/admin/keys', { tenant: options.tenant, name: options.name, admin: options.admin, trusted_relay: options.trustedRelay }), 'admin API');
+      const { key: created, warning, ...record } = body;
+      return { key: created, record, warning };
+    },
+    list: async (tenant) => ok(await call<{ data: PublicKeyRecord[] }>('GET', `/api/admin/keys${tenant ? `?tenant=${encodeURIComponent(tenant)}` : ''}`), 'admin API').data,
+    async revoke(keyId) {
+      const answer = await call('DELETE', `/api/admin/keys/${encodeURIComponent(keyId)}`);
+      return answer.status !== 404;
+    },
+    tenants: async () => ok(await call<{ data: TenantSummary[] }>('GET', '/api/admin/tenants'), 'admin API').data,
+    close: async () => {},
+  };
 }
 
 async function demo(argv: string[]): Promise<number> {
@@ -290,6 +388,7 @@ async function demo(argv: string[]): Promise<number> {
   }
   const base = (flags.url ?? process.env.SPANHOUSE_URL ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
   const key = flags.key ?? process.env.SPANHOUSE_API_KEY;
+  const { buildDemoTraces } = await import('./demo/sample-traces.ts');
   const body = buildDemoTraces(Date.now());
   let res: Response;
   try {

@@ -1,5 +1,7 @@
 // Collector configuration: defaults, then environment variables, then CLI flags.
 import { resolve } from 'node:path';
+import { BUILT_UI_DIR } from './assets.ts';
+import { keyIdOf } from './auth/keys.ts';
 import { loadEnrichmentSettings, readSettingsFile, type EnrichmentSettings } from './enrichment/settings.ts';
 import { loadGatewaySettings, type GatewaySettings } from './gateway/settings.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
@@ -43,6 +45,12 @@ export interface CollectorConfig extends HttpLimits {
   spool: boolean;
   spoolDir?: string;
   spoolMaxBytes: number;
+  /**
+   * An admin key (tenant `default`) registered at start unless already stored
+   * (SPANHOUSE_ADMIN_KEY; from `spanhouse keys generate`): how a container that listens on
+   * 0.0.0.0 gets its first key. A revoked one stays revoked.
+   */
+  adminKey?: string;
   /** On close (SIGTERM): milliseconds to finish requests in flight before their connections are cut. */
   shutdownTimeoutMs: number;
   log: (message: string) => void;
@@ -54,7 +62,7 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
-export const DEFAULT_UI_DIR = new URL('../../packages/ui/dist', import.meta.url).pathname;
+export const DEFAULT_UI_DIR = BUILT_UI_DIR;
 
 export function defaultConfig(): CollectorConfig {
   return {
@@ -106,6 +114,12 @@ export function portOrOff(name: string, value: string): number | null {
   return n;
 }
 
+function adminKeyFromEnv(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (keyIdOf(value.trim()) === null) throw new Error('SPANHOUSE_ADMIN_KEY is not a Spanhouse key: make one with `spanhouse keys generate`');
+  return value.trim();
+}
+
 /** Settings from SPANHOUSE_* and CLICKHOUSE_* variables (unset ones are left out). */
 export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE_CONFIG): Partial<CollectorConfig> {
   const file = configFile ? readSettingsFile(configFile) : undefined;
@@ -117,6 +131,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE
     grpcPort: env.SPANHOUSE_GRPC_PORT ? portOrOff('SPANHOUSE_GRPC_PORT', env.SPANHOUSE_GRPC_PORT) : undefined,
     dataDir: env.SPANHOUSE_DATA_DIR ? resolve(env.SPANHOUSE_DATA_DIR) : undefined,
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    adminKey: adminKeyFromEnv(env.SPANHOUSE_ADMIN_KEY),
     clickhouseUser: env.CLICKHOUSE_USER || undefined,
     clickhousePassword: env.CLICKHOUSE_PASSWORD || undefined,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || undefined,

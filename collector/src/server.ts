@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
+import { adminRoutes } from './api/admin.ts';
 import { CursorCodec } from './api/cursor.ts';
 import { datasetRoutes } from './api/datasets.ts';
 import { enrichmentRoutes } from './api/enrichment.ts';
@@ -18,6 +19,7 @@ import { sqlRoutes } from './api/sql.ts';
 import { traceRoutes } from './api/traces.ts';
 import { valueRoutes } from './api/values.ts';
 import { writeRoutes } from './api/writes.ts';
+import { ensureAdminKey } from './auth/admin.ts';
 import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant, type HeaderCarrier } from './auth/authenticate.ts';
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
 import { createEnrichment } from './enrichment/index.ts';
@@ -55,6 +57,7 @@ export const NO_KEYS_MESSAGE = (host: string) =>
   `refusing to listen on ${host} without API keys: anyone who can reach it could read and write every trace.\n` +
   'Create a key first (with the collector stopped), then start again:\n' +
   '  spanhouse keys create --tenant <name>\n' +
+  'or give it an admin key in SPANHOUSE_ADMIN_KEY (from `spanhouse keys generate`),\n' +
   'or listen on 127.0.0.1 only (the default) for keyless local use.';
 
 export interface RunningCollector {
@@ -84,6 +87,12 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     database: config.clickhouseDatabase,
   });
   const keys = new KeyStore(store.client);
+  if (config.adminKey) {
+    await ensureAdminKey(keys, config.adminKey).catch(async (error) => {
+      await store.close();
+      throw error;
+    });
+  }
   const loopback = isLoopbackHost(config.host);
   if (!loopback && (await keys.countActiveKeys()) === 0) {
     await store.close();
@@ -135,7 +144,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
   });
   app.use(loadShedder(config.maxInFlight));
-  app.use(openapiRoutes()); // before authentication: the document needs no key
+  app.use(openapiRoutes({ uiDir: config.uiDir })); // before authentication: the document and its page need no key
   // Every OTLP and API request carries a key (or is keyless on a loopback-only collector without keys).
   app.use(
     ['/v1', '/api'],
@@ -166,6 +175,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     demoRoutes({ pipeline }),
     enrichmentRoutes({ rewriter, enrichment }),
     playgroundRoutes({ gateway, store }),
+    adminRoutes({ keys, auth }),
   );
   serveUi(app, config.uiDir);
   // One error handler for the whole app: JSON, or google.rpc.Status under /v1; never HTML.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Request } from 'express';
 import type { ApiKeyRecord, KeyStore } from '../store/keys.ts';
-import { Authenticator } from './authenticate.ts';
+import { Authenticator, KEY_CACHE_MS } from './authenticate.ts';
 import { generateApiKey } from './keys.ts';
 
 class FakeKeys {
@@ -45,4 +45,17 @@ test('a loopback collector without keys takes any non-Spanhouse bearer (an OpenA
   const { keyId, secretSha256 } = generateApiKey();
   const withKeys = new Authenticator(new FakeKeys([{ key_id: keyId, secret_sha256: secretSha256, tenant_id: 'acme', admin: false, trusted_relay: false, revoked: false } as unknown as ApiKeyRecord]) as unknown as KeyStore, { loopback: true });
   await assert.rejects(withKeys.authenticate(request('sk-unused')), /not valid/);
+});
+
+test('a key revoked elsewhere (another collector, the CLI on a server) is refused within KEY_CACHE_MS, at most a second', async () => {
+  const { key, keyId, secretSha256 } = generateApiKey();
+  const record = { key_id: keyId, secret_sha256: secretSha256, tenant_id: 'acme', admin: false, trusted_relay: false, revoked: false } as unknown as ApiKeyRecord;
+  const keys = new FakeKeys([record]);
+  const auth = new Authenticator(keys as unknown as KeyStore, { loopback: true });
+  assert.ok(KEY_CACHE_MS <= 1_000);
+  assert.equal((await auth.authenticate(request(key))).tenantId, 'acme');
+  // revoked in storage, not through this authenticator
+  keys.records[0] = { ...record, revoked: true };
+  await new Promise((resolve) => setTimeout(resolve, KEY_CACHE_MS + 20));
+  await assert.rejects(auth.authenticate(request(key)), /not valid/);
 });

@@ -82,11 +82,17 @@ export function keyFromRequest(req: HeaderCarrier): string | undefined {
 export interface AuthenticatorOptions {
   /** True when the collector listens on loopback only (keyless access is possible). */
   loopback: boolean;
-  /** How long a verified key or the key count is trusted before asking the store again. */
+  /** How long a verified key or the key count is trusted before asking the store again (default KEY_CACHE_MS). */
   cacheMs?: number;
   /** Key ids remembered, found and not found each (least recently used go first). */
   maxCachedKeys?: number;
 }
+
+/**
+ * A key revoked anywhere (the admin API of another collector, `spanhouse keys revoke` on a
+ * ClickHouse server) stops working here within this time; one lookup per key id per period.
+ */
+export const KEY_CACHE_MS = 1_000;
 
 /** Default bound of each key cache: random well-formed keys cannot grow memory past it. */
 export const MAX_CACHED_KEYS = 10_000;
@@ -106,7 +112,7 @@ export class Authenticator {
     private readonly keys: KeyStore,
     private readonly options: AuthenticatorOptions,
   ) {
-    this.cacheMs = options.cacheMs ?? 10_000;
+    this.cacheMs = options.cacheMs ?? KEY_CACHE_MS;
     const max = options.maxCachedKeys ?? MAX_CACHED_KEYS;
     this.verified = new LRUCache({ max, ttl: this.cacheMs });
     this.unknown = new LRUCache({ max, ttl: this.cacheMs });

@@ -2,8 +2,9 @@
 // the responses back. Decoding is strict about structure (a bad body is a 400) but
 // leaves per-span validity to the pipeline, so one bad span never rejects a batch.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import { SCHEMAS_DIR } from '../assets.ts';
 import type {
   AttributeValue,
   Attributes,
@@ -17,7 +18,7 @@ import type { OtlpMetric, OtlpMetricPoint, OtlpMetricsRequest, OtlpMetricType } 
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
-const PROTO_PATH = fileURLToPath(new URL('../../../schemas/otlp/otlp.proto', import.meta.url));
+const PROTO_PATH = join(SCHEMAS_DIR, 'otlp/otlp.proto');
 const root = protobuf.parse(readFileSync(PROTO_PATH, 'utf8'), { keepCase: true }).root;
 const TraceRequest = root.lookupType('spanhouse.otlp.ExportTraceServiceRequest');
 const TraceResponse = root.lookupType('spanhouse.otlp.ExportTraceServiceResponse');

@@ -59,7 +59,7 @@ export class KeyStore {
     const now = Date.now();
     const row = { ...key, created_at: now, revoked: false, version: now };
     await this.client.insert({ table: 'api_keys', values: [row], format: 'JSONEachRow' });
-    return fromKeyRow(row);
+    return { ...fromKeyRow(row), created_at: new Date(now).toISOString() };
   }
 
   async findKey(keyId: string): Promise<ApiKeyRecord | null> {
@@ -76,6 +76,16 @@ export class KeyStore {
     const result = await this.client.query({ query: 'SELECT count() AS n FROM api_keys FINAL WHERE NOT revoked', format: 'JSONEachRow' });
     const [row] = await result.json<{ n: string }>();
     return Number(row?.n ?? 0);
+  }
+
+  /** True when the tenant has stored at least one trace. */
+  async tenantHasTraces(tenantId: string): Promise<boolean> {
+    const result = await this.client.query({
+      query: 'SELECT 1 FROM traces WHERE tenant_id = {tenant:String} LIMIT 1',
+      query_params: { tenant: tenantId },
+      format: 'JSONEachRow',
+    });
+    return (await result.json()).length > 0;
   }
 
   async keys(tenantId?: string): Promise<ApiKeyRecord[]> {

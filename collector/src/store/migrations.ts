@@ -2,10 +2,10 @@
 // each and recorded in schema_migrations. Statements in a file end with `;` at a line end.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { SCHEMAS_DIR } from '../assets.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../schemas/clickhouse', import.meta.url));
+export const MIGRATIONS_DIR = join(SCHEMAS_DIR, 'clickhouse');
 
 export interface Migration {
   version: number;

@@ -50,3 +50,29 @@ test('unsampled spans are not queued', async () => {
   new BasicTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [processor] }).getTracer('t').startSpan('s').end();
   assert.equal(processor.counter.snapshot().queued, 0);
 });
+
+test('a batch goes out in chunks of bounded size, one per event-loop turn, each counted', async () => {
+  const calls: number[] = [];
+  const turns: string[] = [];
+  const exporter: SpanExporter = {
+    export(spans: ReadableSpan[], done) {
+      calls.push(spans.length);
+      turns.push(`export ${spans.length}`);
+      // other work scheduled meanwhile runs before the next chunk is serialised
+      setImmediate(() => turns.push('app'));
+      done({ code: calls.length === 4 ? ExportResultCode.FAILED : ExportResultCode.SUCCESS, error: calls.length === 4 ? new Error('one chunk failed') : undefined });
+    },
+    shutdown: async () => {},
+  };
+  const processor = new ExportingSpanProcessor(exporter, { ...DEFAULT_BATCH, scheduledDelayMillis: 60_000 }, undefined, { maxItems: 4, maxChars: 2_000 });
+  const tracer = tracerWith(processor);
+  // 6 small spans, then 4 carrying 1,500 characters each (one per chunk)
+  for (let i = 0; i < 6; i++) tracer.startSpan(`small${i}`).end();
+  for (let i = 0; i < 4; i++) tracer.startSpan(`big${i}`, { attributes: { text: 'x'.repeat(1_500) } }).end();
+  await assert.rejects(processor.forceFlush(), /one chunk failed/);
+  await new Promise((resolve) => setImmediate(resolve));
+  // small0-3 | small4, small5, big0 (1,516 characters) | big1 | big2 (fails) | big3 (not tried)
+  assert.deepEqual(calls, [4, 3, 1, 1]);
+  assert.deepEqual(turns, ['export 4', 'app', 'export 3', 'app', 'export 1', 'app', 'export 1', 'app'], 'the app ran between chunks');
+  assert.deepEqual(processor.counter.snapshot(), { exported: 8, queued: 0, droppedQueueFull: 0, droppedExportFailed: 2 });
+});

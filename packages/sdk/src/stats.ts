@@ -41,15 +41,26 @@ export class SignalCounter {
     return true;
   }
 
-  /** Wraps an exporter's callback: items leave the queue when handed over, then succeed or fail. */
-  exporting(count: number, done: (result: ExportResult) => void): (result: ExportResult) => void {
+  /**
+   * Items leave the queue when handed over (`count` of them, in one or more parts); each
+   * part's answer counts its items as exported or failed. `done` gets the first failure,
+   * or success, once all `count` are answered.
+   */
+  exporting(count: number, done: (result: ExportResult) => void): (partCount: number, result: ExportResult) => void {
     this.sent += count;
     this.inFlight++;
-    return (result) => {
-      if (result.code === ExportResultCode.SUCCESS) this.exported += count;
-      else this.droppedExportFailed += count;
+    let unanswered = count;
+    let failure: ExportResult | undefined;
+    return (partCount, result) => {
+      if (result.code === ExportResultCode.SUCCESS) this.exported += partCount;
+      else {
+        this.droppedExportFailed += partCount;
+        failure ??= result;
+      }
+      unanswered -= partCount;
+      if (unanswered > 0) return;
       if (--this.inFlight === 0) for (const wake of this.waiters.splice(0)) wake();
-      done(result);
+      done(failure ?? { code: ExportResultCode.SUCCESS });
     };
   }
 

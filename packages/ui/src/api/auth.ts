@@ -14,11 +14,37 @@ export function storedApiKey(): string | null {
 
 export function storeApiKey(key: string): void {
   localStorage.setItem(API_KEY_STORAGE, key);
+  clearSelectedTenant();
+}
+
+/** The tenant an admin key reads (the tenant switcher), or null for the key's own. */
+export const TENANT_STORAGE = 'spanhouse.tenant';
+
+export function selectedTenant(): string | null {
+  try {
+    return localStorage.getItem(TENANT_STORAGE) || null;
+  } catch {
+    return null;
+  }
+}
+
+export function selectTenant(tenant: string | null): void {
+  if (tenant) localStorage.setItem(TENANT_STORAGE, tenant);
+  else clearSelectedTenant();
+}
+
+function clearSelectedTenant(): void {
+  try {
+    localStorage.removeItem(TENANT_STORAGE);
+  } catch {
+    // nothing stored to clear
+  }
 }
 
 export function clearApiKey(): void {
   try {
     localStorage.removeItem(API_KEY_STORAGE);
+    clearSelectedTenant();
   } catch {
     // nothing stored to clear
   }

@@ -1,8 +1,8 @@
 // A thin fetch wrapper for the Spanhouse REST API. Errors come back as
 // {"error":{"code","message"}}; ApiError carries both plus the HTTP status.
 // The stored API key goes in the Authorization header; a 401 is reported to the sign-in panel.
-import { reportUnauthorized, storedApiKey } from './auth.ts';
-import type { Cluster, Dataset, DatasetItem, IngestHealth, ListPage, MetricRow, SessionRow, Span, StoredEvent, TraceDetail, TracePage, UserRow } from './types.ts';
+import { reportUnauthorized, selectedTenant, storedApiKey } from './auth.ts';
+import type { Cluster, Dataset, DatasetItem, IngestHealth, ListPage, Me, MetricRow, OtelMetricPoint, SessionRow, Span, StoredEvent, TenantSummary, TraceDetail, TracePage, UserRow } from './types.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -38,6 +38,13 @@ function requestHeaders(apiKey: string | null, hasBody: boolean): Record<string,
   return headers;
 }
 
+/** Reads go to the tenant an admin chose in the switcher (the API's `tenant` parameter). */
+function withTenant(method: string, path: string): string {
+  const tenant = selectedTenant();
+  if (!tenant || method !== 'GET' || !path.startsWith('/api/') || /^\/api\/(me|admin)(\/|\?|$)/.test(path)) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}tenant=${encodeURIComponent(tenant)}`;
+}
+
 /**
  * `explicitKey` checks a key the user typed instead of the stored one; its 401 goes to the
  * caller only, not to the sign-in panel.
@@ -46,7 +53,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   const apiKey = explicitKey ?? storedApiKey();
   let response: Response;
   try {
-    response = await fetch(path, {
+    response = await fetch(withTenant(method, path), {
       method,
       signal,
       headers: requestHeaders(apiKey, body !== undefined),
@@ -118,6 +125,13 @@ export const api = {
     if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, `blob: HTTP ${response.status}`);
     return response.blob();
   },
+  /** GenAI OpenTelemetry metrics (gen_ai.client.token.usage, …) summed per bucket. */
+  otelMetrics: (params: QueryParams, signal?: AbortSignal) =>
+    request<{ data: OtelMetricPoint[] }>('GET', `/api/otel-metrics${buildQuery(params)}`, undefined, signal),
+  /** Who this browser is to the server: tenant, admin, whether keys are on. */
+  me: (signal?: AbortSignal) => request<Me>('GET', '/api/me', undefined, signal),
+  /** Every tenant (admin keys only). */
+  tenants: (signal?: AbortSignal) => request<{ data: TenantSummary[] }>('GET', '/api/admin/tenants', undefined, signal),
   /** Any authenticated read: resolves when the server accepts `key`, ApiError 401 when not. */
   checkKey: (key: string) => request<TracePage>('GET', '/api/traces?limit=1', undefined, undefined, key),
 };

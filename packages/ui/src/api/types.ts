@@ -144,3 +144,33 @@ export interface StoredEvent {
 }
 
 export type Status = TraceStatus;
+
+/** GET /api/otel-metrics: one metric's sums in one bucket (and group). */
+export interface OtelMetricPoint {
+  bucket: string;
+  name: string;
+  unit: string;
+  type: string;
+  group: string;
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+}
+
+/** GET /api/me. */
+export interface Me {
+  tenant_id: string;
+  key_id: string | null;
+  admin: boolean;
+  /** False on a loopback collector without keys (requests need none). */
+  keys_required: boolean;
+}
+
+/** GET /api/admin/tenants. */
+export interface TenantSummary {
+  tenant_id: string;
+  name: string;
+  created_at: string;
+  active_keys: number;
+}

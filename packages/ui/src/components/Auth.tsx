@@ -5,6 +5,7 @@ import { Fragment, createContext, useCallback, useContext, useEffect, useMemo, u
 import { API_KEY_STORAGE, clearApiKey, keyLabel, onUnauthorized, storeApiKey, storedApiKey } from '../api/auth.ts';
 import { ApiError, api } from '../api/client.ts';
 import { Notice, errorMessage } from './Notice.tsx';
+import { TenantSwitcher } from './TenantSwitcher.tsx';
 
 /** Why the sign-in panel is up: no key sent, the stored key refused, or the user asked to change it. */
 type Prompt = 'missing' | 'rejected' | 'change';
@@ -98,6 +99,7 @@ export function KeyControl() {
   if (!apiKey) return null;
   return (
     <span className="key-control" data-testid="key-control">
+      <TenantSwitcher key={apiKey} />
       <span className="faint" title="The key id; the secret part is never shown">
         Key <span className="mono">{keyLabel(apiKey)}</span>
       </span>

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { api, isMissingEndpoint } from '../api/client.ts';
+import { useApi } from '../hooks/useApi.ts';
 import { exampleCurl } from '../lib/otlp-example.ts';
 import { CopyButton } from './CopyButton.tsx';
 import { Notice, errorMessage } from './Notice.tsx';
@@ -16,7 +17,9 @@ function CodeBlock({ code, label }: { code: string; label: string }) {
 /** First-run screen: where to send traces, a curl that works, and sample data. */
 export function EmptyState({ onLoaded }: { onLoaded: () => void }) {
   const origin = window.location.origin;
-  const curl = useMemo(() => exampleCurl(origin, Date.now()), [origin]);
+  const me = useApi('me', (signal) => api.me(signal));
+  const keysRequired = me.data?.keys_required === true;
+  const curl = useMemo(() => exampleCurl(origin, Date.now(), keysRequired), [origin, keysRequired]);
   const [state, setState] = useState<'idle' | 'loading' | 'done' | 'missing' | 'failed'>('idle');
   const [message, setMessage] = useState('');
 
@@ -49,6 +52,12 @@ export function EmptyState({ onLoaded }: { onLoaded: () => void }) {
             Endpoint: <span className="inline-code">{`${origin}/v1/traces`}</span> (JSON or protobuf). With the OpenTelemetry SDK set{' '}
             <span className="inline-code">{`OTEL_EXPORTER_OTLP_ENDPOINT=${origin}`}</span>.
           </div>
+          {keysRequired && (
+            <div className="muted">
+              This server needs an API key: set <span className="inline-code">SPANHOUSE_API_KEY</span> to yours first (OpenTelemetry SDKs:{' '}
+              <span className="inline-code">{'OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <key>"'}</span>).
+            </div>
+          )}
           <CodeBlock label="curl example" code={curl} />
         </section>
         <section className="panel step">

@@ -42,8 +42,12 @@ export function exampleOtlpBody(nowMs: number): object {
   };
 }
 
-/** A shell-safe curl command (the JSON body has no single quotes). */
-export function exampleCurl(origin: string, nowMs: number): string {
+/**
+ * A shell-safe curl command (the JSON body has no single quotes). When the server wants
+ * keys it sends one from $SPANHOUSE_API_KEY (the UI never shows a key's secret).
+ */
+export function exampleCurl(origin: string, nowMs: number, withKey = false): string {
   const body = JSON.stringify(exampleOtlpBody(nowMs), null, 2);
-  return `curl -X POST ${origin}/v1/traces \\\n  -H 'Content-Type: application/json' \\\n  -d '${body}'`;
+  const auth = withKey ? `  -H "Authorization: Bearer $SPANHOUSE_API_KEY" \\\n` : '';
+  return `curl -X POST ${origin}/v1/traces \\\n  -H 'Content-Type: application/json' \\\n${auth}  -d '${body}'`;
 }

@@ -6,12 +6,13 @@ import { useApi } from '../hooks/useApi.ts';
 import { useMetrics } from '../hooks/useMetrics.ts';
 import { useUrlFilters } from '../hooks/useUrlFilters.ts';
 import { colorAt } from '../lib/chart.ts';
-import { EMPTY_FILTERS, serializeFilters, type TraceFilters } from '../lib/filters.ts';
+import { EMPTY_FILTERS, resolveTimeWindow, serializeFilters, type TraceFilters } from '../lib/filters.ts';
 import { foldGroups, pivot, sumRows, totalsByBucket, totalsByGroup, type GroupTotals } from '../lib/metrics.ts';
 import { formatCost, formatCount, formatDuration, formatPercent } from '../lib/format.ts';
 import { FilterBar } from '../components/FilterBar.tsx';
 import { LineChart } from '../components/GroupChart.tsx';
 import { ErrorNotice } from '../components/Notice.tsx';
+import { GenAiMetricsPanel } from '../components/GenAiMetricsPanel.tsx';
 
 const MAX_GROUPS = 8;
 
@@ -142,6 +143,7 @@ export function OverviewPage() {
   const [tick, setTick] = useState(0);
   const nowMs = useMemo(() => Date.now(), [query, tick]);
   const metrics = useMetrics(filters, nowMs, groupBy);
+  const timeWindow = useMemo(() => resolveTimeWindow(filters, nowMs), [filters, nowMs]);
   const rows = metrics.rows;
 
   const view = useMemo(() => {
@@ -205,6 +207,7 @@ export function OverviewPage() {
             <GroupTable groups={view.groups} groupBy={groupBy} filters={filters} />
             <Clusters tick={tick} />
           </div>
+          <GenAiMetricsPanel since={timeWindow.since} until={timeWindow.until} tick={tick} />
         </>
       )}
     </main>
