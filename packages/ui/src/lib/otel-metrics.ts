@@ -3,19 +3,11 @@
 import type { OtelMetricPoint } from '../api/types.ts';
 import { formatCount, formatDuration } from './format.ts';
 
-export interface OtelMetricSummary {
-  name: string;
-  unit: string;
-  type: string;
-  group: string;
-  /** Histograms: observations; gauges: data points; sums (counters): 0. */
-  count: number;
-  sum: number;
-  min: number | null;
-  max: number | null;
+/** One metric and group over the window: a point's fields without its bucket, and the mean. */
+export type OtelMetricSummary = Omit<OtelMetricPoint, 'bucket'> & {
   /** sum / count, or null for counters. */
   mean: number | null;
-}
+};
 
 const lower = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 const upper = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
