@@ -237,11 +237,13 @@ export class SearchStore {
       if (matches === null || (matches.length === 0 && searchTerms(search.spans.q).some(isPrefixable))) return null;
       textTraceIds = matches;
     }
-    const { where, params } = traceConditions({ ...search, textTraceIds, sort: 'time', order: 'desc', limit: 0 }, search.since?.getTime(), false);
+    const counted: TraceSearch = { ...search, textTraceIds, sort: 'time', order: 'desc', limit: 0 };
+    const { where, params } = traceConditions(counted, search.since?.getTime(), false);
     const [row] = await queryRows<{ n: string | number }>(this.client, {
       query: `SELECT uniq(trace_id) AS n FROM traces WHERE ${where.join(' AND ')}`,
       query_params: params,
-      clickhouse_settings: search.sessionId === undefined ? TRACE_LIST_SETTINGS : BY_ID,
+      // one user's or session's traces are counted in their key projection, the rest in time order
+      clickhouse_settings: traceListSettings(counted),
     });
     return Number(row?.n ?? 0);
   }
