@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { SpanStore, startCollector, type RunningCollector } from '@spanhouse/collector';
-import { generateApiKey } from '../../collector/src/auth/keys.ts';
 import { KeyStore } from '../../collector/src/store/keys.ts';
 import { tenantDatabase } from '../../collector/src/store/sql.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import { otelTracer } from '../support/otel.ts';
+import { makeKey } from '../support/keys.ts';
 
 const data = tempDataDir('api-tenancy');
 const cliDir = tempDataDir('api-tenancy-cli');
@@ -27,13 +27,6 @@ let globex: ReturnType<typeof apiClient>;
 
 /** What each tenant wrote. */
 const own = { acme: { traces: [] as string[], spans: [] as string[] }, globex: { traces: [] as string[], spans: [] as string[] } };
-
-async function makeKey(store: KeyStore, tenant: string, flags: { admin?: boolean; relay?: boolean } = {}) {
-  await store.ensureTenant(tenant);
-  const { key, keyId, secretSha256 } = generateApiKey();
-  await store.insertKey({ key_id: keyId, secret_sha256: secretSha256, tenant_id: tenant, name: '', admin: flags.admin ?? false, trusted_relay: flags.relay ?? false });
-  return { key, keyId };
-}
 
 before(async () => {
   // 1. Reachable from other machines with no key: refuses, and says how to make one.

@@ -11,7 +11,6 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { SpanStore, type RunningCollector } from '@spanhouse/collector';
-import { generateApiKey } from '../../collector/src/auth/keys.ts';
 import { loadEnrichmentSettings } from '../../collector/src/enrichment/settings.ts';
 import { loadGatewaySettings } from '../../collector/src/gateway/settings.ts';
 import { KeyStore } from '../../collector/src/store/keys.ts';
@@ -28,6 +27,7 @@ import {
   TOOL_ARGUMENTS,
   type FakeUpstream,
 } from '../support/fake-upstreams.ts';
+import { makeKey } from '../support/keys.ts';
 
 const data = tempDataDir('gateway');
 let collector: RunningCollector;
@@ -42,13 +42,6 @@ const WEATHER_TOOL = {
   type: 'function' as const,
   function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
 };
-
-async function makeKey(store: KeyStore, tenant: string): Promise<string> {
-  await store.ensureTenant(tenant);
-  const { key, keyId, secretSha256 } = generateApiKey();
-  await store.insertKey({ key_id: keyId, secret_sha256: secretSha256, tenant_id: tenant, name: '', admin: false, trusted_relay: false });
-  return key;
-}
 
 /** The stored trace (as acme), its call span and the call's attempt spans. */
 async function storedCall(traceId: string, api = acme) {
@@ -98,8 +91,8 @@ before(async () => {
   [openaiUp, anthropicUp] = await Promise.all([startFakeOpenAiUpstream(), startFakeAnthropicUpstream()]);
   const store = await SpanStore.open({ dataDir: data.dir });
   const keyStore = new KeyStore(store.client);
-  keys.acme = await makeKey(keyStore, 'acme');
-  keys.globex = await makeKey(keyStore, 'globex');
+  keys.acme = (await makeKey(keyStore, 'acme')).key;
+  keys.globex = (await makeKey(keyStore, 'globex')).key;
   await store.close();
   const gateway = loadGatewaySettings(
     {

@@ -9,11 +9,11 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SpanStore, type RunningCollector } from '@spanhouse/collector';
-import { generateApiKey } from '../../collector/src/auth/keys.ts';
 import { KeyStore } from '../../collector/src/store/keys.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import { childSpan, otelTracer } from '../support/otel.ts';
+import { makeKey } from '../support/keys.ts';
 
 const data = tempDataDir('genai-2026');
 let collector: RunningCollector;
@@ -25,10 +25,7 @@ before(async () => {
   const store = await SpanStore.open({ dataDir: data.dir });
   const keyStore = new KeyStore(store.client);
   for (const tenant of ['acme', 'globex'] as const) {
-    await keyStore.ensureTenant(tenant);
-    const { key, keyId, secretSha256 } = generateApiKey();
-    await keyStore.insertKey({ key_id: keyId, secret_sha256: secretSha256, tenant_id: tenant, name: '', admin: false, trusted_relay: false });
-    keys[tenant] = key;
+    keys[tenant] = (await makeKey(keyStore, tenant)).key;
   }
   await store.close();
   collector = await startTestCollector(data.dir);

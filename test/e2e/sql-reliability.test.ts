@@ -9,24 +9,17 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SpanStore, type RunningCollector } from '@spanhouse/collector';
-import { generateApiKey } from '../../collector/src/auth/keys.ts';
 import { KeyStore } from '../../collector/src/store/keys.ts';
 import { tenantDatabase } from '../../collector/src/store/sql.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
+import { makeKey } from '../support/keys.ts';
 
 const data = tempDataDir('sql-reliability');
 const SQL_LIMITS = { sqlMaxConcurrent: 1, sqlMaxConcurrentPerTenant: 1, sqlMaxQueuedPerTenant: 1, sqlQueueTimeoutMs: 2_000 };
 let collector: RunningCollector;
 const keys = { acme: '', relay: '', admin: '' };
 const api = () => ({ acme: apiClient(collector.url, keys.acme), relay: apiClient(collector.url, keys.relay), admin: apiClient(collector.url, keys.admin) });
-
-async function makeKey(store: KeyStore, tenant: string, flags: { admin?: boolean; relay?: boolean } = {}) {
-  await store.ensureTenant(tenant);
-  const { key, keyId, secretSha256 } = generateApiKey();
-  await store.insertKey({ key_id: keyId, secret_sha256: secretSha256, tenant_id: tenant, name: '', admin: flags.admin ?? false, trusted_relay: flags.relay ?? false });
-  return key;
-}
 
 async function databases(store: SpanStore): Promise<string[]> {
   const result = await store.client.query({ query: "SELECT name FROM system.databases WHERE name LIKE 'sh_tenant_%' ORDER BY name", format: 'JSONEachRow' });
@@ -36,9 +29,9 @@ async function databases(store: SpanStore): Promise<string[]> {
 before(async () => {
   const store = await SpanStore.open({ dataDir: data.dir });
   const keyStore = new KeyStore(store.client);
-  keys.acme = await makeKey(keyStore, 'acme');
-  keys.relay = await makeKey(keyStore, 'relay', { relay: true });
-  keys.admin = await makeKey(keyStore, 'ops', { admin: true });
+  keys.acme = (await makeKey(keyStore, 'acme')).key;
+  keys.relay = (await makeKey(keyStore, 'relay', { relay: true })).key;
+  keys.admin = (await makeKey(keyStore, 'ops', { admin: true })).key;
   // creating a tenant (spanhouse keys create) creates its SQL views
   assert.ok((await databases(store)).includes(tenantDatabase('acme')));
   await store.close();

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, Request } from 'playwright-core';
 import { SpanStore, type RunningCollector } from '@spanhouse/collector';
-import { generateApiKey } from '../../collector/src/auth/keys.ts';
 import { KeyStore } from '../../collector/src/store/keys.ts';
 import { apiClient } from '../support/api.ts';
 import { browserSkip, launchChromium, openPage, saveScreenshot, type PageIncidents } from '../support/browser.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import { otelTracer } from '../support/otel.ts';
+import { makeKey } from '../support/keys.ts';
 
 const data = tempDataDir('ui-auth');
 let collector: RunningCollector;
@@ -23,13 +23,6 @@ const traces = { acme: '', globex: '' };
 const STORAGE = 'spanhouse.apiKey';
 
 /** A key made the way `spanhouse keys create --tenant <tenant>` makes it. */
-async function makeKey(store: KeyStore, tenant: string): Promise<string> {
-  await store.ensureTenant(tenant);
-  const { key, keyId, secretSha256 } = generateApiKey();
-  await store.insertKey({ key_id: keyId, secret_sha256: secretSha256, tenant_id: tenant, name: '', admin: false, trusted_relay: false });
-  return key;
-}
-
 /** One LLM call sent over OTLP with the tenant's key in the exporter headers; its trace id. */
 async function sendTrace(tenant: 'acme' | 'globex', headers: Record<string, string>): Promise<string> {
   const otel = otelTracer(collector.url, { encoding: 'protobuf', serviceName: `${tenant}-app`, headers });
@@ -71,8 +64,8 @@ describe('web UI with API keys', { skip: browserSkip() }, () => {
     // Keys first, as `spanhouse keys create` does while no collector holds the data dir.
     const store = await SpanStore.open({ dataDir: data.dir });
     const keyStore = new KeyStore(store.client);
-    keys.acme = await makeKey(keyStore, 'acme');
-    keys.globex = await makeKey(keyStore, 'globex');
+    keys.acme = (await makeKey(keyStore, 'acme')).key;
+    keys.globex = (await makeKey(keyStore, 'globex')).key;
     await store.close();
 
     collector = await startTestCollector(data.dir);
