@@ -569,10 +569,12 @@ function querySpecs(p: Picks): QuerySpec[] {
       ? [{ label: `traces routing_alias=${p.routingAlias}`, api: () => traces({ routing_alias: p.routingAlias! }), otel: () => otelList([`${attr('spanhouse.routing_alias')} = ${sqlString(p.routingAlias!)}`]) }]
       : []),
     { label: `traces score ${p.scoreName}>=${p.minScore}`, api: () => traces({ score_name: p.scoreName, min_score: p.minScore }), otel: null },
-    // sessions and users views (7-day window by default): GROUP BY over the window's traces
+    // sessions and users views (7-day window by default): day totals per session and user
     { label: 'sessions newest 50', api: () => '/api/sessions?limit=50', otel: null },
+    { label: 'sessions sort=cost, 7 d', api: () => '/api/sessions?limit=50&sort=cost', otel: null },
     { label: 'sessions user_id', api: () => `/api/sessions?${new URLSearchParams({ limit: '50', user_id: p.userId })}`, otel: null },
     { label: 'users newest 50', api: () => '/api/users?limit=50', otel: null },
+    { label: 'users sort=cost, 7 d', api: () => '/api/users?limit=50&sort=cost', otel: null },
     { label: 'traces count, 7 d', api: () => '/api/traces/count', otel: null },
     {
       label: '24 h + model + status=error',
@@ -1080,6 +1082,11 @@ async function growRole() {
   const growth = await grow(client, database, TARGET_SPANS);
   if (!growth.skipped) {
     console.log(`grow: ${growth.rowsAfter.spans} spans; ${fmt(growth.spanRowsPerSecond, 0)} span rows/s (${fmt(growth.allRowsPerSecond, 0)} rows/s over every table) in ${fmt(growth.seconds)} s`);
+    // the sessions' and users' day totals have no trace_id to copy by: built again from the grown traces
+    const { backfillTraceGroups } = await import('../../collector/src/store/trace-groups.ts');
+    const t = performance.now();
+    await backfillTraceGroups(client);
+    console.log(`grow: trace_groups_daily built from the grown traces in ${fmt((performance.now() - t) / 1000)} s`);
   }
   const mergesAfterGrowth = await waitForMerges(client, database, Number(values['merge-wait']));
   console.log(`grow: merges settled after ${fmt(mergesAfterGrowth.seconds)} s (${mergesAfterGrowth.remaining} still running, ${mergesAfterGrowth.parts} active parts)`);

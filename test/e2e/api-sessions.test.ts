@@ -81,6 +81,17 @@ describe('GET /api/sessions', () => {
     assert.deepEqual((await sessions('?errors_only=true')).data.map((r) => r.session_id), ['s-beta']);
   });
 
+  test('a window that starts or ends inside a day counts exactly the traces inside it', async () => {
+    const since = (await sessions(`?since=${encodeURIComponent(at(3))}`)).data;
+    const alpha = since.find((r) => r.session_id === 's-alpha')!;
+    assert.deepEqual([alpha.trace_count, alpha.total_tokens, alpha.first_time], [1, 220, at(5)], 'only the trace after `since`');
+    assert.ok(Math.abs(alpha.cost_usd - 0.02) < 1e-9, String(alpha.cost_usd));
+    const both = (await sessions(`?since=${encodeURIComponent(at(-1))}&until=${encodeURIComponent(at(7))}`)).data;
+    assert.deepEqual(both.map((r) => [r.session_id, r.trace_count]), [['s-alpha', 2]], 'only the traces before `until`');
+    const users = await api<{ data: UserRow[] }>('GET', `/api/users?since=${encodeURIComponent(at(3))}&until=${encodeURIComponent(at(15))}`);
+    assert.deepEqual(users.body.data.map((u) => [u.user_id, u.session_count, u.trace_count]), [['ann', 2, 2]]);
+  });
+
   test('every sort pages by cursor without gaps or repeats', async () => {
     for (const sort of ['last', 'first', 'traces', 'cost', 'tokens', 'errors']) {
       for (const order of ['desc', 'asc']) {
@@ -134,5 +145,22 @@ describe('GET /api/users', () => {
     // keyless loopback use reads the default tenant only: another tenant is refused or empty
     if (res.status === 200) assert.deepEqual(res.body.data, []);
     else assert.equal(res.status, 403, res.text);
+  });
+});
+
+describe('rewrites', () => {
+  test("a revised span's cost and status reach its session's and user's totals", async () => {
+    const created = await api<{ trace_id: string; span_id: string }>('POST', '/api/traces', {
+      session_id: 's-rev', user_id: 'cy', model: 'gpt-4o', cost_usd: 0.1, input_tokens: 10, output_tokens: 1, start_time: at(40), latency_ms: 100, input: 'q', output: 'a',
+    });
+    assert.equal(created.status, 201, created.text);
+    const revised = await api('PATCH', `/api/spans/${created.body.span_id}`, { cost_usd: 0.4, status: 'error', error: { message: 'bad answer' } });
+    assert.equal(revised.status, 200, revised.text);
+    const [session] = (await sessions('?search=s-rev')).data;
+    assert.deepEqual([session.session_id, session.trace_count, session.error_count], ['s-rev', 1, 1]);
+    assert.ok(Math.abs(session.cost_usd - 0.4) < 1e-9, `the revised cost only: ${session.cost_usd}`);
+    const users = await api<{ data: UserRow[] }>('GET', '/api/users?search=cy');
+    assert.deepEqual(users.body.data.map((u) => [u.user_id, u.trace_count, u.error_count, u.session_count]), [['cy', 1, 1, 1]]);
+    assert.ok(Math.abs(users.body.data[0].cost_usd - 0.4) < 1e-9);
   });
 });

@@ -18,6 +18,8 @@ export const SESSION_DEFAULTS: ClickHouseSettings = {
   max_execution_time: 60,
   optimize_use_projections: 1,
   preferred_optimize_projection_name: '',
+  // a batch inserted again after a failure is dropped (tables with a deduplication window)
+  insert_deduplicate: 1,
   // ahead of user SQL (priority 10, sql.ts): ClickHouse pauses lower-priority queries while these run
   priority: '1',
 } as ClickHouseSettings;

@@ -1,16 +1,18 @@
 // Sessions and users: the traces of a time window grouped by session_id or user_id, with
 // their totals, sorted and paged by cursor.
 //
-// The `traces` table keeps one row per trace version until merges drop old ones, and
-// every version holds its whole trace so far. A page reads only the window's rows from
-// the time projection and groups them once by session or user (no per-trace step, which
-// cost several times more); the page's totals are then read exactly, newest versions
-// only, for its few groups. The window bounds the work: the API defaults it to 7 days.
+// A page is ranked on trace_groups_daily (migration 018, trace-groups.ts): each group's
+// day totals over the days the window touches, ~7 rows per group for a week instead of
+// every trace of it. The page's totals are then exact for the window: whole days from
+// the same table, the partial days at its ends from the traces themselves (found through
+// the session and user key projections), newest trace versions only. Ranking counts the
+// end days whole, so near the window's start a group may rank by activity just before
+// it; one with no trace inside the window is left off its page.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { BY_ID, isoTime, queryRows } from './query.ts';
-import { TRACE_LIST_SETTINGS } from './search.ts';
+import { BY_ID, fromProjection, isoTime, queryRows } from './query.ts';
+import type { GroupKind } from './trace-groups.ts';
 
-export type GroupKind = 'session' | 'user';
+export type { GroupKind };
 export type GroupSort = 'last' | 'first' | 'traces' | 'cost' | 'tokens' | 'errors';
 export type GroupOrder = 'desc' | 'asc';
 
@@ -66,64 +68,93 @@ export interface UserRow {
   models: string[];
 }
 
-/** The grouping column, and its name in the newest-version subquery. */
+/** The grouping column of `traces`, and the key projection that finds a group's traces by time. */
 const KEY: Record<GroupKind, string> = { session: 'session_id', user: 'user_id' };
-const INNER_KEY: Record<GroupKind, string> = { session: 't_session', user: 't_user' };
+const KEY_PROJECTION: Record<GroupKind, string> = { session: 'p_traces_by_session', user: 'p_traces_by_user' };
 
-/**
- * Sort values of a group, computed over the stored rows of its traces (every version):
- * exact for last/first activity, trace and failed-trace counts (a trace's versions only
- * grow), and for cost and tokens until merges drop a trace's old versions (a trace stored
- * in several requests counts its older rollups too until then). The totals shown are
- * always exact: they are read again for the page's groups, newest versions only.
- */
+/** Sort values of a group over its day rows (the cursor carries them). */
 const SORT: Record<GroupSort, { value: string; param: string }> = {
-  last: { value: 'toUnixTimestamp64Micro(max(end_time))', param: '{c_value:Int64}' },
-  first: { value: 'toUnixTimestamp64Micro(min(start_time))', param: '{c_value:Int64}' },
-  traces: { value: 'uniqExact(trace_id)', param: '{c_value:UInt64}' },
-  cost: { value: 'sum(ifNull(cost_usd, 0))', param: '{c_value:Float64}' },
-  tokens: { value: 'sum(total_tokens)', param: '{c_value:UInt64}' },
-  errors: { value: 'uniqExactIf(trace_id, error_count > 0)', param: '{c_value:UInt64}' },
+  last: { value: 'toUnixTimestamp64Micro(max(last_time))', param: '{c_value:Int64}' },
+  first: { value: 'toUnixTimestamp64Micro(min(first_time))', param: '{c_value:Int64}' },
+  traces: { value: 'sum(traces)', param: '{c_value:Int64}' },
+  cost: { value: 'sum(cost_usd)', param: '{c_value:Float64}' },
+  tokens: { value: 'sum(total_tokens)', param: '{c_value:Int64}' },
+  errors: { value: 'sum(error_traces)', param: '{c_value:Int64}' },
 };
 
-interface RawGroup {
+/** A group's totals in the window, from day rows, from traces, or both added up. */
+interface Totals {
   key: string;
   user_id: string;
-  first_time: string;
-  last_time: string;
-  session_count: string | number;
-  trace_count: string | number;
-  error_count: string | number;
-  cost_usd: number | null;
-  input_tokens: string | number;
-  output_tokens: string | number;
-  total_tokens: string | number;
+  first_us: number;
+  last_us: number;
+  traces: number;
+  error_traces: number;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
   models: string[];
-  sort_value: string | number;
+  sessions: string[];
 }
 
-/** ISO-8601 in milliseconds, as the trace list writes times. */
-const isoOf = (value: string) => new Date(isoTime(value)).toISOString();
+/** The same totals as ClickHouse sends them (64-bit numbers as text). */
+type RawTotals = { [K in keyof Totals]: Totals[K] extends number ? number | string : Totals[K] };
 
-/** Tenant, window and trace-level filters, as WHERE conditions over trace rows. */
-function windowConditions(kind: GroupKind, search: GroupSearch): { where: string[]; params: Record<string, unknown> } {
-  const key = KEY[kind];
-  const params: Record<string, unknown> = { tenant: search.tenantId, since: search.since.getTime() * 1000 };
-  const where = ['tenant_id = {tenant:String}', 'start_time >= fromUnixTimestamp64Micro({since:Int64})', `${key} != ''`];
-  if (search.until) {
-    where.push('start_time <= fromUnixTimestamp64Micro({until:Int64})');
-    params.until = search.until.getTime() * 1000;
-  }
-  if (search.userId !== undefined) {
-    where.push('user_id = {user_id:String}');
-    params.user_id = search.userId;
-  }
-  if (search.search !== undefined) {
-    where.push(`positionCaseInsensitiveUTF8(${key}, {search:String}) > 0`);
-    params.search = search.search;
-  }
-  return { where, params };
+const DAY_MS = 86_400_000;
+const dayString = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const isoOfMicros = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
+
+/**
+ * A window cut into the whole UTC days inside it (read from day rows; `to` null: open
+ * ended) and the partial days at its ends, as [from, to) epoch microseconds (read from
+ * traces). `until` is inclusive.
+ */
+export function splitWindow(since: Date, until?: Date): { days: { from: string; to: string | null } | null; exact: Array<[number, number]> } {
+  const s = since.getTime();
+  const firstWhole = Math.ceil(s / DAY_MS) * DAY_MS;
+  if (!until) return { days: { from: dayString(firstWhole), to: null }, exact: s < firstWhole ? [[s * 1000, firstWhole * 1000]] : [] };
+  const endUs = until.getTime() * 1000 + 1;
+  const wholeEnd = Math.floor(endUs / (DAY_MS * 1000)) * DAY_MS;
+  if (firstWhole >= wholeEnd) return { days: null, exact: [[s * 1000, endUs]] };
+  const exact: Array<[number, number]> = [];
+  if (s < firstWhole) exact.push([s * 1000, firstWhole * 1000]);
+  if (wholeEnd * 1000 < endUs) exact.push([wholeEnd * 1000, endUs]);
+  return { days: { from: dayString(firstWhole), to: dayString(wholeEnd - DAY_MS) }, exact };
 }
+
+function addTotals(a: Totals | undefined, b: Totals): Totals {
+  if (!a) return b;
+  return {
+    key: a.key,
+    user_id: a.user_id || b.user_id,
+    first_us: Math.min(a.first_us, b.first_us),
+    last_us: Math.max(a.last_us, b.last_us),
+    traces: a.traces + b.traces,
+    error_traces: a.error_traces + b.error_traces,
+    cost_usd: a.cost_usd + b.cost_usd,
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+    models: [...new Set([...a.models, ...b.models])],
+    sessions: [...new Set([...a.sessions, ...b.sessions])],
+  };
+}
+
+const totalsOf = (r: RawTotals): Totals => ({
+  key: r.key,
+  user_id: r.user_id,
+  first_us: Number(r.first_us),
+  last_us: Number(r.last_us),
+  traces: Number(r.traces),
+  error_traces: Number(r.error_traces),
+  cost_usd: Number(r.cost_usd),
+  input_tokens: Number(r.input_tokens),
+  output_tokens: Number(r.output_tokens),
+  total_tokens: Number(r.total_tokens),
+  models: r.models,
+  sessions: r.sessions,
+});
 
 export class SessionStore {
   constructor(private readonly client: ClickHouseClient) {}
@@ -135,14 +166,14 @@ export class SessionStore {
       data: rows.map((r) => ({
         session_id: r.key,
         user_id: r.user_id,
-        first_time: isoOf(r.first_time),
-        last_time: isoOf(r.last_time),
-        trace_count: Number(r.trace_count),
-        error_count: Number(r.error_count),
-        cost_usd: Number(r.cost_usd ?? 0),
-        input_tokens: Number(r.input_tokens),
-        output_tokens: Number(r.output_tokens),
-        total_tokens: Number(r.total_tokens),
+        first_time: isoOfMicros(r.first_us),
+        last_time: isoOfMicros(r.last_us),
+        trace_count: r.traces,
+        error_count: r.error_traces,
+        cost_usd: r.cost_usd,
+        input_tokens: r.input_tokens,
+        output_tokens: r.output_tokens,
+        total_tokens: r.total_tokens,
         models: r.models,
       })),
     };
@@ -154,38 +185,45 @@ export class SessionStore {
       nextCursor,
       data: rows.map((r) => ({
         user_id: r.key,
-        first_time: isoOf(r.first_time),
-        last_seen: isoOf(r.last_time),
-        session_count: Number(r.session_count),
-        trace_count: Number(r.trace_count),
-        error_count: Number(r.error_count),
-        cost_usd: Number(r.cost_usd ?? 0),
-        total_tokens: Number(r.total_tokens),
+        first_time: isoOfMicros(r.first_us),
+        last_seen: isoOfMicros(r.last_us),
+        session_count: r.sessions.length,
+        trace_count: r.traces,
+        error_count: r.error_traces,
+        cost_usd: r.cost_usd,
+        total_tokens: r.total_tokens,
         models: r.models,
       })),
     };
   }
 
-  /**
-   * Two reads. (1) The page: the window's trace rows grouped by session or user (one
-   * GROUP BY, no per-trace step), filtered, sorted and cut at the cursor and LIMIT.
-   * (2) The page's totals over the newest version of each of its traces, found through
-   * the session and user skip indexes.
-   */
-  private async groups(kind: GroupKind, search: GroupSearch): Promise<{ rows: RawGroup[]; nextCursor: GroupCursor | null }> {
-    const key = KEY[kind];
-    const { where, params } = windowConditions(kind, search);
-    // Group-level conditions: a group matches when one of its traces does.
-    const having: string[] = [];
+  /** The page ranked on day rows, then its groups' exact totals in the window. */
+  private async groups(kind: GroupKind, search: GroupSearch): Promise<{ rows: Totals[]; nextCursor: GroupCursor | null }> {
+    const params: Record<string, unknown> = { tenant: search.tenantId, kind, from_day: dayString(search.since.getTime()) };
+    const where = ['tenant_id = {tenant:String}', 'kind = {kind:String}', 'day >= {from_day:Date}'];
+    if (search.until) {
+      where.push('day <= {to_day:Date}');
+      params.to_day = dayString(search.until.getTime());
+    }
+    if (search.search !== undefined) {
+      where.push('positionCaseInsensitiveUTF8(key, {search:String}) > 0');
+      params.search = search.search;
+    }
+    // group-level conditions: a group matches when one of its traces does
+    const having = ['sum(traces) > 0'];
+    if (search.userId !== undefined) {
+      having.push('max(user_id) = {user_id:String}');
+      params.user_id = search.userId;
+    }
     if (search.model !== undefined) {
-      having.push('countIf(has(models, {model:String})) > 0');
+      having.push('has(groupUniqArrayArray(models), {model:String})');
       params.model = search.model;
     }
     if (search.service !== undefined) {
-      having.push('countIf(has(services, {service:String})) > 0');
+      having.push('has(groupUniqArrayArray(services), {service:String})');
       params.service = search.service;
     }
-    if (search.errorsOnly) having.push('countIf(error_count > 0) > 0');
+    if (search.errorsOnly) having.push('sum(error_traces) > 0');
     const sort = SORT[search.sort];
     const dir = search.order === 'asc' ? 'ASC' : 'DESC';
     if (search.cursor) {
@@ -193,14 +231,13 @@ export class SessionStore {
       Object.assign(params, { c_value: search.cursor.value, c_key: search.cursor.key });
     }
     const page = await queryRows<{ key: string; sort_value: string | number }>(this.client, {
-      query: `SELECT ${key} AS key, ${sort.value} AS sort_value FROM traces
+      query: `SELECT key, ${sort.value} AS sort_value FROM trace_groups_daily
               WHERE ${where.join(' AND ')}
               GROUP BY key
-              ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}
+              HAVING ${having.join(' AND ')}
               ORDER BY sort_value ${dir}, key ${dir}
               LIMIT {limit:UInt32}`,
       query_params: { ...params, limit: search.limit + 1 },
-      clickhouse_settings: TRACE_LIST_SETTINGS,
     });
     const shown = page.slice(0, search.limit);
     const totals = await this.totals(kind, search, shown.map((p) => p.key));
@@ -208,38 +245,75 @@ export class SessionStore {
     return {
       rows: shown.flatMap((p) => {
         const row = totals.get(p.key);
-        return row ? [{ ...row, sort_value: p.sort_value }] : [];
+        return row && row.traces > 0 ? [row] : [];
       }),
       nextCursor: page.length > search.limit && last ? { sort: search.sort, order: search.order, value: Number(last.sort_value), key: last.key } : null,
     };
   }
 
-  /** Exact totals of these groups in the window, over the newest version of each trace. */
-  private async totals(kind: GroupKind, search: GroupSearch, keys: string[]): Promise<Map<string, RawGroup>> {
-    if (keys.length === 0) return new Map();
-    const { where, params } = windowConditions(kind, search);
-    where.push(`${KEY[kind]} IN {keys:Array(String)}`);
-    const rows = await queryRows<RawGroup>(this.client, {
-      query: `SELECT ${INNER_KEY[kind]} AS key, argMax(t_user, last_trace) AS user_id, min(first) AS first_time, max(last) AS last_time,
-                     uniqExactIf(t_session, t_session != '') AS session_count, count() AS trace_count, countIf(trace_errors > 0) AS error_count,
-                     sum(trace_cost) AS cost_usd, sum(trace_input) AS input_tokens, sum(trace_output) AS output_tokens,
-                     sum(trace_tokens) AS total_tokens, arrayDistinct(arrayFlatten(groupArray(trace_models))) AS models
+  /** Exact totals of these groups in the window: whole days from day rows, the ends from traces. */
+  private async totals(kind: GroupKind, search: GroupSearch, keys: string[]): Promise<Map<string, Totals>> {
+    const found = new Map<string, Totals>();
+    if (keys.length === 0) return found;
+    const { days, exact } = splitWindow(search.since, search.until);
+    const parts = await Promise.all([days ? this.dayTotals(kind, search.tenantId, keys, days) : [], this.traceTotals(kind, search.tenantId, keys, exact)]);
+    for (const row of parts.flat()) found.set(row.key, addTotals(found.get(row.key), row));
+    return found;
+  }
+
+  private async dayTotals(kind: GroupKind, tenantId: string, keys: string[], days: { from: string; to: string | null }): Promise<Totals[]> {
+    const rows = await queryRows<RawTotals>(this.client, {
+      query: `SELECT key, max(user_id) AS user_id, toUnixTimestamp64Micro(min(first_time)) AS first_us, toUnixTimestamp64Micro(max(last_time)) AS last_us,
+                     sum(traces) AS traces, sum(error_traces) AS error_traces, sum(cost_usd) AS cost_usd, sum(input_tokens) AS input_tokens,
+                     sum(output_tokens) AS output_tokens, sum(total_tokens) AS total_tokens,
+                     groupUniqArrayArray(models) AS models, groupUniqArrayArray(sessions) AS sessions
+              FROM trace_groups_daily
+              WHERE tenant_id = {tenant:String} AND kind = {kind:String} AND key IN {keys:Array(String)}
+                AND day >= {from_day:Date} ${days.to ? 'AND day <= {to_day:Date}' : ''}
+              GROUP BY key
+              HAVING traces > 0`,
+      query_params: { tenant: tenantId, kind, keys, from_day: days.from, to_day: days.to },
+    });
+    return rows.map(totalsOf);
+  }
+
+  /** Totals over the newest version of the groups' traces that started in these ranges. */
+  private async traceTotals(kind: GroupKind, tenantId: string, keys: string[], ranges: Array<[number, number]>): Promise<Totals[]> {
+    if (ranges.length === 0) return [];
+    const key = KEY[kind];
+    const params: Record<string, unknown> = { tenant: tenantId, keys };
+    ranges.forEach(([from, to], i) => Object.assign(params, { [`from_${i}`]: from, [`to_${i}`]: to }));
+    const storedIn = ranges.map((_, i) => `(start_time >= fromUnixTimestamp64Micro({from_${i}:Int64}) AND start_time < fromUnixTimestamp64Micro({to_${i}:Int64}))`);
+    const newestIn = ranges.map((_, i) => `(t_start >= {from_${i}:Int64} AND t_start < {to_${i}:Int64})`);
+    const where = `tenant_id = {tenant:String} AND ${key} IN {keys:Array(String)} AND (${storedIn.join(' OR ')})`;
+    // the key projection (keys and times only) finds the traces; their rows come by primary key
+    const ids = await queryRows<{ trace_id: string }>(this.client, {
+      query: `SELECT DISTINCT trace_id FROM traces WHERE ${where}`,
+      query_params: params,
+      clickhouse_settings: fromProjection(KEY_PROJECTION[kind]),
+    });
+    if (ids.length === 0) return [];
+    const rows = await queryRows<RawTotals>(this.client, {
+      query: `SELECT t_key AS key, argMax(t_user, t_start) AS user_id, min(t_start) AS first_us, max(t_end) AS last_us,
+                     count() AS traces, countIf(t_errors > 0) AS error_traces, sum(t_cost) AS cost_usd,
+                     sum(t_input) AS input_tokens, sum(t_output) AS output_tokens, sum(t_tokens) AS total_tokens,
+                     arrayDistinct(arrayFlatten(groupArray(t_models))) AS models, groupUniqArrayIf(t_session, t_session != '') AS sessions
               FROM (
                 -- the newest version of each trace
-                SELECT trace_id, argMax(session_id, version) AS t_session, argMax(user_id, version) AS t_user,
-                       min(start_time) AS first, argMax(end_time, version) AS last, max(start_time) AS last_trace,
-                       argMax(error_count, version) AS trace_errors, argMax(ifNull(cost_usd, 0), version) AS trace_cost,
-                       argMax(input_tokens, version) AS trace_input, argMax(output_tokens, version) AS trace_output,
-                       argMax(total_tokens, version) AS trace_tokens, argMax(models, version) AS trace_models
+                SELECT trace_id, argMax(${key}, version) AS t_key, argMax(session_id, version) AS t_session, argMax(user_id, version) AS t_user,
+                       toUnixTimestamp64Micro(argMax(start_time, version)) AS t_start, toUnixTimestamp64Micro(argMax(end_time, version)) AS t_end,
+                       argMax(error_count, version) AS t_errors, argMax(ifNull(cost_usd, 0), version) AS t_cost,
+                       argMax(input_tokens, version) AS t_input, argMax(output_tokens, version) AS t_output,
+                       argMax(total_tokens, version) AS t_tokens, argMax(models, version) AS t_models
                 FROM traces
-                WHERE ${where.join(' AND ')}
+                WHERE tenant_id = {tenant:String} AND trace_id IN {ids:Array(String)}
                 GROUP BY trace_id
+                HAVING t_key IN {keys:Array(String)} AND (${newestIn.join(' OR ')})
               )
               GROUP BY key`,
-      query_params: { ...params, keys },
-      // a page's sessions or users are found through the bloom filter indexes, not in time order
+      query_params: { ...params, ids: ids.map((r) => r.trace_id) },
       clickhouse_settings: BY_ID,
     });
-    return new Map(rows.map((r) => [r.key, r]));
+    return rows.map(totalsOf);
   }
 }

@@ -8,6 +8,7 @@ import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
 import { repairDataDir } from './data-dir-repair.ts';
 import { migrate } from './migrations.ts';
 import { backfillSpanMetrics } from './metrics.ts';
+import { backfillTraceGroups } from './trace-groups.ts';
 import { BACKGROUND, BY_ID, exists, insertRows, queryRows } from './query.ts';
 import { FULL_SELECT, fromRow, LIGHT_SELECT, SPAN_INSERT_COLUMNS, spanRecord, toRow, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { SpanLogStore } from './span-logs.ts';
@@ -66,6 +67,8 @@ export class SpanStore {
     await store.runOnce('span-metrics-backfill', () => backfillSpanMetrics(client));
     // 017 added llm_calls (a wrapper repeating its child's usage counts once): fold stored traces again
     await store.runOnce('traces-llm-calls', () => store.backfillRollups(options.log ?? (() => {})));
+    // 018: sessions' and users' day totals, from the traces stored before it
+    await store.runOnce('trace-groups-backfill', () => backfillTraceGroups(client));
     return store;
   }
 
@@ -108,12 +111,12 @@ export class SpanStore {
         if (!this.recentKeys.has(key)) fresh.set(key, span);
       }
       // The stored rollups know every span id stored before (whichever process stored it).
-      const { rollups, added } = await this.traces.fold([...fresh.values()]);
+      const { changes, added } = await this.traces.fold([...fresh.values()]);
       if (added.length > 0) {
         const version = this.nextVersion();
         // spans first: a rollup never counts a span that is not stored
         await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, added.map((span) => toRow(span, version)));
-        await this.traces.write(rollups, version);
+        await this.traces.write(changes, version);
       }
       for (const key of fresh.keys()) this.recentKeys.set(key, true);
       return { inserted: added.length, duplicates: spans.length - added.length };
@@ -140,8 +143,8 @@ export class SpanStore {
     const byTenant = new Map<string, Set<string>>();
     for (const s of spans) byTenant.set(s.tenant_id, (byTenant.get(s.tenant_id) ?? new Set()).add(s.trace_id));
     for (const [tenantId, traceIds] of byTenant) {
-      const rollups = await this.traces.rebuild(tenantId, [...traceIds]);
-      await this.traces.write(rollups, this.nextVersion());
+      const changes = await this.traces.rebuild(tenantId, [...traceIds]);
+      await this.traces.write(changes, this.nextVersion());
     }
   }
 

@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { rollUp, type SpanhouseSpan, type TraceRollup, type TraceStatus } from '@spanhouse/model';
 import { fromRow, ROLLUP_SELECT, type SpanRow } from './span-columns.ts';
 import { BY_ID, insertRows, queryRows } from './query.ts';
+import { writeTraceGroups, type TraceChange } from './trace-groups.ts';
 
 /** Trace ids per lookup query (keeps query parameters small for server mode). */
 const TRACE_CHUNK = 2000;
@@ -114,11 +115,12 @@ export class TraceStore {
   }
 
   /**
-   * Adds `spans` to their traces' stored rollups. Returns the rollups that changed and
-   * the spans they added: a span its rollup already counted is stored already.
+   * Adds `spans` to their traces' stored rollups. Returns the rollups that changed (with
+   * the ones they replace) and the spans they added: a span its rollup already counted is
+   * stored already.
    */
-  async fold(spans: SpanhouseSpan[]): Promise<{ rollups: TraceRollup[]; added: SpanhouseSpan[] }> {
-    const rollups: TraceRollup[] = [];
+  async fold(spans: SpanhouseSpan[]): Promise<{ changes: TraceChange[]; added: SpanhouseSpan[] }> {
+    const changes: TraceChange[] = [];
     const added: SpanhouseSpan[] = [];
     for (const [tenantId, traces] of groupByTrace(spans)) {
       const stored = await this.current(tenantId, [...traces.keys()]);
@@ -127,23 +129,29 @@ export class TraceStore {
         const counted = new Set(previous?.span_ids);
         const fresh = traceSpans.filter((span) => !counted.has(span.span_id) && counted.add(span.span_id));
         if (fresh.length === 0) continue;
-        rollups.push(rollUp(previous, fresh));
+        changes.push({ rollup: rollUp(previous, fresh), previous });
         added.push(...fresh);
       }
     }
-    return { rollups, added };
+    return { changes, added };
   }
 
-  async write(rollups: TraceRollup[], version: number): Promise<void> {
-    if (rollups.length === 0) return;
-    await insertRows(this.client, 'traces', TRACE_INSERT_COLUMNS, rollups.map((r) => toTraceRow(r, version)));
+  /**
+   * Stores new trace versions. Their sessions' and users' day totals first: a batch
+   * retried after the trace write failed brings the same rows, which deduplication drops.
+   */
+  async write(changes: TraceChange[], version: number): Promise<void> {
+    if (changes.length === 0) return;
+    await writeTraceGroups(this.client, changes);
+    await insertRows(this.client, 'traces', TRACE_INSERT_COLUMNS, changes.map((c) => toTraceRow(c.rollup, version)));
   }
 
   /**
    * Rollups folded afresh from the stored spans (newest version of each): after spans
    * were rewritten, or for traces stored before this table existed.
    */
-  async rebuild(tenantId: string, traceIds: string[]): Promise<TraceRollup[]> {
+  async rebuild(tenantId: string, traceIds: string[]): Promise<TraceChange[]> {
+    const stored = await this.current(tenantId, traceIds);
     const rollups: TraceRollup[] = [];
     for (let i = 0; i < traceIds.length; i += TRACE_CHUNK) {
       const rows = await queryRows<SpanRow>(this.client, {
@@ -155,6 +163,6 @@ export class TraceStore {
       const spans = rows.map(fromRow);
       for (const traceSpans of groupByTrace(spans).get(tenantId)?.values() ?? []) rollups.push(rollUp(null, traceSpans));
     }
-    return rollups;
+    return rollups.map((rollup) => ({ rollup, previous: stored.get(rollup.trace_id) ?? null }));
   }
 }
