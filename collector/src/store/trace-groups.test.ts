@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TraceRollup } from '@spanhouse/model';
 import { splitWindow } from './sessions.ts';
-import { TRACE_GROUP_COLUMNS, traceGroupRows } from './trace-groups.ts';
+import { SpanStore } from './span-store.ts';
+import { TRACE_GROUP_COLUMNS, traceGroupRows, writeTraceGroups } from './trace-groups.ts';
+import { testStorage } from '../../../test/support/storage.ts';
 
 const DAY_US = 86_400_000_000;
 const noon = Date.UTC(2026, 10, 20, 12) * 1000;
@@ -59,9 +61,26 @@ test('a trace that moves to another day or session takes its old contribution ou
   assert.equal(all.get('user/2026-11-19/u1')!.traces, 1);
 });
 
-test('the same batch gives the same rows (a retry is deduplicated by the table)', () => {
+test('the same batch written twice (a retry after a failed trace write) counts once', async () => {
   const change = { rollup: trace({ session_id: 's1', user_id: 'u1', cost_usd: 0.5 }), previous: null };
   assert.deepEqual(traceGroupRows([change]), traceGroupRows([change]));
+  const storage = await testStorage('trace-groups');
+  const store = await SpanStore.open(storage.options);
+  try {
+    await writeTraceGroups(store.client, [change]);
+    await writeTraceGroups(store.client, [change]);
+    const other = { rollup: trace({ trace_id: 'b'.repeat(32), session_id: 's1', user_id: 'u1', cost_usd: 0.25 }), previous: null };
+    await writeTraceGroups(store.client, [other]);
+    const result = await store.client.query({
+      query: "SELECT sum(traces) AS traces, sum(cost_usd) AS cost FROM trace_groups_daily WHERE kind = 'session' AND key = 's1'",
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ traces: string | number; cost: number }>();
+    assert.deepEqual([Number(row.traces), row.cost], [2, 0.75]);
+  } finally {
+    await store.close();
+    await storage.remove();
+  }
 });
 
 test('a window is cut into whole UTC days and its partial ends', () => {
