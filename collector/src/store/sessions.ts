@@ -4,12 +4,13 @@
 // A page is ranked on trace_groups_daily (migration 018, trace-groups.ts): each group's
 // day totals over the days the window touches, ~7 rows per group for a week instead of
 // every trace of it. The page's totals are then exact for the window: whole days from
-// the same table, the partial days at its ends from the traces themselves (found through
-// the session and user key projections), newest trace versions only. Ranking counts the
+// the same table, the partial days at its ends from the traces themselves (the time
+// projection over those hours), newest trace versions only. Ranking counts the
 // end days whole, so near the window's start a group may rank by activity just before
 // it; one with no trace inside the window is left off its page.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { BY_ID, fromProjection, isoTime, queryRows } from './query.ts';
+import { queryRows } from './query.ts';
+import { TRACE_LIST_SETTINGS } from './search.ts';
 import type { GroupKind } from './trace-groups.ts';
 
 export type { GroupKind };
@@ -68,9 +69,8 @@ export interface UserRow {
   models: string[];
 }
 
-/** The grouping column of `traces`, and the key projection that finds a group's traces by time. */
+/** The grouping column of `traces`. */
 const KEY: Record<GroupKind, string> = { session: 'session_id', user: 'user_id' };
-const KEY_PROJECTION: Record<GroupKind, string> = { session: 'p_traces_by_session', user: 'p_traces_by_user' };
 
 /** Sort values of a group over its day rows (the cursor carries them). */
 const SORT: Record<GroupSort, { value: string; param: string }> = {
@@ -277,22 +277,17 @@ export class SessionStore {
     return rows.map(totalsOf);
   }
 
-  /** Totals over the newest version of the groups' traces that started in these ranges. */
+  /**
+   * Totals over the newest version of the groups' traces that started in these ranges (at
+   * most a day at each end of the window), read from the time projection in those ranges:
+   * the cost follows the ranges, not how many traces each group has.
+   */
   private async traceTotals(kind: GroupKind, tenantId: string, keys: string[], ranges: Array<[number, number]>): Promise<Totals[]> {
     if (ranges.length === 0) return [];
     const key = KEY[kind];
     const params: Record<string, unknown> = { tenant: tenantId, keys };
     ranges.forEach(([from, to], i) => Object.assign(params, { [`from_${i}`]: from, [`to_${i}`]: to }));
-    const storedIn = ranges.map((_, i) => `(start_time >= fromUnixTimestamp64Micro({from_${i}:Int64}) AND start_time < fromUnixTimestamp64Micro({to_${i}:Int64}))`);
-    const newestIn = ranges.map((_, i) => `(t_start >= {from_${i}:Int64} AND t_start < {to_${i}:Int64})`);
-    const where = `tenant_id = {tenant:String} AND ${key} IN {keys:Array(String)} AND (${storedIn.join(' OR ')})`;
-    // the key projection (keys and times only) finds the traces; their rows come by primary key
-    const ids = await queryRows<{ trace_id: string }>(this.client, {
-      query: `SELECT DISTINCT trace_id FROM traces WHERE ${where}`,
-      query_params: params,
-      clickhouse_settings: fromProjection(KEY_PROJECTION[kind]),
-    });
-    if (ids.length === 0) return [];
+    const inRanges = ranges.map((_, i) => `(start_time >= fromUnixTimestamp64Micro({from_${i}:Int64}) AND start_time < fromUnixTimestamp64Micro({to_${i}:Int64}))`);
     const rows = await queryRows<RawTotals>(this.client, {
       query: `SELECT t_key AS key, argMax(t_user, t_start) AS user_id, min(t_start) AS first_us, max(t_end) AS last_us,
                      count() AS traces, countIf(t_errors > 0) AS error_traces, sum(t_cost) AS cost_usd,
@@ -306,13 +301,12 @@ export class SessionStore {
                        argMax(input_tokens, version) AS t_input, argMax(output_tokens, version) AS t_output,
                        argMax(total_tokens, version) AS t_tokens, argMax(models, version) AS t_models
                 FROM traces
-                WHERE tenant_id = {tenant:String} AND trace_id IN {ids:Array(String)}
+                WHERE tenant_id = {tenant:String} AND ${key} IN {keys:Array(String)} AND (${inRanges.join(' OR ')})
                 GROUP BY trace_id
-                HAVING t_key IN {keys:Array(String)} AND (${newestIn.join(' OR ')})
               )
               GROUP BY key`,
-      query_params: { ...params, ids: ids.map((r) => r.trace_id) },
-      clickhouse_settings: BY_ID,
+      query_params: params,
+      clickhouse_settings: TRACE_LIST_SETTINGS,
     });
     return rows.map(totalsOf);
   }
