@@ -15,7 +15,8 @@
 // Options: --spans N (rows of `spans` to reach, default 10M), --sample N (spans loaded
 // through the collector, default 200k), --runs N (timed runs per query, default 20),
 // --keep (keep the temp data dir), --data <dir> (reuse a grown dir: skips load and grow,
-// never deleted), --grow-batch N (rows per growth INSERT, default 1M), --insert-threads N
+// never deleted), --otel-from <json> (with --data: the otel_traces timings of an earlier
+// run on that data instead of timing them again), --grow-batch N (rows per growth INSERT, default 1M), --insert-threads N
 // (max_insert_threads of the growth, default 2: fastest on 2 cores), --merge-wait S
 // (longest wait for merges after growing, default 600).
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     // longest wait for background merges after growing, in seconds
     'merge-wait': { type: 'string', default: '600' },
     data: { type: 'string' },
+    // with --data: the otel_traces timings of an earlier run on the same data (its JSON), not timed again
+    'otel-from': { type: 'string' },
     keep: { type: 'boolean', default: false },
     role: { type: 'string' },
     url: { type: 'string' },
@@ -1104,8 +1107,9 @@ async function growRole() {
   const context: PageContext = {};
   const firstPage = await rowsOf<{ ts: string }>(client, `SELECT toUnixTimestamp64Nano(Timestamp) AS ts FROM otel.otel_traces WHERE ParentSpanId = '' ORDER BY Timestamp DESC LIMIT 50`);
   context.lastTimestamp = firstPage.length > 0 ? String(firstPage[firstPage.length - 1].ts) : undefined;
-  const otelTimings: Timing[] = [];
-  for (const spec of querySpecs(picks)) {
+  const otelTimings: Timing[] = values['otel-from'] ? (JSON.parse(readFileSync(values['otel-from'], 'utf8')) as { otelTimings: Timing[] }).otelTimings : [];
+  if (values['otel-from']) console.log(`otel: timings from ${values['otel-from']} (same data, not timed again)`);
+  for (const spec of values['otel-from'] ? [] : querySpecs(picks)) {
     if (!spec.otel) continue;
     const timing = await timeQuery(spec.label, RUNS, async (run) => (await rowsOf(client, spec.otel!(run, context))).length);
     console.log(`otel:  ${spec.label.padEnd(44)} ${timing.error ? `error: ${timing.error}` : `p50 ${fmt(timing.p50Ms)} ms, p95 ${fmt(timing.p95Ms)} ms, ${timing.rows} rows`}`);
@@ -1268,7 +1272,7 @@ async function main() {
       load = { ...result, rss: await collector.stop() };
       console.log(`load: ${fmt(result.spansPerSecond, 0)} spans/s, ${result.failedRequests} failed requests, ${result.scores.failed} failed scores`);
     }
-    const grown = await runRole<GrowReport>('grow', ['--data', dir, '--grow-batch', values['grow-batch']!, '--insert-threads', values['insert-threads']!, '--merge-wait', values['merge-wait']!]);
+    const grown = await runRole<GrowReport>('grow', ['--data', dir, '--grow-batch', values['grow-batch']!, '--insert-threads', values['insert-threads']!, '--merge-wait', values['merge-wait']!, ...(values['otel-from'] ? ['--otel-from', values['otel-from']] : [])]);
 
     const collector = await startCollectorChild(dir);
     const { timings } = await runRole<{ timings: Timing[] }>('query', ['--url', collector.url], { picks: grown.picks });
