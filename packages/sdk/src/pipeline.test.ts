@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExportResultCode } from '@opentelemetry/core';
+import { context, trace } from '@opentelemetry/api';
+import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { DEFAULT_BATCH } from './config.ts';
 import { ExportingSpanProcessor } from './pipeline.ts';
 import { redactText } from './redact.ts';
@@ -75,4 +77,29 @@ test('a batch goes out in chunks of bounded size, one per event-loop turn, each 
   assert.deepEqual(calls, [4, 3, 1, 1]);
   assert.deepEqual(turns, ['export 4', 'app', 'export 3', 'app', 'export 1', 'app', 'export 1', 'app'], 'the app ran between chunks');
   assert.deepEqual(processor.counter.snapshot(), { exported: 8, queued: 0, droppedQueueFull: 0, droppedExportFailed: 2 });
+});
+
+test('the span that fills a batch does not pay for its export: serialising starts a turn later, with tracing suppressed', async () => {
+  const exported: { spans: number; suppressed: boolean }[] = [];
+  const exporter: SpanExporter = {
+    export(spans: ReadableSpan[], done) {
+      exported.push({ spans: spans.length, suppressed: isTracingSuppressed(context.active()) });
+      done({ code: ExportResultCode.SUCCESS });
+    },
+    shutdown: async () => {},
+  };
+  const processor = new ExportingSpanProcessor(exporter, { ...DEFAULT_BATCH, maxExportBatchSize: 4, scheduledDelayMillis: 60_000 });
+  // registered: the async-hooks context manager carries the export's context across turns
+  const provider = new NodeTracerProvider({ spanProcessors: [processor] });
+  provider.register();
+  const tracer = provider.getTracer('t');
+  // the 4th span fills the batch: the batch processor starts its export inside span.end()
+  for (let i = 0; i < 4; i++) tracer.startSpan(`s${i}`).end();
+  assert.deepEqual(exported, [], 'nothing was serialised within span.end()');
+  assert.equal(processor.counter.snapshot().queued, 0, 'the batch left the queue');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(exported, [{ spans: 4, suppressed: true }]);
+  assert.equal(processor.counter.snapshot().exported, 4);
+  context.disable();
+  trace.disable();
 });

@@ -6,8 +6,11 @@
 // (1.6 ms for 128 chat spans, 14 ms when each carries 4 KB of prompt and response). Each
 // chunk holds at most CHUNK_LIMITS of items and text, and the next one is serialised only
 // after the previous one's answer and a turn of the event loop (setImmediate), so the app's
-// own work runs in between.
-import { TraceFlags, type Context } from '@opentelemetry/api';
+// own work runs in between. The first chunk waits for a turn too: the batch processors start
+// an export inside span.end() or logger.emit() when a batch fills, which would otherwise put
+// a chunk's serialisation and request inside whichever app call ended the batch's last span
+// (most of the SDK's p99 overhead per call; README "Overhead").
+import { context, TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchLogRecordProcessor, type LogRecordExporter, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -36,23 +39,17 @@ function textSize(value: unknown): number {
 const spanSize = (span: ReadableSpan) => span.name.length + textSize(span.attributes) + span.events.reduce((n, e) => n + e.name.length + textSize(e.attributes ?? {}), 0);
 const logSize = (record: ReadableLogRecord) => textSize(record.body) + textSize(record.attributes);
 
-/** Consecutive runs of items within the limits. */
-export function chunksOf<T>(items: T[], sizeOf: (item: T) => number, limits: ChunkLimits): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
+/** Where the run of items starting at `from` ends (exclusive): within the limits, at least one item. */
+export function chunkEnd<T>(items: T[], from: number, sizeOf: (item: T) => number, limits: ChunkLimits): number {
+  let end = from;
   let chars = 0;
-  for (const item of items) {
-    const size = sizeOf(item);
-    if (current.length > 0 && (current.length >= limits.maxItems || chars + size > limits.maxChars)) {
-      chunks.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(item);
+  while (end < items.length && end - from < limits.maxItems) {
+    const size = sizeOf(items[end]);
+    if (end > from && chars + size > limits.maxChars) break;
     chars += size;
+    end++;
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return end;
 }
 
 /** What both OTel exporter interfaces (spans, log records) look like. */
@@ -71,26 +68,30 @@ function chunkedCountingExporter<T>(inner: ItemExporter<T>, counter: SignalCount
   return {
     export(items, done) {
       const settle = counter.exporting(items.length, done);
-      const chunks = chunksOf(items, sizeOf, limits);
       // One chunk at a time, the next after the previous one's answer and a turn of the loop
       // (I/O, timers and the app's immediates run in between): a batch is one request in
       // flight, as without chunks. After a failure the rest fail at once (the collector is down).
-      const next = (index: number) => {
-        const chunk = chunks[index];
+      // Every chunk runs in the export's context, where the batch processor suppressed tracing
+      // (so an HTTP instrumentation does not trace the export's own requests).
+      let from = 0;
+      const next = context.bind(context.active(), () => {
+        const to = chunkEnd(items, from, sizeOf, limits);
+        const count = to - from;
         const answered = (result: ExportResult) => {
-          settle(chunk.length, result);
-          if (index + 1 >= chunks.length) return;
-          if (result.code === ExportResultCode.SUCCESS) setImmediate(next, index + 1);
-          else settle(chunks.slice(index + 1).reduce((n, c) => n + c.length, 0), result);
+          settle(count, result);
+          if (to >= items.length) return;
+          if (result.code !== ExportResultCode.SUCCESS) return settle(items.length - to, result);
+          from = to;
+          setImmediate(next);
         };
+        const chunk = items.slice(from, to);
         try {
           inner.export(redact ? chunk.map(redact) : chunk, answered);
         } catch (error) {
           answered({ code: ExportResultCode.FAILED, error: error as Error });
         }
-      };
-      // the first chunk goes at once, within the batch processor's export call (and its context)
-      next(0);
+      });
+      setImmediate(next);
     },
     shutdown: () => inner.shutdown(),
     forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
