@@ -30,6 +30,8 @@ function grpcExporter<T>(pkg: string, config: SpanhouseConfig): T {
   return new Exporter({ url: config.endpoint, metadata, timeoutMillis: config.batch.exportTimeoutMillis }) as T;
 }
 
+const httpOptions = (config: SpanhouseConfig, path: string) => ({ url: `${config.endpoint}/${path}`, headers: config.headers, timeoutMillis: config.batch.exportTimeoutMillis });
+
 /** A request serialised ahead of time, and how many items it holds (for the exporter's own metrics). */
 interface SerialisedRequest {
   bytes: Uint8Array;
@@ -43,9 +45,8 @@ const SIGNALS = {
 
 function slicedProtobufExporter<T>(config: SpanhouseConfig, signal: keyof typeof SIGNALS, serializer: ISerializer<T[], unknown>): SlicedExporter<T> {
   const { path, componentType, item } = SIGNALS[signal];
-  const options = { url: `${config.endpoint}/${path}`, headers: config.headers, timeoutMillis: config.batch.exportTimeoutMillis };
   const delegate = createOtlpHttpExportDelegate<SerialisedRequest, unknown>(
-    convertLegacyHttpOptions(options, signal, path, { 'Content-Type': 'application/x-protobuf' }),
+    convertLegacyHttpOptions(httpOptions(config, path), signal, path, { 'Content-Type': 'application/x-protobuf' }),
     { serializeRequest: (request) => request.bytes, deserializeResponse: (data) => serializer.deserializeResponse(data) },
     componentType,
     { name: item, countItems: (request) => request.count },
@@ -62,11 +63,11 @@ function slicedProtobufExporter<T>(config: SpanhouseConfig, signal: keyof typeof
 export function createSpanExporter(config: SpanhouseConfig): SpanExporter | SlicedExporter<ReadableSpan> {
   if (config.protocol === 'grpc') return grpcExporter<SpanExporter>(GRPC_TRACES, config);
   if (config.protocol === 'http/protobuf') return slicedProtobufExporter(config, 'TRACES', ProtobufTraceSerializer);
-  return new JsonTraceExporter({ url: `${config.endpoint}/v1/traces`, headers: config.headers, timeoutMillis: config.batch.exportTimeoutMillis });
+  return new JsonTraceExporter(httpOptions(config, SIGNALS.TRACES.path));
 }
 
 export function createLogExporter(config: SpanhouseConfig): LogRecordExporter | SlicedExporter<ReadableLogRecord> {
   if (config.protocol === 'grpc') return grpcExporter<LogRecordExporter>(GRPC_LOGS, config);
   if (config.protocol === 'http/protobuf') return slicedProtobufExporter(config, 'LOGS', ProtobufLogsSerializer);
-  return new JsonLogExporter({ url: `${config.endpoint}/v1/logs`, headers: config.headers, timeoutMillis: config.batch.exportTimeoutMillis });
+  return new JsonLogExporter(httpOptions(config, SIGNALS.LOGS.path));
 }
