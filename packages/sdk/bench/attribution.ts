@@ -73,7 +73,7 @@ export async function startCallProfiler(intervalMicros = 100): Promise<CallProfi
   const offsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = (entry.detail as { kind?: number } | undefined)?.kind;
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
       const startUs = entry.startTime * 1000 + offsetUs;
       gcs.push({ startUs, endUs: startUs + entry.duration * 1000, minor: kind === constants.NODE_PERFORMANCE_GC_MINOR });
     }
