@@ -23,7 +23,7 @@ const GC = 'garbage collection';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -33,16 +33,18 @@ interface Profile {
   timeDeltas: number[];
 }
 
-function ownerOf(leaf: number, nodes: Map<number, ProfileNode>, parents: Map<number, number>): string {
+/** The owner of a sample, and the frame that decided it (`function file:line`). */
+function ownerOf(leaf: number, nodes: Map<number, ProfileNode>, parents: Map<number, number>): [string, string] {
   const name = nodes.get(leaf)!.callFrame.functionName;
-  if (name === '(garbage collector)') return GC;
-  if (name === '(program)' || name === '(idle)') return `V8 ${name}`;
+  if (name === '(garbage collector)') return [GC, name];
+  if (name === '(program)' || name === '(idle)') return [`V8 ${name}`, name];
   for (let id: number | undefined = leaf; id !== undefined; id = parents.get(id)) {
-    const url = nodes.get(id)!.callFrame.url;
+    const { url, functionName, lineNumber } = nodes.get(id)!.callFrame;
     if (!url) continue;
-    for (const [owner, pattern] of OWNERS) if (pattern.test(url)) return owner;
+    for (const [owner, pattern] of OWNERS) if (pattern.test(url)) return [owner, `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`];
   }
-  return 'node internals, other';
+  const { url, functionName } = nodes.get(leaf)!.callFrame;
+  return ['node internals, other', `${functionName || '(anonymous)'} ${url.split('/').pop()}`];
 }
 
 export interface Attribution {
@@ -51,6 +53,8 @@ export interface Attribution {
   meanMs: number;
   /** Per owner: mean ms of samples per call, and the share of calls with at least one sample. */
   owners: Record<string, { msPerCall: number; callsTouched: number }>;
+  /** The frames that took the most time, ms per call. */
+  frames: [string, number][];
   /** Share of the calls during which a scavenge (minor GC), or other GC work (marking, compaction, weak callbacks), ran. */
   minorGcCalls: number;
   otherGcCalls: number;
@@ -96,6 +100,7 @@ export async function startCallProfiler(intervalMicros = 100): Promise<CallProfi
 
       // each call's samples: owner → microseconds (a sample lasts until the next one)
       const perCall = calls.map(() => new Map<string, number>());
+      const framesPerCall = calls.map(() => new Map<string, number>());
       let time = profile.startTime;
       let call = 0;
       for (let i = 0; i < profile.samples.length; i++) {
@@ -104,13 +109,17 @@ export async function startCallProfiler(intervalMicros = 100): Promise<CallProfi
         while (call < calls.length && calls[call].endUs < time) call++;
         if (call >= calls.length) break;
         if (time < calls[call].startUs) continue;
-        const owner = ownerOf(profile.samples[i], nodes, parents);
+        const [owner, frame] = ownerOf(profile.samples[i], nodes, parents);
         perCall[call].set(owner, (perCall[call].get(owner) ?? 0) + lastsUs);
+        const key = `${owner}: ${frame}`;
+        framesPerCall[call].set(key, (framesPerCall[call].get(key) ?? 0) + lastsUs);
       }
       const overlaps = (c: { startUs: number; endUs: number }, minor: boolean) => gcs.some((g) => g.minor === minor && g.startUs < c.endUs && g.endUs > c.startUs);
 
       const summarise = (indices: number[]): Attribution => {
         const owners: Attribution['owners'] = {};
+        const frames = new Map<string, number>();
+        for (const i of indices) for (const [frame, us] of framesPerCall[i]) frames.set(frame, (frames.get(frame) ?? 0) + us / 1000 / indices.length);
         for (const i of indices) {
           for (const [owner, us] of perCall[i]) {
             owners[owner] ??= { msPerCall: 0, callsTouched: 0 };
@@ -122,6 +131,7 @@ export async function startCallProfiler(intervalMicros = 100): Promise<CallProfi
           calls: indices.length,
           meanMs: indices.reduce((n, i) => n + (calls[i].endUs - calls[i].startUs) / 1000, 0) / indices.length,
           owners,
+          frames: [...frames].sort((a, b) => b[1] - a[1]).slice(0, 12),
           minorGcCalls: indices.filter((i) => overlaps(calls[i], true)).length / indices.length,
           otherGcCalls: indices.filter((i) => overlaps(calls[i], false)).length / indices.length,
         };

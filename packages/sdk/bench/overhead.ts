@@ -222,6 +222,7 @@ function attributionTable(label: string, { slowest, all }: { slowest: Attributio
     '|---|---|---|---|---|',
   ];
   for (const o of owners) lines.push(`| ${o} | ${(slowest.owners[o]?.msPerCall ?? 0).toFixed(3)} | ${pct(slowest.owners[o]?.callsTouched)} | ${(all.owners[o]?.msPerCall ?? 0).toFixed(3)} | ${pct(all.owners[o]?.callsTouched)} |`);
+  lines.push('\nThe frames the slowest 1% spent most in (ms per call):\n', ...slowest.frames.map(([frame, ms]) => `- ${ms.toFixed(3)} ${frame}`));
   return lines.join('\n');
 }
 
