@@ -84,12 +84,12 @@ async function stall({ exporter, limits }: Setup): Promise<{ maxMs: number; p99M
   const calls: number[] = [];
   const processor = new ExportingSpanProcessor(exporter(calls), { ...DEFAULT_BATCH, maxQueueSize: spans, scheduledDelayMillis: 60_000 }, undefined, limits);
   const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('bench');
+  const requestsBefore = requests;
   for (let i = 0; i < spans; i++) tracer.startSpan('chat gpt-4o-mini', { attributes }).end();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   // the monitor's timer must be running before the work starts (its first tick records nothing)
   await new Promise((resolve) => setTimeout(resolve, 20));
-  const requestsBefore = requests;
   await processor.forceFlush();
   loop.disable();
   await processor.shutdown();
