@@ -238,6 +238,20 @@ describe('@spanhouse/sdk', () => {
     await assert.rejects(score('0123456789abcdef', 'x', 1), { name: 'SpanhouseApiError', status: 404 });
   });
 
+  test('a batch serialised a few spans at a time reaches the collector whole, as one request', async () => {
+    // 40 steps of 1,000 characters each: the batch is serialised in at least five slices (at most
+    // 8 spans and 8 KiB each), sent back to back in one OTLP/HTTP protobuf request
+    const text = (i: number) => `step ${i} `.padEnd(1_000, '.');
+    const step = (i: number) => observe(`step-${i}`, async (input: string) => input.length, { type: 'retriever' })(text(i));
+    const traceId = await observe('many-steps', async () => {
+      for (let i = 0; i < 40; i++) await step(i);
+      return currentTraceId()!;
+    }, { type: 'chain' })();
+    const { spans } = await exported(traceId);
+    assert.equal(spans.length, 41);
+    for (let i = 0; i < 40; i++) assert.equal(spans.find((s) => s.name === `step-${i}`)?.input_text, text(i), `step-${i}`);
+  });
+
   test('what the SDK exported is counted, nothing dropped', () => {
     const { spans, logs } = sdk.stats();
     assert.equal(spans.queued, 0);

@@ -1,5 +1,8 @@
 // Per-call overhead of @spanhouse/sdk on an instrumented OpenAI call, and event-loop delay while
-// it exports. Run by hand: `npx tsx packages/sdk/bench/overhead.ts [--calls 5000] [--warmup 500]`.
+// it exports. Run by hand: `npx tsx packages/sdk/bench/overhead.ts [--calls 5000] [--warmup 500]
+// [--transports loopback,memory] [--modes baseline,context,no-content,sdk] [--profile]`.
+// --profile also samples the timed calls with V8's CPU profiler (it slows them: the timings of
+// that run are not the overhead) and prints what the slowest 1% of calls spend their time on.
 //
 // Each configuration runs in its own process (instrumentation patches the client for the whole
 // process): the real `openai` client, without the SDK (baseline) or with init() (OpenAI
@@ -14,10 +17,12 @@ import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { serialize } from 'node:v8';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { startFakeOpenAI } from '../../../test/support/fake-openai.ts';
 import { DEFAULT_BATCH } from '../src/config.ts';
+import { startCallProfiler, type Attribution } from './attribution.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +32,9 @@ const { values: args } = parseArgs({
     transport: { type: 'string' },
     'openai-url': { type: 'string' },
     'sink-url': { type: 'string' },
+    transports: { type: 'string', default: 'loopback,memory' },
+    modes: { type: 'string', default: 'baseline,context,no-content,sdk' },
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -40,6 +48,7 @@ interface Result {
   loopMax: number;
   exported?: number;
   dropped?: number;
+  attribution?: { slowest: Attribution; all: Attribution };
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -57,12 +66,14 @@ function summarise(label: string, durationsMs: number[], loop: ReturnType<typeof
   };
 }
 
-async function timed(count: number, fn: () => Promise<unknown>): Promise<number[]> {
+async function timed(count: number, fn: () => Promise<unknown>, record?: (start: bigint, end: bigint) => void): Promise<number[]> {
   const durations: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
     await fn();
-    durations.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const end = process.hrtime.bigint();
+    durations.push(Number(end - start) / 1e6);
+    record?.(start, end);
     // Let timers and I/O run between calls (the exporter's among them), as in an app doing I/O;
     // a loop of only resolved promises would starve them.
     await new Promise(setImmediate);
@@ -107,10 +118,12 @@ async function child(mode: string): Promise<void> {
   await timed(warmup, call);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
-  const durations = await timed(calls, call);
+  const profiler = args.profile ? await startCallProfiler() : undefined;
+  const durations = await timed(calls, call, profiler?.record);
+  const attribution = await profiler?.stop();
   await sdk?.flush(); // the last batch's export counts too
   loop.disable();
-  const results: Result[] = [{ ...summarise(`openai chat, ${args.transport}`, durations, loop), exported: sdk?.stats().spans.exported, dropped: sdk?.stats().spans.droppedQueueFull }];
+  const results: Result[] = [{ ...summarise(`openai chat, ${args.transport}`, durations, loop), exported: sdk?.stats().spans.exported, dropped: sdk?.stats().spans.droppedQueueFull, attribution }];
 
   const noop = async (x: number) => x;
   const step = sdkModule ? sdkModule.observe('step', noop, { type: 'tool' }) : noop;
@@ -136,10 +149,34 @@ async function startSink() {
 }
 
 /**
+ * A worker_threads exporter would still cost the event loop this much: a plain copy of each span
+ * (the SDK's span objects do not cross threads) and the structured clone postMessage makes of it.
+ */
+const workerHandOver = {
+  serializeRequest: (spans: ReadableSpan[]) =>
+    serialize(
+      spans.map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        context: s.spanContext(),
+        parentSpanId: s.parentSpanContext?.spanId,
+        startTime: s.startTime,
+        endTime: s.endTime,
+        attributes: s.attributes,
+        events: s.events,
+        links: s.links,
+        status: s.status,
+        scope: s.instrumentationScope,
+        resource: s.resource.attributes,
+      })),
+    ),
+};
+
+/**
  * The export work done on the event loop: serialising one full batch (the default 128 spans)
  * to OTLP; the request itself is asynchronous I/O. Median of 30 runs after 30 warm-up runs, in ms.
  */
-function batchSerialisation(attributes: Record<string, string | number | string[]>, serializer: typeof ProtobufTraceSerializer | typeof JsonTraceSerializer): number {
+function batchSerialisation(attributes: Record<string, string | number | string[]>, serializer: { serializeRequest(spans: ReadableSpan[]): unknown }): number {
   const exporter = new InMemorySpanExporter();
   const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('bench');
   for (let i = 0; i < DEFAULT_BATCH.maxExportBatchSize; i++) tracer.startSpan('chat gpt-4o-mini', { attributes: { ...attributes, 'gen_ai.response.id': `chatcmpl-${i}` } }).end();
@@ -175,24 +212,41 @@ const MODES: Record<string, string> = {
   sdk: 'init() (content captured as log records)',
 };
 
+/** What the slowest 1% of calls spent their time on, next to all calls (ms of CPU samples per call). */
+function attributionTable(label: string, { slowest, all }: { slowest: Attribution; all: Attribution }): string {
+  const owners = Object.keys({ ...all.owners, ...slowest.owners }).sort((a, b) => (slowest.owners[b]?.msPerCall ?? 0) - (slowest.owners[a]?.msPerCall ?? 0));
+  const pct = (x = 0) => `${Math.round(x * 100)}%`;
+  const lines = [
+    `\nProfiled: ${label}. Slowest 1% (${slowest.calls} calls, mean ${slowest.meanMs.toFixed(3)} ms) against all ${all.calls} calls (mean ${all.meanMs.toFixed(3)} ms); a scavenge ran during ${pct(slowest.minorGcCalls)} of the slowest and ${pct(all.minorGcCalls)} of all calls, other GC work during ${pct(slowest.otherGcCalls)} and ${pct(all.otherGcCalls)}:\n`,
+    '| Code | Slowest 1%: ms per call | Slowest 1%: calls with a sample | All calls: ms per call | All calls: calls with a sample |',
+    '|---|---|---|---|---|',
+  ];
+  for (const o of owners) lines.push(`| ${o} | ${(slowest.owners[o]?.msPerCall ?? 0).toFixed(3)} | ${pct(slowest.owners[o]?.callsTouched)} | ${(all.owners[o]?.msPerCall ?? 0).toFixed(3)} | ${pct(all.owners[o]?.callsTouched)} |`);
+  lines.push('\nThe frames the slowest 1% spent most in (ms per call):\n', ...slowest.frames.map(([frame, ms]) => `- ${ms.toFixed(3)} ${frame}`));
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const [fake, sink] = await Promise.all([startFakeOpenAI(), startSink()]);
   const run = promisify(execFile);
   const f = (n: number) => n.toFixed(3);
   const rows: string[] = [];
+  const profiles: string[] = [];
   let observeRow = '';
-  for (const transport of ['loopback', 'memory']) {
+  const modes = args.modes!.split(',');
+  for (const transport of args.transports!.split(',')) {
     let base: Result | undefined;
-    for (const [mode, label] of Object.entries(MODES)) {
+    for (const [mode, label] of Object.entries(MODES).filter(([m]) => modes.includes(m))) {
       const { stdout } = await run(
         process.execPath,
-        ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, '--transport', transport, '--calls', args.calls!, '--warmup', args.warmup!, '--openai-url', fake.baseURL, '--sink-url', sink.url],
+        ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, '--transport', transport, '--calls', args.calls!, '--warmup', args.warmup!, '--openai-url', fake.baseURL, '--sink-url', sink.url, ...(args.profile ? ['--profile'] : [])],
         { maxBuffer: 1 << 20 },
       );
       const [chat, step]: Result[] = JSON.parse(stdout.trim().split('\n').pop()!);
       base ??= chat;
       const dropped = chat.dropped ? ` (${chat.dropped} dropped)` : '';
       rows.push(`| ${transport} | ${label} | ${f(chat.p50)} / ${f(chat.p90)} / ${f(chat.p99)} | ${f(chat.mean)} | ${f(chat.p50 - base.p50)} / ${f(chat.mean - base.mean)} | ${chat.loopP99.toFixed(1)} / ${chat.loopMax.toFixed(1)}${dropped} |`);
+      if (chat.attribution) profiles.push(attributionTable(`${transport}, ${label}`, chat.attribution));
       if (mode === 'sdk' && transport === 'memory') observeRow = `| observe() around an empty async function | ${f(step.p50)} / ${f(step.p90)} / ${f(step.p99)} | ${f(step.mean)} | ${step.loopP99.toFixed(1)} / ${step.loopMax.toFixed(1)} |`;
     }
   }
@@ -201,13 +255,15 @@ async function main(): Promise<void> {
   console.log('| Transport | Setup | Call p50 / p90 / p99 | Mean | Added p50 / mean | Event-loop delay p99 / max |');
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
-  console.log('\n| Helper | p50 / p90 / p99 | Mean | Event-loop delay p99 / max |\n|---|---|---|---|');
-  console.log(observeRow);
+  if (observeRow) console.log(`\n| Helper | p50 / p90 / p99 | Mean | Event-loop delay p99 / max |\n|---|---|---|---|\n${observeRow}`);
+  for (const table of profiles) console.log(table);
   const withContent = { ...CHAT_SPAN, 'gen_ai.input.messages': CONTENT, 'gen_ai.output.messages': CONTENT };
   console.log(`\nSerialising one batch of ${DEFAULT_BATCH.maxExportBatchSize} spans on the event loop (median, ms):\n`);
-  console.log('| Spans | http/protobuf | http/json |\n|---|---|---|');
-  console.log(`| chat spans (instrumentation attributes) | ${batchSerialisation(CHAT_SPAN, ProtobufTraceSerializer).toFixed(1)} | ${batchSerialisation(CHAT_SPAN, JsonTraceSerializer).toFixed(1)} |`);
-  console.log(`| with 2 KB of input and 2 KB of output each | ${batchSerialisation(withContent, ProtobufTraceSerializer).toFixed(1)} | ${batchSerialisation(withContent, JsonTraceSerializer).toFixed(1)} |`);
+  console.log('| Spans | http/protobuf | http/json | hand-over to a worker thread (copy + structured clone) |\n|---|---|---|---|');
+  for (const [label, attributes] of [['chat spans (instrumentation attributes)', CHAT_SPAN], ['with 2 KB of input and 2 KB of output each', withContent]] as const) {
+    const ms = [ProtobufTraceSerializer, JsonTraceSerializer, workerHandOver].map((serializer) => batchSerialisation(attributes, serializer).toFixed(2));
+    console.log(`| ${label} | ${ms.join(' | ')} |`);
+  }
 }
 
 if (args.child) await child(args.child);

@@ -6,7 +6,7 @@ export type Protocol = 'http/protobuf' | 'http/json' | 'grpc';
 export interface BatchOptions {
   /** Most spans (or log records) held in memory waiting for export; more are dropped and counted. Default 2048. */
   maxQueueSize?: number;
-  /** Most items per export request. Default 128: serialising a batch blocks the event loop, so batches stay small. */
+  /** Most items per export request. Default 128 (serialised a few items per event-loop turn whatever the size). */
   maxExportBatchSize?: number;
   /** Longest an item waits before a partial batch is sent. Default 1000 ms. */
   scheduledDelayMillis?: number;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExportResultCode } from '@opentelemetry/core';
+import { context, trace } from '@opentelemetry/api';
+import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { DEFAULT_BATCH } from './config.ts';
-import { ExportingSpanProcessor } from './pipeline.ts';
+import { ExportingSpanProcessor, type SlicedExporter } from './pipeline.ts';
 import { redactText } from './redact.ts';
 
 function tracerWith(processor: ExportingSpanProcessor) {
@@ -75,4 +77,64 @@ test('a batch goes out in chunks of bounded size, one per event-loop turn, each 
   assert.deepEqual(calls, [4, 3, 1, 1]);
   assert.deepEqual(turns, ['export 4', 'app', 'export 3', 'app', 'export 1', 'app', 'export 1', 'app'], 'the app ran between chunks');
   assert.deepEqual(processor.counter.snapshot(), { exported: 8, queued: 0, droppedQueueFull: 0, droppedExportFailed: 2 });
+});
+
+test('the span that fills a batch does not pay for its export: serialising starts a turn later, with tracing suppressed', async () => {
+  const exported: { spans: number; suppressed: boolean }[] = [];
+  const exporter: SpanExporter = {
+    export(spans: ReadableSpan[], done) {
+      exported.push({ spans: spans.length, suppressed: isTracingSuppressed(context.active()) });
+      done({ code: ExportResultCode.SUCCESS });
+    },
+    shutdown: async () => {},
+  };
+  const processor = new ExportingSpanProcessor(exporter, { ...DEFAULT_BATCH, maxExportBatchSize: 4, scheduledDelayMillis: 60_000 });
+  // registered: the async-hooks context manager carries the export's context across turns
+  const provider = new NodeTracerProvider({ spanProcessors: [processor] });
+  provider.register();
+  const tracer = provider.getTracer('t');
+  // the 4th span fills the batch: the batch processor starts its export inside span.end()
+  for (let i = 0; i < 4; i++) tracer.startSpan(`s${i}`).end();
+  assert.deepEqual(exported, [], 'nothing was serialised within span.end()');
+  assert.equal(processor.counter.snapshot().queued, 0, 'the batch left the queue');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(exported, [{ spans: 4, suppressed: true }]);
+  assert.equal(processor.counter.snapshot().exported, 4);
+  context.disable();
+  trace.disable();
+});
+
+test('a sliced exporter: a few spans serialised per event-loop turn, the app running in between, and the batch sent as one request', async () => {
+  const turns: string[] = [];
+  const sent: { bytes: string; count: number }[] = [];
+  let failSend = false;
+  const exporter: SlicedExporter<ReadableSpan> = {
+    serialize(spans) {
+      turns.push(`serialise ${spans.length}`);
+      setImmediate(() => turns.push('app'));
+      return new TextEncoder().encode(spans.map((s) => (s.attributes.email ? `${s.name}(${s.attributes.email})` : s.name)).join(',') + ';');
+    },
+    send(request, count, done) {
+      turns.push('send');
+      sent.push({ bytes: new TextDecoder().decode(request), count });
+      setImmediate(() => done(failSend ? { code: ExportResultCode.FAILED, error: new Error('refused') } : { code: ExportResultCode.SUCCESS }));
+    },
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+  const processor = new ExportingSpanProcessor(exporter, { ...DEFAULT_BATCH, scheduledDelayMillis: 60_000 }, redactText, { maxItems: 3, maxChars: 2_000 });
+  const tracer = tracerWith(processor);
+  for (let i = 0; i < 4; i++) tracer.startSpan(`s${i}`).end();
+  tracer.startSpan('s4', { attributes: { email: 'bob@corp.com', text: 'x'.repeat(1_500) } }).end();
+  tracer.startSpan('s5', { attributes: { text: 'x'.repeat(1_500) } }).end();
+  await processor.forceFlush();
+  // s0-s2 | s3 and s4 (1,514 characters) | s5: the limits hold per slice; redacted before serialising
+  assert.deepEqual(turns, ['serialise 3', 'app', 'serialise 2', 'app', 'serialise 1', 'send', 'app']);
+  assert.deepEqual(sent, [{ bytes: 's0,s1,s2;s3,s4([REDACTED_EMAIL]);s5;', count: 6 }]);
+  assert.deepEqual(processor.counter.snapshot(), { exported: 6, queued: 0, droppedQueueFull: 0, droppedExportFailed: 0 });
+
+  failSend = true;
+  tracer.startSpan('lost').end();
+  await assert.rejects(processor.forceFlush(), /refused/);
+  assert.deepEqual(processor.counter.snapshot(), { exported: 6, queued: 0, droppedQueueFull: 0, droppedExportFailed: 1 });
 });

@@ -1,13 +1,19 @@
-// The export path of each signal: admit (bounded, counted) → OTel batch processor → split
-// into small chunks → redact → OTLP exporter (counted). Memory stays bounded whatever the
-// collector does: at most maxQueueSize items wait, plus the batch being sent.
+// The export path of each signal: admit (bounded, counted) → OTel batch processor → paced
+// export (redact, serialise, send) → counted. Memory stays bounded whatever the collector does:
+// at most maxQueueSize items wait, plus the batch being sent.
 //
-// Why chunks: the OTLP exporters serialise a whole batch synchronously, on the event loop
-// (1.6 ms for 128 chat spans, 14 ms when each carries 4 KB of prompt and response). Each
-// chunk holds at most CHUNK_LIMITS of items and text, and the next one is serialised only
-// after the previous one's answer and a turn of the event loop (setImmediate), so the app's
-// own work runs in between.
-import { TraceFlags, type Context } from '@opentelemetry/api';
+// Why paced: OTLP exporters serialise a whole batch synchronously, on the event loop (1.6 ms
+// for 128 chat spans, 14 ms when each carries 4 KB of prompt and response), and the batch
+// processors start an export inside span.end() or logger.emit() when a batch fills, so that
+// work lands inside whichever app call ended the batch's last span (most of the SDK's p99
+// overhead per call; README "Overhead"). Here no export work runs in the caller's turn, and
+// each later turn does a bounded part of it, so the app's own work runs in between:
+// - OTLP/HTTP protobuf (the default): a few items are serialised per turn (SLICE_LIMITS) and
+//   the batch goes out as one request. Concatenated protobuf requests are one valid request
+//   (a repeated field appends), so each slice is serialised as a request of its own.
+// - other exporters (JSON, gRPC, an app's own): the batch goes out as chunks (CHUNK_LIMITS),
+//   one request per chunk, the next after the previous one's answer and a turn of the loop.
+import { context, TraceFlags, type Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchLogRecordProcessor, type LogRecordExporter, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -16,14 +22,31 @@ import { redactLogRecord, redactSpan, type Redactor } from './redact.ts';
 import { SignalCounter } from './stats.ts';
 
 export interface ChunkLimits {
-  /** Items per exporter call at most. */
+  /** Items per event-loop turn at most. */
   maxItems: number;
-  /** Characters of attribute, event and body text per exporter call at most (one larger item goes alone). */
+  /** Characters of attribute, event and body text per turn at most (one larger item goes alone). */
   maxChars: number;
 }
 
-/** About 0.5–1 ms of protobuf serialisation per chunk (see the SDK's README figures). */
+/** One request per chunk: about 0.5–1 ms of protobuf serialisation each (README "Overhead"). */
 export const CHUNK_LIMITS: ChunkLimits = { maxItems: 32, maxChars: 32 * 1024 };
+/** Serialised per turn into a batch's one request: about 0.1 ms each (README "Overhead"). */
+export const SLICE_LIMITS: ChunkLimits = { maxItems: 8, maxChars: 8 * 1024 };
+
+/**
+ * An exporter whose request can be serialised in slices and sent whole (OTLP/HTTP protobuf:
+ * `exporters.ts`): what the pipeline uses instead of export() when the exporter offers it.
+ */
+export interface SlicedExporter<T> {
+  /** Some items as a request of their own. */
+  serialize(items: T[]): Uint8Array;
+  /** Sends the concatenated slices, `count` items in all, as one request. */
+  send(request: Uint8Array, count: number, done: (result: ExportResult) => void): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+const isSliced = <T>(exporter: ItemExporter<T> | SlicedExporter<T>): exporter is SlicedExporter<T> => typeof (exporter as SlicedExporter<T>).serialize === 'function';
 
 /** The text an item carries, which is what serialisation time follows. */
 function textSize(value: unknown): number {
@@ -36,23 +59,17 @@ function textSize(value: unknown): number {
 const spanSize = (span: ReadableSpan) => span.name.length + textSize(span.attributes) + span.events.reduce((n, e) => n + e.name.length + textSize(e.attributes ?? {}), 0);
 const logSize = (record: ReadableLogRecord) => textSize(record.body) + textSize(record.attributes);
 
-/** Consecutive runs of items within the limits. */
-export function chunksOf<T>(items: T[], sizeOf: (item: T) => number, limits: ChunkLimits): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
+/** Where the run of items starting at `from` ends (exclusive): within the limits, at least one item. */
+export function chunkEnd<T>(items: T[], from: number, sizeOf: (item: T) => number, limits: ChunkLimits): number {
+  let end = from;
   let chars = 0;
-  for (const item of items) {
-    const size = sizeOf(item);
-    if (current.length > 0 && (current.length >= limits.maxItems || chars + size > limits.maxChars)) {
-      chunks.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(item);
+  while (end < items.length && end - from < limits.maxItems) {
+    const size = sizeOf(items[end]);
+    if (end > from && chars + size > limits.maxChars) break;
     chars += size;
+    end++;
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return end;
 }
 
 /** What both OTel exporter interfaces (spans, log records) look like. */
@@ -62,35 +79,57 @@ interface ItemExporter<T> {
   forceFlush?(): Promise<void>;
 }
 
+const failure = (error: unknown): ExportResult => ({ code: ExportResultCode.FAILED, error: error as Error });
+
 /**
- * An exporter that hands `inner` one chunk per event-loop turn, redacting each chunk just
- * before, and counts every chunk's items as exported or failed. `done` gets the first
- * failure, or success once every chunk has its answer.
+ * The exporter the batch processor calls: it only counts the batch as handed over and returns;
+ * the export itself runs in later turns of the event loop, a bounded part per turn, each part
+ * redacted just before it is serialised. Every part runs in the export's context, where the
+ * batch processor suppressed tracing (so an HTTP instrumentation does not trace the export's
+ * own requests). `done` gets the first failure, or success once every item has its answer.
  */
-function chunkedCountingExporter<T>(inner: ItemExporter<T>, counter: SignalCounter, sizeOf: (item: T) => number, redact: ((item: T) => T) | undefined, limits: ChunkLimits): Required<ItemExporter<T>> {
+function pacedCountingExporter<T>(inner: ItemExporter<T> | SlicedExporter<T>, counter: SignalCounter, sizeOf: (item: T) => number, redact: ((item: T) => T) | undefined, limits?: ChunkLimits): Required<ItemExporter<T>> {
+  const part = (items: T[], from: number, to: number) => (redact ? items.slice(from, to).map(redact) : items.slice(from, to));
   return {
     export(items, done) {
       const settle = counter.exporting(items.length, done);
-      const chunks = chunksOf(items, sizeOf, limits);
-      // One chunk at a time, the next after the previous one's answer and a turn of the loop
-      // (I/O, timers and the app's immediates run in between): a batch is one request in
-      // flight, as without chunks. After a failure the rest fail at once (the collector is down).
-      const next = (index: number) => {
-        const chunk = chunks[index];
-        const answered = (result: ExportResult) => {
-          settle(chunk.length, result);
-          if (index + 1 >= chunks.length) return;
-          if (result.code === ExportResultCode.SUCCESS) setImmediate(next, index + 1);
-          else settle(chunks.slice(index + 1).reduce((n, c) => n + c.length, 0), result);
+      let from = 0;
+      let step: () => void;
+      if (isSliced(inner)) {
+        const slices: Uint8Array[] = [];
+        step = () => {
+          try {
+            const to = chunkEnd(items, from, sizeOf, limits ?? SLICE_LIMITS);
+            slices.push(inner.serialize(part(items, from, to)));
+            from = to;
+            if (from < items.length) return void setImmediate(next);
+            inner.send(slices.length === 1 ? slices[0] : Buffer.concat(slices), items.length, (result) => settle(items.length, result));
+          } catch (error) {
+            settle(items.length, failure(error));
+          }
         };
-        try {
-          inner.export(redact ? chunk.map(redact) : chunk, answered);
-        } catch (error) {
-          answered({ code: ExportResultCode.FAILED, error: error as Error });
-        }
-      };
-      // the first chunk goes at once, within the batch processor's export call (and its context)
-      next(0);
+      } else {
+        // One chunk at a time, the next after the previous one's answer (one request in flight
+        // per batch). After a failure the rest fail at once (the collector is down).
+        step = () => {
+          const to = chunkEnd(items, from, sizeOf, limits ?? CHUNK_LIMITS);
+          const count = to - from;
+          const answered = (result: ExportResult) => {
+            settle(count, result);
+            if (to >= items.length) return;
+            if (result.code !== ExportResultCode.SUCCESS) return settle(items.length - to, result);
+            from = to;
+            setImmediate(next);
+          };
+          try {
+            inner.export(part(items, from, to), answered);
+          } catch (error) {
+            answered(failure(error));
+          }
+        };
+      }
+      const next = context.bind(context.active(), step);
+      setImmediate(next);
     },
     shutdown: () => inner.shutdown(),
     forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
@@ -129,9 +168,10 @@ abstract class ExportingProcessor {
 export class ExportingSpanProcessor extends ExportingProcessor implements SpanProcessor {
   private readonly spans: BatchSpanProcessor;
 
-  constructor(exporter: SpanExporter, batch: Required<BatchOptions>, redact?: Redactor, limits: ChunkLimits = CHUNK_LIMITS) {
+  /** `limits`: per turn; by default SLICE_LIMITS for a SlicedExporter, CHUNK_LIMITS for others. */
+  constructor(exporter: SpanExporter | SlicedExporter<ReadableSpan>, batch: Required<BatchOptions>, redact?: Redactor, limits?: ChunkLimits) {
     const counter = new SignalCounter(batch.maxQueueSize);
-    const spans = new BatchSpanProcessor(chunkedCountingExporter(exporter, counter, spanSize, redact && ((s) => redactSpan(s, redact)), limits), batch);
+    const spans = new BatchSpanProcessor(pacedCountingExporter(exporter, counter, spanSize, redact && ((s) => redactSpan(s, redact)), limits), batch);
     super(counter, spans);
     this.spans = spans;
   }
@@ -148,9 +188,9 @@ export class ExportingSpanProcessor extends ExportingProcessor implements SpanPr
 export class ExportingLogProcessor extends ExportingProcessor implements LogRecordProcessor {
   private readonly records: BatchLogRecordProcessor;
 
-  constructor(exporter: LogRecordExporter, batch: Required<BatchOptions>, redact?: Redactor, limits: ChunkLimits = CHUNK_LIMITS) {
+  constructor(exporter: LogRecordExporter | SlicedExporter<ReadableLogRecord>, batch: Required<BatchOptions>, redact?: Redactor, limits?: ChunkLimits) {
     const counter = new SignalCounter(batch.maxQueueSize);
-    const records = new BatchLogRecordProcessor({ exporter: chunkedCountingExporter(exporter, counter, logSize, redact && ((r) => redactLogRecord(r, redact)), limits), ...batch });
+    const records = new BatchLogRecordProcessor({ exporter: pacedCountingExporter(exporter, counter, logSize, redact && ((r) => redactLogRecord(r, redact)), limits), ...batch });
     super(counter, records);
     this.records = records;
   }
