@@ -222,6 +222,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     close() {
       closing ??= (async () => {
         await Promise.all([drainer.drain(server, config.shutdownTimeoutMs), grpc?.close()]);
+        await gateway.settle(); // calls answered before their spans were stored
         await closeStorage();
       })();
       return closing;

@@ -1,4 +1,4 @@
-// npm run bench:gateway [-- --calls 300 --throughput-calls 1000 --concurrency 8]
+// npm run bench:gateway [-- --calls 300 --throughput-calls 1000 --concurrency 8 --modes both|default|durable --profile --cpu-prof DIR]
 //
 // The gateway's overhead against a local fake upstream. A collector runs in a child process
 // (embedded chDB in a temp dir); the fake OpenAI-compatible upstream and the client run here,
@@ -9,10 +9,16 @@
 // - first-chunk forwarding delay: from the upstream writing its first chunk to the client
 //   reading it, through the gateway and (for reference) straight;
 // - sustained calls/s through the gateway at a given concurrency.
-import { fork } from 'node:child_process';
+// With --profile, each phase also reports where the time went inside the collector: its event
+// loop's delay (monitorEventLoopDelay), and per sequential call the time from the request's
+// arrival to the upstream request, the upstream's part, and from the upstream's answer to the
+// response's end (node:diagnostics_channel's http server and undici channels).
+import { fork, type ChildProcess } from 'node:child_process';
+import { subscribe } from 'node:diagnostics_channel';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tempDataDir } from '../support/collector.ts';
@@ -27,6 +33,10 @@ const { values } = parseArgs({
     upstream: { type: 'string' },
     data: { type: 'string' },
     durable: { type: 'string' },
+    modes: { type: 'string', default: 'both' },
+    profile: { type: 'boolean', default: false },
+    /** A directory: the collector writes a V8 CPU profile there (node --cpu-prof). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const SELF = fileURLToPath(import.meta.url);
@@ -132,14 +142,116 @@ async function throughput(baseUrl: string, calls: number, concurrency: number): 
   return calls / ((now() - start) / 1000);
 }
 
+const ms = (ns: number) => ns / 1e6;
+const fmt = (xs: number[]) => {
+  const s = stats(xs);
+  return `p50 ${s.p50.toFixed(2)} / p99 ${s.p99.toFixed(2)} ms`;
+};
+
+interface CallTimes {
+  arrived: number;
+  upstreamStart?: number;
+  upstreamEnd?: number;
+  finished?: number;
+}
+
+/** CPU milliseconds per thread name of this process so far (Linux: /proc/self/task; empty elsewhere). */
+function threadCpu(): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return byName;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '') || '?';
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in USER_HZ (100/s)
+      byName.set(name, (byName.get(name) ?? 0) + ticks * 10);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
+}
+
+/** --profile, in the collector: its event loop's delay, CPU per thread, inserts, and the split of each sequential call's time. */
+function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<unknown> }) {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  let cpuBefore = threadCpu();
+  let inserts: Array<{ spans: number; ms: number }> = [];
+  const insertSpans = store.insertSpans.bind(store);
+  store.insertSpans = async (spans) => {
+    const started = performance.now();
+    try {
+      return await insertSpans(spans);
+    } finally {
+      inserts.push({ spans: spans.length, ms: performance.now() - started });
+    }
+  };
+  let calls: CallTimes[] = [];
+  let current: CallTimes | null = null;
+  subscribe('http.server.request.start', () => calls.push((current = { arrived: performance.now() })));
+  subscribe('undici:request:create', () => current && (current.upstreamStart ??= performance.now()));
+  subscribe('undici:request:trailers', () => current && (current.upstreamEnd ??= performance.now()));
+  subscribe('http.server.response.finish', () => current && (current.finished ??= performance.now()));
+  return {
+    reset() {
+      loop.reset();
+      calls = [];
+      inserts = [];
+      cpuBefore = threadCpu();
+    },
+    report(): string {
+      const done = calls.filter((c): c is Required<CallTimes> => c.upstreamStart !== undefined && c.upstreamEnd !== undefined && c.finished !== undefined);
+      const split = done.length === 0 ? '' :
+        `; per call (${done.length}): arrival to upstream request ${fmt(done.map((c) => c.upstreamStart - c.arrived))}, ` +
+        `upstream ${fmt(done.map((c) => c.upstreamEnd - c.upstreamStart))}, upstream answer to response end ${fmt(done.map((c) => c.finished - c.upstreamEnd))}, ` +
+        `arrival to response end ${fmt(done.map((c) => c.finished - c.arrived))}`;
+      const cpu = [...threadCpu()].map(([name, total]) => [name, total - (cpuBefore.get(name) ?? 0)] as const).filter(([, used]) => used > 0);
+      const threads = cpu.sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, used]) => `${name} ${used}`).join(', ');
+      const spans = inserts.reduce((n, i) => n + i.spans, 0);
+      return (
+        `collector event loop delay p50 ${ms(loop.percentile(50)).toFixed(2)} / p99 ${ms(loop.percentile(99)).toFixed(2)} / max ${ms(loop.max).toFixed(2)} ms; ` +
+        `CPU ms by thread: ${threads}; ${inserts.length} span inserts (${spans} spans), ${inserts.length ? fmt(inserts.map((i) => i.ms)) : '-'} each${split}`
+      );
+    },
+  };
+}
+
+/** --profile: runs `phase` and prints the collector's profile of it, and this process's event loop delay. */
+async function profiled<T>(child: ChildProcess, label: string, phase: () => Promise<T>): Promise<T> {
+  if (!values.profile) return phase();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  child.send({ profile: 'reset' });
+  await new Promise((resolve) => child.once('message', resolve));
+  loop.enable();
+  const result = await phase();
+  loop.disable();
+  child.send({ profile: 'report' });
+  const report = await new Promise<string>((resolve) => child.once('message', (m: { report: string }) => resolve(m.report)));
+  console.log(`  ${label}: ${report}; bench process event loop delay p99 ${ms(loop.percentile(99)).toFixed(2)} / max ${ms(loop.max).toFixed(2)} ms`);
+  return result;
+}
+
 /** Child process: a collector whose gateway's default provider is the fake upstream. */
 async function runCollector(): Promise<void> {
   const { startCollector } = await import('@spanhouse/collector');
   const { loadGatewaySettings } = await import('../../collector/src/gateway/settings.ts');
   const gateway = loadGatewaySettings({ providers: { fake: { baseUrl: values.upstream!, apiKey: 'sk-bench' } }, defaultProvider: 'fake', durableResponses: values.durable === 'true' }, {});
   const collector = await startCollector({ host: '127.0.0.1', port: 0, grpcPort: null, dataDir: values.data!, log: () => {}, gateway });
+  const profile = values.profile ? collectorProfiler(collector.store as unknown as Parameters<typeof collectorProfiler>[0]) : null;
   process.send!({ url: collector.url });
-  process.on('message', async () => {
+  process.on('message', async (message: 'stop' | { profile: 'reset' | 'report' }) => {
+    if (message !== 'stop') {
+      if (message.profile === 'reset') profile?.reset();
+      process.send!({ report: message.profile === 'report' ? (profile?.report() ?? '') : '' });
+      return;
+    }
     await collector.close();
     process.exit(0);
   });
@@ -156,14 +268,18 @@ async function main(): Promise<void> {
   const d = stats(direct);
   const ds = stats(directStream);
   console.log(`upstream alone: p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per call; first chunk to client p50 ${ds.p50.toFixed(2)} ms, p99 ${ds.p99.toFixed(2)} ms`);
-  for (const durable of [true, false]) {
+  const modes = { both: [true, false], durable: [true], default: [false] }[values.modes as 'both' | 'durable' | 'default'];
+  if (!modes) throw new Error('--modes: both, durable or default');
+  for (const durable of modes) {
     const data = tempDataDir('bench-gateway');
-    const child = fork(SELF, ['--role', 'collector', '--upstream', upstream.url, '--data', data.dir, '--durable', String(durable)], { execArgv: ['--import', 'tsx'] });
+    const args = ['--role', 'collector', '--upstream', upstream.url, '--data', data.dir, '--durable', String(durable), ...(values.profile ? ['--profile'] : [])];
+    const cpuProf = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+    const child = fork(SELF, args, { execArgv: ['--import', 'tsx', '--conditions=source', ...cpuProf] });
     const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
     const base = `${url}/v1`;
-    const via = stats(await latencies(base, calls));
-    const stream = stats(await firstChunkDelays(base, upstream, streamCalls, `gw-${durable}`));
-    const rate = await throughput(base, throughputCalls, concurrency);
+    const via = stats(await profiled(child, 'sequential calls', () => latencies(base, calls)));
+    const stream = stats(await profiled(child, 'streams', () => firstChunkDelays(base, upstream, streamCalls, `gw-${durable}`)));
+    const rate = await profiled(child, 'throughput', () => throughput(base, throughputCalls, concurrency));
     console.log(
       `gateway, durableResponses=${durable}: added latency p50 ${(via.p50 - d.p50).toFixed(2)} ms, p99 ${(via.p99 - d.p99).toFixed(2)} ms ` +
         `(through the gateway p50 ${via.p50.toFixed(2)}, p99 ${via.p99.toFixed(2)} ms); ` +

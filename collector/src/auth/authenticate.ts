@@ -86,6 +86,8 @@ export interface AuthenticatorOptions {
   cacheMs?: number;
   /** Key ids remembered, found and not found each (least recently used go first). */
   maxCachedKeys?: number;
+  /** Milliseconds on a monotonic clock (tests step it). */
+  now?: () => number;
 }
 
 /**
@@ -93,6 +95,13 @@ export interface AuthenticatorOptions {
  * ClickHouse server) stops working here within this time; one lookup per key id per period.
  */
 export const KEY_CACHE_MS = 1_000;
+
+/**
+ * A cached key or key count past this share of KEY_CACHE_MS is still answered from the cache
+ * while it is read again in the background: a busy key never waits for storage (where a read
+ * may queue behind an insert), and a revocation is still seen within KEY_CACHE_MS.
+ */
+const REFRESH_AHEAD_SHARE = 0.5;
 
 /** Default bound of each key cache: random well-formed keys cannot grow memory past it. */
 export const MAX_CACHED_KEYS = 10_000;
@@ -106,16 +115,23 @@ export class Authenticator {
   /** One storage lookup per key id at a time, however many requests carry it. */
   private readonly lookups = new Map<string, Promise<ApiKeyRecord | null>>();
   private keyCount: { value: number; at: number } | null = null;
+  private counting: Promise<void> | null = null;
+  /** Bumped by invalidate(): a read that started before it does not fill the cache. */
+  private generation = 0;
   private readonly cacheMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly keys: KeyStore,
     private readonly options: AuthenticatorOptions,
   ) {
     this.cacheMs = options.cacheMs ?? KEY_CACHE_MS;
+    this.now = options.now ?? (() => performance.now());
     const max = options.maxCachedKeys ?? MAX_CACHED_KEYS;
-    this.verified = new LRUCache({ max, ttl: this.cacheMs });
-    this.unknown = new LRUCache({ max, ttl: this.cacheMs });
+    const perf = { now: this.now };
+    // ttlResolution 0: every check reads the clock (no cached time between checks)
+    this.verified = new LRUCache({ max, ttl: this.cacheMs, ttlResolution: 0, perf });
+    this.unknown = new LRUCache({ max, ttl: this.cacheMs, ttlResolution: 0, perf });
     this.lastKnown = new LRUCache({ max });
   }
 
@@ -125,28 +141,57 @@ export class Authenticator {
   }
 
   private async activeKeys(): Promise<number> {
-    if (!this.keyCount || Date.now() - this.keyCount.at > this.cacheMs) {
-      try {
-        this.keyCount = { value: await this.keys.countActiveKeys(), at: Date.now() };
-      } catch (error) {
-        if (!this.keyCount) throw error; // while storage is down, the last count stands
-      }
+    const age = this.keyCount ? this.now() - this.keyCount.at : Infinity;
+    if (age > this.cacheMs * REFRESH_AHEAD_SHARE) {
+      const counted = this.countKeys();
+      if (age > this.cacheMs) await counted;
+      else counted.catch(() => {});
     }
+    // a count that started before invalidate() did not fill the cache
+    while (!this.keyCount) await this.countKeys();
     return this.keyCount.value;
+  }
+
+  /** One count at a time; while storage is down, the last count stands. */
+  private countKeys(): Promise<void> {
+    const generation = this.generation;
+    this.counting ??= this.keys
+      .countActiveKeys()
+      .then(
+        (value) => {
+          if (generation === this.generation) this.keyCount = { value, at: this.now() };
+        },
+        (error: unknown) => {
+          if (!this.keyCount) throw error;
+        },
+      )
+      .finally(() => (this.counting = null));
+    return this.counting;
   }
 
   private async record(keyId: string): Promise<ApiKeyRecord | null> {
     const cached = this.verified.get(keyId);
-    if (cached) return cached;
+    if (cached) {
+      if (this.verified.getRemainingTTL(keyId) < this.cacheMs * (1 - REFRESH_AHEAD_SHARE)) void this.lookup(keyId).catch(() => {});
+      return cached;
+    }
     if (this.unknown.has(keyId)) return null;
+    return this.lookup(keyId);
+  }
+
+  /** One storage lookup per key id at a time, however many requests (or refreshes) ask. */
+  private lookup(keyId: string): Promise<ApiKeyRecord | null> {
     let lookup = this.lookups.get(keyId);
     if (!lookup) {
+      const generation = this.generation;
       lookup = this.keys.findKey(keyId).then(
         (record) => {
+          if (generation !== this.generation) return record;
           if (record) {
             this.verified.set(keyId, record);
             this.lastKnown.set(keyId, record);
           } else {
+            this.verified.delete(keyId);
             this.unknown.set(keyId, true);
             this.lastKnown.delete(keyId);
           }
@@ -173,6 +218,7 @@ export class Authenticator {
     this.verified.clear();
     this.unknown.clear();
     this.keyCount = null;
+    this.generation++;
   }
 
   /** The caller's context, or an ApiError (401 without a valid key, 403 for a tenant the key may not pick). */

@@ -80,6 +80,9 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 
 const HEADER_VALUE_MAX = 10_000;
 
+/** How long an answered call's spans may wait to join an insert (durableResponses: false). */
+export const ANSWERED_WRITE_DELAY_MS = 1_000;
+
 /** Pure: span fields from the x-spanhouse-* headers; a malformed one is a GatewayInputError. */
 export function callFieldsFromHeaders(get: (name: string) => string | undefined): CallFields {
   const fields: CallFields = {};
@@ -227,11 +230,15 @@ export class Gateway {
     };
   }
 
-  /** Stores the call's spans; a storage failure is logged, never the client's failure. */
-  private async store(tenantId: string, record: CallRecord): Promise<void> {
+  /**
+   * Stores the call's spans; a storage failure is logged, never the client's failure. Spans
+   * of an answered call (`answered`) may wait up to ANSWERED_WRITE_DELAY_MS for their insert:
+   * nobody waits on it, and fewer, larger inserts leave the CPU to the calls in flight.
+   */
+  private async store(tenantId: string, record: CallRecord, answered = false): Promise<void> {
     this.stored.add(record);
     try {
-      const result = await this.pipeline.ingestTraces(callSpans(record), tenantId);
+      const result = await this.pipeline.ingestTraces(callSpans(record), tenantId, answered ? { maxWriteDelayMs: ANSWERED_WRITE_DELAY_MS } : {});
       if (result.rejected > 0) this.log(`gateway: ${result.rejected} span(s) of trace ${record.traceId} were not stored: ${result.errorMessage}`);
     } catch (error) {
       this.log(`gateway: the spans of trace ${record.traceId} could not be stored: ${(error as Error).message}`);
@@ -246,8 +253,42 @@ export class Gateway {
       answer();
     } else {
       answer();
-      await this.store(tenantId, record);
+      this.stored.add(record); // queued: a later fault must not store it twice
+      await this.later(() => this.store(tenantId, record, true));
     }
+  }
+
+  /**
+   * Answered calls whose spans wait for their ingest (mapping, pricing, clustering: CPU on the
+   * event loop). One call's ingest runs per event-loop turn, after the turn's I/O: requests
+   * and stream chunks that arrived meanwhile are served first, and a burst of answers never
+   * holds the loop for all of their ingests at once.
+   */
+  private readonly backlog: Array<() => void> = [];
+  private readonly pending = new Set<Promise<void>>();
+  private turnScheduled = false;
+
+  private later(work: () => Promise<void>): Promise<void> {
+    const done = new Promise<void>((resolve) => this.backlog.push(() => void work().then(resolve)));
+    this.pending.add(done);
+    void done.then(() => this.pending.delete(done));
+    this.scheduleTurn();
+    return done;
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled || this.backlog.length === 0) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.backlog.shift()?.();
+      this.scheduleTurn();
+    });
+  }
+
+  /** Resolves once every answered call's spans went through the pipeline (before storage closes). */
+  async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
   }
 
   /** Validation that must fail before anything is recorded (bad JSON shape, bad alias). */

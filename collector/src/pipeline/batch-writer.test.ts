@@ -51,3 +51,19 @@ test('isDataError tells refused data from unavailable storage', () => {
   assert.equal(isDataError(new Error('connect ECONNREFUSED 127.0.0.1:8123')), false);
   assert.equal(isDataError(new Error('Code: 164. DB::Exception: Table is in readonly mode. (TABLE_IS_READ_ONLY)')), false);
 });
+
+test('a write that may wait (maxDelayMs) rides along with the next hurried one, in one insert; close stores what still waits', async () => {
+  const sink = new FakeSink();
+  const writer = new BatchWriter(sink, { maxSpans: 1000, maxDelayMs: 1 });
+  const lazy = writer.write([span('lazy')], { maxDelayMs: 60_000 });
+  await new Promise((resolve) => setTimeout(resolve, 5)); // past the writer's own delay: nothing hurried, nothing inserted
+  assert.equal(sink.inserts, 0);
+  await Promise.all([lazy, writer.write([span('hurried')])]);
+  assert.equal(sink.inserts, 1);
+  assert.deepEqual(sink.stored.sort(), ['hurried', 'lazy']);
+
+  const waiting = writer.write([span('last')], { maxDelayMs: 60_000 });
+  await writer.close();
+  await waiting;
+  assert.deepEqual(sink.stored.sort(), ['hurried', 'last', 'lazy']);
+});

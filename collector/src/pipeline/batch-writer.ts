@@ -24,8 +24,15 @@ export interface WriteOutcome {
   reasons: string[];
 }
 
+/** Per write: how long its spans may wait for the insert (default: the writer's maxDelayMs). */
+export interface WriteOptions {
+  maxDelayMs?: number;
+}
+
 interface Entry {
   spans: SpanhouseSpan[];
+  /** When the insert holding these spans must start at the latest (Date.now() ms). */
+  due: number;
   resolve: (outcome: WriteOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -47,6 +54,9 @@ export class BatchWriter {
   private queue: Entry[] = [];
   private queuedSpans = 0;
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = Infinity;
+  /** The earliest `due` of the queued entries. */
+  private due = Infinity;
   private flushing: Promise<void> | null = null;
   private closed = false;
 
@@ -59,11 +69,13 @@ export class BatchWriter {
    * Resolves once these spans are stored (with the few ClickHouse refused, if any); rejects
    * if storage failed.
    */
-  write(spans: SpanhouseSpan[]): Promise<WriteOutcome> {
+  write(spans: SpanhouseSpan[], options: WriteOptions = {}): Promise<WriteOutcome> {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'));
     if (spans.length === 0) return Promise.resolve({ refused: 0, reasons: [] });
     return new Promise<WriteOutcome>((resolve, reject) => {
-      this.queue.push({ spans, resolve, reject });
+      const due = Date.now() + (options.maxDelayMs ?? this.options.maxDelayMs);
+      this.queue.push({ spans, due, resolve, reject });
+      this.due = Math.min(this.due, due);
       this.queuedSpans += spans.length;
       this.schedule();
     });
@@ -72,15 +84,24 @@ export class BatchWriter {
   private schedule(): void {
     if (this.flushing || this.queue.length === 0) return; // a running flush drains the queue when it ends
     if (this.queuedSpans >= this.options.maxSpans) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
+      this.clearTimer();
       void this.flush();
-    } else if (!this.timer) {
+    } else if (this.due < this.timerDue) {
+      // the first write, or one in more of a hurry than those queued (which then ride along)
+      this.clearTimer();
+      this.timerDue = this.due;
       this.timer = setTimeout(() => {
         this.timer = null;
+        this.timerDue = Infinity;
         void this.flush();
-      }, this.options.maxDelayMs);
+      }, Math.max(0, this.due - Date.now()));
     }
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerDue = Infinity;
   }
 
   private flush(): Promise<void> {
@@ -151,14 +172,14 @@ export class BatchWriter {
       batch.push(entry);
     }
     this.queuedSpans -= size;
+    this.due = this.queue.reduce((due, entry) => Math.min(due, entry.due), Infinity);
     return batch;
   }
 
   /** Stores everything still queued, then refuses new writes. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.clearTimer();
     await this.flush();
   }
 }

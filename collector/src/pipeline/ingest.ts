@@ -99,7 +99,7 @@ export class IngestPipeline {
   }
 
   /** Maps, enriches and stores one export request; resolves once its spans are durable. */
-  async ingestTraces(request: OtlpTraceRequest, tenantOf: TenantOf, context: { routingAlias?: string } = {}): Promise<IngestResult> {
+  async ingestTraces(request: OtlpTraceRequest, tenantOf: TenantOf, context: { routingAlias?: string; maxWriteDelayMs?: number } = {}): Promise<IngestResult> {
     const nowUs = (this.storable.now ?? Date.now)() * 1000;
     const { spans, rejected, reasons } = mapTraceRequest(request, tenantOf, (span) =>
       storableProblem(span, { nowUs, retentionDays: this.storable.retentionDaysOf(span.tenant_id) }),
@@ -108,7 +108,7 @@ export class IngestPipeline {
     const early = await this.storedLogs(spans);
     let enriched = early.length > 0 ? spans.map((span) => attachLogs(span, early)) : spans;
     for (const processor of this.processors) enriched = await processor.process(enriched);
-    const stored = await this.writer.write(enriched);
+    const stored = await this.writer.write(enriched, { maxDelayMs: context.maxWriteDelayMs });
     // Logs stored while this request was on its way missed both joins: join them now.
     const joined = new Set(early.map(logKey));
     const late = (await this.storedLogs(enriched)).filter((l) => !joined.has(logKey(l)));

@@ -13,7 +13,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SpanhouseSpan } from '@spanhouse/model';
-import type { WriteOutcome } from './batch-writer.ts';
+import type { WriteOptions, WriteOutcome } from './batch-writer.ts';
 
 export interface SpoolOptions {
   dir: string;
@@ -28,7 +28,8 @@ export interface SpoolOptions {
 
 /** Where drained spans go: the BatchWriter. */
 export interface SpanWriter {
-  write(spans: SpanhouseSpan[]): Promise<WriteOutcome>;
+  /** `maxDelayMs`: how long these spans may wait for their insert (the spool ignores it: its log is the wait). */
+  write(spans: SpanhouseSpan[], options?: WriteOptions): Promise<WriteOutcome>;
 }
 
 /** The spool holds as much as it may: the answer is 503 + Retry-After until storage catches up. */
