@@ -8,13 +8,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { SpanStore, startCollector, type RunningCollector } from '@spanhouse/collector';
-import { KeyStore } from '../../collector/src/store/keys.ts';
+import { startCollector, type RunningCollector } from '@spanhouse/collector';
 import { tenantDatabase } from '../../collector/src/store/sql.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import { otelTracer } from '../support/otel.ts';
-import { makeKey } from '../support/keys.ts';
+import { makeKey, withKeyStore } from '../support/keys.ts';
 
 const data = tempDataDir('api-tenancy');
 const cliDir = tempDataDir('api-tenancy-cli');
@@ -38,16 +37,15 @@ before(async () => {
     (error: Error) => error,
   );
   // 2. Keys, made as `spanhouse keys create` makes them (the store is free again).
-  const store = await SpanStore.open({ dataDir: data.dir });
-  const keyStore = new KeyStore(store.client);
-  keys.acme = (await makeKey(keyStore, 'acme')).key;
-  keys.globex = (await makeKey(keyStore, 'globex')).key;
-  keys.admin = (await makeKey(keyStore, 'ops', { admin: true })).key;
-  keys.relay = (await makeKey(keyStore, 'relay', { relay: true })).key;
-  const revoked = await makeKey(keyStore, 'acme');
-  await keyStore.revokeKey(revoked.keyId);
-  keys.revoked = revoked.key;
-  await store.close();
+  await withKeyStore(data.dir, async (keyStore) => {
+    keys.acme = (await makeKey(keyStore, 'acme')).key;
+    keys.globex = (await makeKey(keyStore, 'globex')).key;
+    keys.admin = (await makeKey(keyStore, 'ops', { admin: true })).key;
+    keys.relay = (await makeKey(keyStore, 'relay', { relay: true })).key;
+    const revoked = await makeKey(keyStore, 'acme');
+    await keyStore.revokeKey(revoked.keyId);
+    keys.revoked = revoked.key;
+  });
 
   collector = await startTestCollector(data.dir);
   acme = apiClient(collector.url, keys.acme);

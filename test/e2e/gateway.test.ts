@@ -10,10 +10,9 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { SpanStore, type RunningCollector } from '@spanhouse/collector';
+import type { RunningCollector } from '@spanhouse/collector';
 import { loadEnrichmentSettings } from '../../collector/src/enrichment/settings.ts';
 import { loadGatewaySettings } from '../../collector/src/gateway/settings.ts';
-import { KeyStore } from '../../collector/src/store/keys.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import {
@@ -27,7 +26,7 @@ import {
   TOOL_ARGUMENTS,
   type FakeUpstream,
 } from '../support/fake-upstreams.ts';
-import { makeKey } from '../support/keys.ts';
+import { makeKey, withKeyStore } from '../support/keys.ts';
 
 const data = tempDataDir('gateway');
 let collector: RunningCollector;
@@ -89,11 +88,10 @@ const chat = (body: object, headers: Record<string, string> = {}, key = keys.acm
 
 before(async () => {
   [openaiUp, anthropicUp] = await Promise.all([startFakeOpenAiUpstream(), startFakeAnthropicUpstream()]);
-  const store = await SpanStore.open({ dataDir: data.dir });
-  const keyStore = new KeyStore(store.client);
-  keys.acme = (await makeKey(keyStore, 'acme')).key;
-  keys.globex = (await makeKey(keyStore, 'globex')).key;
-  await store.close();
+  await withKeyStore(data.dir, async (keyStore) => {
+    keys.acme = (await makeKey(keyStore, 'acme')).key;
+    keys.globex = (await makeKey(keyStore, 'globex')).key;
+  });
   const gateway = loadGatewaySettings(
     {
       // answers wait for their span: tests read the trace right after the answer

@@ -8,12 +8,11 @@ import { context, trace } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { SpanStore, type RunningCollector } from '@spanhouse/collector';
-import { KeyStore } from '../../collector/src/store/keys.ts';
+import type { RunningCollector } from '@spanhouse/collector';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import { childSpan, otelTracer } from '../support/otel.ts';
-import { makeKey } from '../support/keys.ts';
+import { makeKey, withKeyStore } from '../support/keys.ts';
 
 const data = tempDataDir('genai-2026');
 let collector: RunningCollector;
@@ -22,12 +21,9 @@ let acme: ReturnType<typeof apiClient>;
 let globex: ReturnType<typeof apiClient>;
 
 before(async () => {
-  const store = await SpanStore.open({ dataDir: data.dir });
-  const keyStore = new KeyStore(store.client);
-  for (const tenant of ['acme', 'globex'] as const) {
-    keys[tenant] = (await makeKey(keyStore, tenant)).key;
-  }
-  await store.close();
+  await withKeyStore(data.dir, async (keyStore) => {
+    for (const tenant of ['acme', 'globex'] as const) keys[tenant] = (await makeKey(keyStore, tenant)).key;
+  });
   collector = await startTestCollector(data.dir);
   acme = apiClient(collector.url, keys.acme);
   globex = apiClient(collector.url, keys.globex);

@@ -13,23 +13,18 @@ import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs
 import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { RunningCollector } from '@spanhouse/collector';
-import { KeyStore } from '../../collector/src/store/keys.ts';
-import { SpanStore } from '../../collector/src/store/span-store.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
-import { makeKey } from '../support/keys.ts';
+import { makeKey, withKeyStore } from '../support/keys.ts';
 
 const data = tempDataDir('grpc');
 let collector: RunningCollector;
 const keys: Record<'acme' | 'globex', string> = { acme: '', globex: '' };
 
 before(async () => {
-  const store = await SpanStore.open({ dataDir: data.dir });
-  const keyStore = new KeyStore(store.client);
-  for (const tenant of ['acme', 'globex'] as const) {
-    keys[tenant] = (await makeKey(keyStore, tenant)).key;
-  }
-  await store.close();
+  await withKeyStore(data.dir, async (keyStore) => {
+    for (const tenant of ['acme', 'globex'] as const) keys[tenant] = (await makeKey(keyStore, tenant)).key;
+  });
   collector = await startTestCollector(data.dir);
 });
 after(async () => {

@@ -9,11 +9,10 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SpanStore, type RunningCollector } from '@spanhouse/collector';
-import { KeyStore } from '../../collector/src/store/keys.ts';
 import { tenantDatabase } from '../../collector/src/store/sql.ts';
 import { apiClient } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
-import { makeKey } from '../support/keys.ts';
+import { makeKey, withKeyStore } from '../support/keys.ts';
 
 const data = tempDataDir('sql-reliability');
 const SQL_LIMITS = { sqlMaxConcurrent: 1, sqlMaxConcurrentPerTenant: 1, sqlMaxQueuedPerTenant: 1, sqlQueueTimeoutMs: 2_000 };
@@ -27,14 +26,13 @@ async function databases(store: SpanStore): Promise<string[]> {
 }
 
 before(async () => {
-  const store = await SpanStore.open({ dataDir: data.dir });
-  const keyStore = new KeyStore(store.client);
-  keys.acme = (await makeKey(keyStore, 'acme')).key;
-  keys.relay = (await makeKey(keyStore, 'relay', { relay: true })).key;
-  keys.admin = (await makeKey(keyStore, 'ops', { admin: true })).key;
-  // creating a tenant (spanhouse keys create) creates its SQL views
-  assert.ok((await databases(store)).includes(tenantDatabase('acme')));
-  await store.close();
+  await withKeyStore(data.dir, async (keyStore, store) => {
+    keys.acme = (await makeKey(keyStore, 'acme')).key;
+    keys.relay = (await makeKey(keyStore, 'relay', { relay: true })).key;
+    keys.admin = (await makeKey(keyStore, 'ops', { admin: true })).key;
+    // creating a tenant (spanhouse keys create) creates its SQL views
+    assert.ok((await databases(store)).includes(tenantDatabase('acme')));
+  });
   collector = await startTestCollector(data.dir, SQL_LIMITS);
 });
 after(async () => {

@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, Request } from 'playwright-core';
-import { SpanStore, type RunningCollector } from '@spanhouse/collector';
-import { KeyStore } from '../../collector/src/store/keys.ts';
+import type { RunningCollector } from '@spanhouse/collector';
 import { apiClient } from '../support/api.ts';
 import { browserSkip, launchChromium, openPage, saveScreenshot, type PageIncidents } from '../support/browser.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import { otelTracer } from '../support/otel.ts';
-import { makeKey } from '../support/keys.ts';
+import { makeKey, withKeyStore } from '../support/keys.ts';
 
 const data = tempDataDir('ui-auth');
 let collector: RunningCollector;
@@ -62,11 +61,10 @@ describe('web UI with API keys', { skip: browserSkip() }, () => {
 
   before(async () => {
     // Keys first, as `spanhouse keys create` does while no collector holds the data dir.
-    const store = await SpanStore.open({ dataDir: data.dir });
-    const keyStore = new KeyStore(store.client);
-    keys.acme = (await makeKey(keyStore, 'acme')).key;
-    keys.globex = (await makeKey(keyStore, 'globex')).key;
-    await store.close();
+    await withKeyStore(data.dir, async (keyStore) => {
+      keys.acme = (await makeKey(keyStore, 'acme')).key;
+      keys.globex = (await makeKey(keyStore, 'globex')).key;
+    });
 
     collector = await startTestCollector(data.dir);
     traces.acme = await sendTrace('acme', { authorization: `Bearer ${keys.acme}` });
