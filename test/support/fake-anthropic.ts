@@ -1,7 +1,8 @@
 // A small Anthropic Messages API server for library tests: the real @anthropic-ai/sdk client
 // talks HTTP to it on loopback. POST /v1/messages answers "Echo: <last user text>" with
 // fixed usage; with tools and no tool result yet, it calls the first tool.
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
+import { text as readBody } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 
 export const ANTHROPIC_USAGE = { input_tokens: 31, output_tokens: 11 } as const;
@@ -11,15 +12,6 @@ export interface FakeAnthropic {
   baseURL: string;
   requests: any[];
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** Text of the last user message (string content or text blocks). */

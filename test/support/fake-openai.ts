@@ -6,7 +6,8 @@
 // - Model RATE_LIMITED_MODEL, or a message containing RATE_LIMIT_TRIGGER, gets a 429 with an
 //   OpenAI error body on any POST path (set maxRetries: 0 on the client, or it retries with backoff).
 // - POST /v1/embeddings (float or base64 encoding).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import { text as readBody } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 
 export const RATE_LIMITED_MODEL = 'rate-limited-model';
@@ -68,15 +69,6 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         server.close(() => resolve());
       }),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -7,6 +7,7 @@
 //   hang-stream → first chunk, then nothing (until the client goes away), drop-stream → first
 //   chunk, then the connection is cut; overloaded (Anthropic) → 529.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { text as readBody } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 
 export const FAKE_OPENAI_KEY = 'sk-fake-openai';
@@ -26,15 +27,6 @@ export interface FakeUpstream {
   /** Resolves once a request for `model` (slow, hang-stream) was closed by its client (the gateway). */
   upstreamClosed(model: string): Promise<void>;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
+import { json } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -79,13 +80,8 @@ interface Seen {
 /** A tiny /v1/embeddings server: each vector encodes the text length so order can be checked. */
 async function fakeEmbeddingsServer(behaviour: (seen: Seen) => { status?: number; body?: unknown; hang?: boolean }) {
   const seen: Seen[] = [];
-  const readBody = async (req: IncomingMessage) => {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    return JSON.parse(text);
-  };
   const server = createServer(async (req, res) => {
-    const entry: Seen = { url: req.url ?? '', authorization: req.headers.authorization, body: await readBody(req) };
+    const entry: Seen = { url: req.url ?? '', authorization: req.headers.authorization, body: (await json(req)) as Seen['body'] };
     seen.push(entry);
     const reply = behaviour(entry);
     if (reply.hang) return;
