@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { CursorPages } from '../hooks/useCursorPages.ts';
 import { formatCount } from '../lib/format.ts';
+import { LoadMore } from './LoadMore.tsx';
 import { ErrorNotice } from './Notice.tsx';
 import { SortHeader, type SortState } from './SortHeader.tsx';
 
@@ -72,12 +73,7 @@ export function DataTable<T>({
         <span>
           {formatCount(rows.length)} {rows.length === 1 ? noun[0] : noun[1]} loaded
         </span>
-        {loadingMore && <span className="faint">Loading more…</span>}
-        {hasMore && !loadingMore && (
-          <button type="button" className="btn small" onClick={loadMore}>
-            Load more
-          </button>
-        )}
+        <LoadMore hasMore={hasMore} loadingMore={loadingMore} loadMore={loadMore} />
       </div>
     </section>
   );

@@ -8,6 +8,7 @@ import type { TraceRow as TraceListRow } from '../api/types.ts';
 import { formatCost, formatCount, formatDuration, formatRelative, formatTime, formatTimestamp, oneLine, stepComposition } from '../lib/format.ts';
 import { StatusDot } from './StatusDot.tsx';
 import type { TracePages } from '../hooks/useTracePages.ts';
+import { LoadMore } from './LoadMore.tsx';
 import { errorMessage } from './Notice.tsx';
 
 const ROW_HEIGHT = 52;
@@ -105,13 +106,8 @@ export function TraceList({ pages, nowMs, sort, onSort, total, resetKey }: { pag
           {traceCount(traces.length, total)}
           {hasMore ? ', scroll for more' : ''}
         </span>
-        {loadingMore && <span className="faint">Loading more…</span>}
         {pages.error !== undefined && traces.length > 0 && <span style={{ color: 'var(--err)' }}>{errorMessage(pages.error)}</span>}
-        {hasMore && !loadingMore && (
-          <button type="button" className="btn small" onClick={loadMore}>
-            Load more
-          </button>
-        )}
+        <LoadMore hasMore={hasMore} loadingMore={loadingMore} loadMore={loadMore} />
       </div>
     </section>
   );
