@@ -24,6 +24,14 @@ const amount = z.coerce.number().finite().min(0).max(Number.MAX_SAFE_INTEGER);
 const tokens = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** Filters on spans (for traces: a trace matches when its rollup or one of its spans does). */
+/** A request's time window: `until` (default now) and `since` (default `defaultMs` before it); since after until is a 400. */
+export function timeWindow(q: { since?: Date; until?: Date }, defaultMs: number): { since: Date; until: Date } {
+  const until = q.until ?? new Date();
+  const since = q.since ?? new Date(until.getTime() - defaultMs);
+  if (since > until) throw new ApiError(400, 'bad_request', 'since: after until');
+  return { since, until };
+}
+
 export const filterParams = {
   since: timeParam.optional(),
   until: timeParam.optional(),

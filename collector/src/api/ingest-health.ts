@@ -3,8 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
 import type { IngestHealthStore } from '../store/ingest-health.ts';
-import { ApiError } from './errors.ts';
-import { timeParam } from './filters.ts';
+import { timeParam, timeWindow } from './filters.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -22,9 +21,7 @@ export function ingestHealthRoutes({ health }: { health: IngestHealthStore }): R
   router.get('/ingest-health', async (req, res) => {
     const q = ingestHealthQuery.parse(req.query);
     const tenantId = readTenant(req, q.tenant);
-    const until = q.until ?? new Date();
-    const since = q.since ?? new Date(until.getTime() - DAY_MS);
-    if (since > until) throw new ApiError(400, 'bad_request', 'since: after until');
+    const { since, until } = timeWindow(q, DAY_MS);
     res.json(await health.report(tenantId, since, until, q.top));
   });
   return router;

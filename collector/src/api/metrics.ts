@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
 import { BUCKET_SECONDS, GROUP_COLUMNS, type Bucket, type GroupColumn, type MetricsStore } from '../store/metrics.ts';
 import { ApiError } from './errors.ts';
-import { filterParams, spanFilterOf, splitMetadata } from './filters.ts';
+import { filterParams, spanFilterOf, splitMetadata, timeWindow } from './filters.ts';
 
 /** Most buckets one answer may span. */
 export const MAX_BUCKETS = 10_000;
@@ -14,9 +14,7 @@ const DEFAULT_WINDOW_BUCKETS: Record<Bucket, number> = { minute: 360, hour: 168,
 
 /** The window of a bucketed answer: `until` defaults to now, `since` to a chart's worth of buckets before it. */
 export function bucketWindow(q: { since?: Date; until?: Date; bucket: Bucket }): { since: Date; until: Date } {
-  const until = q.until ?? new Date();
-  const since = q.since ?? new Date(until.getTime() - DEFAULT_WINDOW_BUCKETS[q.bucket] * BUCKET_SECONDS[q.bucket] * 1000);
-  if (since > until) throw new ApiError(400, 'bad_request', 'since: after until');
+  const { since, until } = timeWindow(q, DEFAULT_WINDOW_BUCKETS[q.bucket] * BUCKET_SECONDS[q.bucket] * 1000);
   if ((until.getTime() - since.getTime()) / 1000 / BUCKET_SECONDS[q.bucket] > MAX_BUCKETS) {
     throw new ApiError(400, 'bad_request', `bucket: more than ${MAX_BUCKETS} ${q.bucket} buckets between since and until; use a larger bucket`);
   }
