@@ -9,7 +9,7 @@
 // end days whole, so near the window's start a group may rank by activity just before
 // it; one with no trace inside the window is left off its page.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from './query.ts';
+import { isoTime, queryRows } from './query.ts';
 import { TRACE_LIST_SETTINGS } from './search.ts';
 import type { GroupKind } from './trace-groups.ts';
 
@@ -103,7 +103,6 @@ type RawTotals = { [K in keyof Totals]: Totals[K] extends number ? number | stri
 
 const DAY_MS = 86_400_000;
 const dayString = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const isoOfMicros = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
 
 /**
  * A window cut into the whole UTC days inside it (read from day rows; `to` null: open
@@ -166,8 +165,8 @@ export class SessionStore {
       data: rows.map((r) => ({
         session_id: r.key,
         user_id: r.user_id,
-        first_time: isoOfMicros(r.first_us),
-        last_time: isoOfMicros(r.last_us),
+        first_time: isoTime(r.first_us),
+        last_time: isoTime(r.last_us),
         trace_count: r.traces,
         error_count: r.error_traces,
         cost_usd: r.cost_usd,
@@ -185,8 +184,8 @@ export class SessionStore {
       nextCursor,
       data: rows.map((r) => ({
         user_id: r.key,
-        first_time: isoOfMicros(r.first_us),
-        last_seen: isoOfMicros(r.last_us),
+        first_time: isoTime(r.first_us),
+        last_seen: isoTime(r.last_us),
         session_count: r.sessions.length,
         trace_count: r.traces,
         error_count: r.error_traces,
