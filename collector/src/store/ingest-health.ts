@@ -34,7 +34,7 @@ const COUNTS = `count() AS spans,
   countIf(type IN ('generation', 'embedding')) AS llm_spans,
   countIf(type IN ('generation', 'embedding') AND model = '') AS missing_model,
   countIf(type IN ('generation', 'embedding') AND input_tokens = 0 AND output_tokens = 0) AS missing_tokens,
-  countIf(type = 'generation' AND empty(input_text) AND empty(output_text)) AS missing_content`;
+  countIf(type = 'generation' AND input_messages IN ('', '[]') AND output_messages IN ('', '[]')) AS missing_content`;
 const WINDOW = `tenant_id = {tenant:String} AND start_time >= fromUnixTimestamp64Micro({since:Int64}) AND start_time < fromUnixTimestamp64Micro({until:Int64})`;
 
 type Counts = Omit<DialectHealth, 'dialect'>;

@@ -32,7 +32,10 @@ const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
 const oldSpans = [
   map(span(A, 'a000000000000001', '', 0, { 'gen_ai.operation.name': 'invoke_agent' })),
-  map(span(A, 'a000000000000002', 'a000000000000001', 10, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 30, 'gen_ai.usage.cost': 0.25 }, 2)),
+  map(span(A, 'a000000000000002', 'a000000000000001', 10, {
+    'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 30, 'gen_ai.usage.cost': 0.25,
+    'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Where did the Quokka go?' }] }]),
+  }, 2)),
   map(span(B, 'b000000000000001', '', 0, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 5 })),
 ];
 
@@ -46,8 +49,9 @@ test('a data directory of the previous release upgrades in place', async () => {
   // only the columns that release had (later migrations add some)
   const had = new Set((await (await old.client.query({ query: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'spans'", format: 'JSONEachRow' })).json<{ name: string }>()).map((c) => c.name));
   const keep = SPAN_INSERT_COLUMNS.map((c, i) => [c, i] as const).filter(([c]) => had.has(c));
-  const rows = [...oldSpans, oldSpans[1]].map((s, i) => toRow(s, 1000 + i)).map((row) => keep.map(([, i]) => row[i]));
-  await old.client.insert({ table: 'spans', columns: keep.map(([c]) => c) as [string], values: rows, format: 'JSONCompactEachRow' });
+  // and the plain text it stored beside the messages (derived from them since migration 020)
+  const rows = [...oldSpans, oldSpans[1]].map((s, i) => [s.input_text, ...keep.map(([, i2]) => toRow(s, 1000 + i)[i2]), s.output_text]);
+  await old.client.insert({ table: 'spans', columns: ['input_text', ...keep.map(([c]) => c), 'output_text'], values: rows, format: 'JSONCompactEachRow' });
   const [oldRollup] = await (await old.client.query({ query: 'SELECT count() AS n FROM traces', format: 'JSONEachRow' })).json<{ n: string }>();
   assert.equal(Number(oldRollup.n) > 0, true, 'the old rollup view was fed');
   await old.client.close();
@@ -63,12 +67,15 @@ test('a data directory of the previous release upgrades in place', async () => {
     assert.equal(a.trace.cost_usd, 0.25);
     assert.equal(a.trace.name, 'invoke_agent');
     assert.equal(a.spans.length, 2);
+    assert.equal(a.spans.find((s) => s.span_id === 'a000000000000002')?.input_text, 'Where did the Quokka go?', 'the text comes from the messages');
 
     const search = new SearchStore(store.client, new ScoreStore(store.client));
     const page = await search.listTraces({ tenantId: 'default', sort: 'time', order: 'desc', limit: 10 });
     assert.deepEqual(page.data.map((t) => t.trace_id).sort(), [A, B]);
     const errors = await search.listTraces({ tenantId: 'default', status: 'error', sort: 'time', order: 'desc', limit: 10 });
     assert.deepEqual(errors.data.map((t) => t.trace_id), [A]);
+    const words = await search.listTraces({ tenantId: 'default', spans: { q: 'quokka' }, sort: 'time', order: 'desc', limit: 10 });
+    assert.deepEqual(words.data.map((t) => t.trace_id), [A], 'the rebuilt word index finds stored text');
 
     // new spans after the upgrade join the backfilled rollups
     await store.insertSpans([map(span(B, 'b000000000000002', 'b000000000000001', 20, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 7 }))]);

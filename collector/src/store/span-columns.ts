@@ -24,6 +24,8 @@ interface SpanColumn {
   /** SELECT expression when it is not the bare column, and the name it is read back under. */
   select?: string;
   as?: string;
+  /** Computed by the table from other columns (an ALIAS): read back, never inserted. */
+  derived?: boolean;
   /** Value to insert; undefined leaves the column to its DEFAULT. */
   write(span: SpanhouseSpan): unknown;
   read(value: unknown, into: Partial<SpanhouseSpan>): void;
@@ -123,8 +125,9 @@ export const SPAN_COLUMNS: readonly SpanColumn[] = [
   field('routing_alias', asText),
   jsonField('input_messages', [], true),
   jsonField('output_messages', [], true),
-  field('input_text', asText, true),
-  field('output_text', asText, true),
+  // the messages' plain text, derived from them by the table (migration 020)
+  { ...field('input_text', asText, true), derived: true },
+  { ...field('output_text', asText, true), derived: true },
   field('input_tokens', asNumber),
   field('output_tokens', asNumber),
   field('cache_read_tokens', asNumber),
@@ -197,6 +200,23 @@ export const SPAN_COLUMNS: readonly SpanColumn[] = [
 /** The open-span marker (POST /api/spans without an end time); light reads keep only it of the attributes. */
 export const OPEN_SPAN_ATTRIBUTE = 'spanhouse.span.open';
 
+/** The stored messages as ClickHouse reads them: contents and tool calls. */
+const messagesJson = (column: string) =>
+  `JSONExtract(${column}, 'Array(Tuple(content String, tool_calls Array(Tuple(name String, arguments String))))')`;
+
+/**
+ * The words of one side's messages, lower-cased: what its full-text index holds (migration
+ * 020 builds the index over this expression, letter for letter, so word searches must use it
+ * to be answered by the index). Contents, tool names and arguments; order does not matter.
+ */
+function messageWords(column: 'input_messages' | 'output_messages'): string {
+  const json = messagesJson(column);
+  return `lowerUTF8(concat(arrayStringConcat(${json}.content, ' '), ' ', arrayStringConcat(arrayFlatten(${json}.tool_calls.name), ' '), ' ', arrayStringConcat(arrayFlatten(${json}.tool_calls.arguments), ' ')))`;
+}
+
+/** Per text column, the indexed words of the messages it is derived from. */
+export const MESSAGE_WORDS = { input_text: messageWords('input_messages'), output_text: messageWords('output_messages') } as const;
+
 const preview = (column: string) => `substringUTF8(${column}, 1, ${TRACE_PREVIEW_CHARS})`;
 
 /** Every column, times as microseconds, plus the row version. */
@@ -220,11 +240,12 @@ export const LIGHT_SELECT = [
 export const ROLLUP_SELECT = [...LIGHT_COLUMNS, `${preview('input_text')} AS input_text`, `${preview('output_text')} AS output_text`, 'version'].join(', ');
 
 /** The columns of an insert, in the order toRow gives the values. */
-export const SPAN_INSERT_COLUMNS = [...SPAN_COLUMNS.map((c) => c.name), 'version'];
+const STORED_COLUMNS = SPAN_COLUMNS.filter((c) => !c.derived);
+export const SPAN_INSERT_COLUMNS = [...STORED_COLUMNS.map((c) => c.name), 'version'];
 
 /** Row for insert at `version` (values in SPAN_INSERT_COLUMNS order; null: the column default). */
 export function toRow(span: SpanhouseSpan, version: number): unknown[] {
-  return [...SPAN_COLUMNS.map((column) => column.write(span) ?? null), version];
+  return [...STORED_COLUMNS.map((column) => column.write(span) ?? null), version];
 }
 
 /** A row read with FULL_SELECT (or LIGHT_SELECT: the heavy fields come back empty). */

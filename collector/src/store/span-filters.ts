@@ -2,6 +2,7 @@
 // trace search (as a trace-id subquery) and metrics. Values always travel as typed
 // query parameters; the SQL text holds only fixed column names and placeholders.
 import type { SpanStatus, SpanType } from '@spanhouse/model';
+import { MESSAGE_WORDS } from './span-columns.ts';
 
 export interface ScoreFilter {
   name: string;
@@ -149,12 +150,13 @@ export function spanConditions(filter: SpanFilter, prefix = 'f'): SqlCondition {
     searchTerms(filter.q).forEach((term, i) => {
       const t = param(`q${i}`, 'String', term);
       const prefix = filter.qPrefix && !isPhrase(term) ? param(`qp${i}`, 'String', wordPrefixPattern(term)) : null;
-      const side = (column: string) =>
+      // words through the side's full-text index; phrases and prefixes then read its text
+      const side = (column: keyof typeof MESSAGE_WORDS) =>
         isPhrase(term)
-          ? `(hasAllTokens(lowerUTF8(${column}), ${t}) AND positionCaseInsensitiveUTF8(${column}, ${t}) > 0)`
+          ? `(hasAllTokens(${MESSAGE_WORDS[column]}, ${t}) AND positionCaseInsensitiveUTF8(${column}, ${t}) > 0)`
           : prefix
-            ? `(hasAllTokens(lowerUTF8(${column}), ${t}) OR match(${column}, ${prefix}))`
-            : `hasAllTokens(lowerUTF8(${column}), ${t})`;
+            ? `(hasAllTokens(${MESSAGE_WORDS[column]}, ${t}) OR match(${column}, ${prefix}))`
+            : `hasAllTokens(${MESSAGE_WORDS[column]}, ${t})`;
       where.push(`(${side('input_text')} OR ${side('output_text')})`);
     });
   }

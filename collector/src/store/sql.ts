@@ -207,7 +207,7 @@ function viewStatements(db: string, hex: string): string[] {
   const tenant = `tenant_id = unhex('${hex}')`;
   return [
     `CREATE DATABASE IF NOT EXISTS ${db}`,
-    `CREATE OR REPLACE VIEW ${db}.spans AS SELECT * EXCEPT (tenant_id) FROM spans FINAL WHERE ${tenant}`,
+    `CREATE OR REPLACE VIEW ${db}.spans AS SELECT * EXCEPT (tenant_id), input_text, output_text FROM spans FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.traces AS SELECT * EXCEPT (tenant_id, span_ids, name_key, input_key, output_key, version) FROM traces FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.scores AS SELECT * EXCEPT (tenant_id, version) FROM scores FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.span_events AS SELECT * EXCEPT (tenant_id) FROM span_events FINAL WHERE ${tenant}`,
