@@ -9,8 +9,12 @@
 // instrumentation, content capture, spans and log records exported in batches to a local OTLP
 // sink that answers 200). Two transports: the fake OpenAI server on loopback (what an app sees)
 // and an in-memory fetch (no socket noise, so the difference is the SDK's own cost). Also times
-// observe() around an empty async function.
+// observe() around an empty async function. Next to wall time, each call's wall time less the
+// time the thread waited in the run queue meanwhile (Linux /proc/thread-self/schedstat): on a
+// shared machine a call's wall time also holds the milliseconds another process had the CPU,
+// which rules the wall-time p99 once the load average passes the core count.
 import { execFile } from 'node:child_process';
+import { openSync, readSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -44,6 +48,9 @@ interface Result {
   p90: number;
   p99: number;
   mean: number;
+  /** Wall time less the time the thread waited for a CPU (another process had it), ms. */
+  runP50: number;
+  runP99: number;
   loopP99: number;
   loopMax: number;
   exported?: number;
@@ -53,10 +60,13 @@ interface Result {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-function summarise(label: string, durationsMs: number[], loop: ReturnType<typeof monitorEventLoopDelay>): Result {
+function summarise(label: string, { durations: durationsMs, running }: Timings, loop: ReturnType<typeof monitorEventLoopDelay>): Result {
   const sorted = [...durationsMs].sort((a, b) => a - b);
+  const runSorted = [...running].sort((a, b) => a - b);
   return {
     label,
+    runP50: quantile(runSorted, 0.5),
+    runP99: quantile(runSorted, 0.99),
     p50: quantile(sorted, 0.5),
     p90: quantile(sorted, 0.9),
     p99: quantile(sorted, 0.99),
@@ -66,19 +76,46 @@ function summarise(label: string, durationsMs: number[], loop: ReturnType<typeof
   };
 }
 
-async function timed(count: number, fn: () => Promise<unknown>, record?: (start: bigint, end: bigint) => void): Promise<number[]> {
+interface Timings {
+  /** Wall time of each call, ms. */
+  durations: number[];
+  /** Wall time less the run-queue wait, ms. */
+  running: number[];
+}
+
+/**
+ * This thread's total wait in the run queue so far, ns: the second field of
+ * /proc/thread-self/schedstat, updated whenever the thread gets a CPU back. 0 where unavailable.
+ */
+function runQueueWaitClock(): () => number {
+  let fd: number;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return () => 0;
+  }
+  const buffer = Buffer.alloc(128);
+  return () => Number(buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0)).split(' ')[1]);
+}
+const runQueueWait = runQueueWaitClock();
+
+async function timed(count: number, fn: () => Promise<unknown>, record?: (start: bigint, end: bigint) => void): Promise<Timings> {
   const durations: number[] = [];
+  const running: number[] = [];
   for (let i = 0; i < count; i++) {
+    const waitedBefore = runQueueWait();
     const start = process.hrtime.bigint();
     await fn();
     const end = process.hrtime.bigint();
+    const waited = (runQueueWait() - waitedBefore) / 1e6;
     durations.push(Number(end - start) / 1e6);
+    running.push(Math.max(0, Number(end - start) / 1e6 - waited));
     record?.(start, end);
     // Let timers and I/O run between calls (the exporter's among them), as in an app doing I/O;
     // a loop of only resolved promises would starve them.
     await new Promise(setImmediate);
   }
-  return durations;
+  return { durations, running };
 }
 
 /** A chat completion answered from memory: the client's full request/response path, no socket. */
@@ -245,15 +282,15 @@ async function main(): Promise<void> {
       const [chat, step]: Result[] = JSON.parse(stdout.trim().split('\n').pop()!);
       base ??= chat;
       const dropped = chat.dropped ? ` (${chat.dropped} dropped)` : '';
-      rows.push(`| ${transport} | ${label} | ${f(chat.p50)} / ${f(chat.p90)} / ${f(chat.p99)} | ${f(chat.mean)} | ${f(chat.p50 - base.p50)} / ${f(chat.mean - base.mean)} | ${chat.loopP99.toFixed(1)} / ${chat.loopMax.toFixed(1)}${dropped} |`);
+      rows.push(`| ${transport} | ${label} | ${f(chat.p50)} / ${f(chat.p90)} / ${f(chat.p99)} | ${f(chat.mean)} | ${f(chat.p50 - base.p50)} / ${f(chat.mean - base.mean)} | ${f(chat.runP50)} / ${f(chat.runP99)} | ${f(chat.runP50 - base.runP50)} / ${f(chat.runP99 - base.runP99)} | ${chat.loopP99.toFixed(1)} / ${chat.loopMax.toFixed(1)}${dropped} |`);
       if (chat.attribution) profiles.push(attributionTable(`${transport}, ${label}`, chat.attribution));
       if (mode === 'sdk' && transport === 'memory') observeRow = `| observe() around an empty async function | ${f(step.p50)} / ${f(step.p90)} / ${f(step.p99)} | ${f(step.mean)} | ${step.loopP99.toFixed(1)} / ${step.loopMax.toFixed(1)} |`;
     }
   }
   await Promise.all([fake.close(), sink.close()]);
   console.log(`Node ${process.version}, ${args.calls} calls after ${args.warmup} warm-up calls each, times in ms\n`);
-  console.log('| Transport | Setup | Call p50 / p90 / p99 | Mean | Added p50 / mean | Event-loop delay p99 / max |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| Transport | Setup | Call p50 / p90 / p99 | Mean | Added p50 / mean | Less run-queue wait: p50 / p99 | Added to that: p50 / p99 | Event-loop delay p99 / max |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   if (observeRow) console.log(`\n| Helper | p50 / p90 / p99 | Mean | Event-loop delay p99 / max |\n|---|---|---|---|\n${observeRow}`);
   for (const table of profiles) console.log(table);
