@@ -53,12 +53,14 @@ export interface SlicedExporter<T> {
 
 const isSliced = <T>(exporter: ItemExporter<T> | SlicedExporter<T>): exporter is SlicedExporter<T> => typeof (exporter as SlicedExporter<T>).serialize === 'function';
 
-/** The text an item carries, which is what serialisation time follows. */
+/** The text an item carries, which is what serialisation time follows. Plain loops: it runs for every item exported. */
 function textSize(value: unknown): number {
   if (typeof value === 'string') return value.length;
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + textSize(v), 0);
-  if (value && typeof value === 'object') return Object.values(value).reduce((n: number, v) => n + textSize(v), 0);
-  return 8;
+  if (typeof value !== 'object' || value === null) return 8;
+  let size = 0;
+  if (Array.isArray(value)) for (const v of value) size += textSize(v);
+  else for (const key in value) size += textSize((value as Record<string, unknown>)[key]);
+  return size;
 }
 
 const spanSize = (span: ReadableSpan) => span.name.length + textSize(span.attributes) + span.events.reduce((n, e) => n + e.name.length + textSize(e.attributes ?? {}), 0);
