@@ -15,8 +15,6 @@
 // which rules the wall-time p99 once the load average passes the core count.
 import { execFile } from 'node:child_process';
 import { openSync, readSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +25,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { startFakeOpenAI } from '../../../test/support/fake-openai.ts';
 import { DEFAULT_BATCH } from '../src/config.ts';
 import { startCallProfiler, type Attribution } from './attribution.ts';
+import { memoryFetch, quantile, startSink } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,8 +56,6 @@ interface Result {
   dropped?: number;
   attribution?: { slowest: Attribution; all: Attribution };
 }
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 function summarise(label: string, { durations: durationsMs, running }: Timings, loop: ReturnType<typeof monitorEventLoopDelay>): Result {
   const sorted = [...durationsMs].sort((a, b) => a - b);
@@ -118,20 +115,6 @@ async function timed(count: number, fn: () => Promise<unknown>, record?: (start:
   return { durations, running };
 }
 
-/** A chat completion answered from memory: the client's full request/response path, no socket. */
-const memoryFetch = async () =>
-  new Response(
-    JSON.stringify({
-      id: 'chatcmpl-bench',
-      object: 'chat.completion',
-      created: 1_700_000_000,
-      model: 'gpt-4o-mini-2024-07-18',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: How far is the moon?', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 21, completion_tokens: 9, total_tokens: 30 },
-    }),
-    { headers: { 'content-type': 'application/json' } },
-  );
-
 async function child(mode: string): Promise<void> {
   const calls = Number(args.calls);
   const warmup = Number(args.warmup);
@@ -173,16 +156,6 @@ async function child(mode: string): Promise<void> {
   results.push(summarise('observe() around an empty async function', stepDurations, stepLoop));
   await sdk?.shutdown();
   console.log(JSON.stringify(results));
-}
-
-/** An OTLP/HTTP sink: reads each export and answers 200 with an empty protobuf response. */
-async function startSink() {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
 /**
