@@ -133,7 +133,10 @@ async function child(mode: string): Promise<void> {
     maxRetries: 0,
     ...(args.transport === 'memory' ? { fetch: memoryFetch as typeof fetch } : {}),
   });
-  const call = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'How far is the moon?' }] });
+  const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'How far is the moon?' }] });
+  // Without instrumentation nothing enters a context, and Node's AsyncLocalStorage costs nothing
+  // until one does: withContext() turns its promise hooks on, as the instrumentation does.
+  const call = mode === 'context' ? () => sdkModule!.withContext({ userId: 'bench' }, chat) : chat;
 
   await timed(warmup, call);
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -217,7 +220,7 @@ const CONTENT = 'x'.repeat(2000);
 
 const MODES: Record<string, string> = {
   baseline: 'no SDK',
-  context: 'init({ instrument: false }): context manager only',
+  context: 'init({ instrument: false }), each call in withContext(): context manager only',
   'no-content': 'init({ captureContent: false })',
   sdk: 'init() (content captured as log records)',
 };
