@@ -8,8 +8,6 @@
 // serialised a slice of at most 8 spans / 8 KiB per loop turn, one request per batch), chunks
 // (32 spans / 32 KiB per loop turn, one request each: what the JSON and gRPC exporters get) and
 // whole batches (what a plain BatchSpanProcessor does).
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -17,20 +15,14 @@ import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from '@open
 import { DEFAULT_BATCH, resolveConfig } from '../src/config.ts';
 import { createSpanExporter } from '../src/exporters.ts';
 import { CHUNK_LIMITS, ExportingSpanProcessor, SLICE_LIMITS, type ChunkLimits, type SlicedExporter } from '../src/pipeline.ts';
+import { startSink } from './support.ts';
 
 const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '1024' }, payload: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '5' } } });
 const spans = Number(args.spans);
 const rounds = Number(args.rounds);
 
-// a sink that reads each request and answers an empty ExportTraceServiceResponse
-let requests = 0;
-const sink = createServer((req, res) => {
-  requests++;
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
-});
-await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-const endpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+const sink = await startSink();
+const endpoint = sink.url;
 const url = `${endpoint}/v1/traces`;
 
 const text = (n: number) => 'lorem ipsum dolor sit amet '.repeat(Math.ceil(n / 27)).slice(0, n);
@@ -84,7 +76,7 @@ async function stall({ exporter, limits }: Setup): Promise<{ maxMs: number; p99M
   const calls: number[] = [];
   const processor = new ExportingSpanProcessor(exporter(calls), { ...DEFAULT_BATCH, maxQueueSize: spans, scheduledDelayMillis: 60_000 }, undefined, limits);
   const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('bench');
-  const requestsBefore = requests;
+  const requestsBefore = sink.requests();
   for (let i = 0; i < spans; i++) tracer.startSpan('chat gpt-4o-mini', { attributes }).end();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -95,7 +87,7 @@ async function stall({ exporter, limits }: Setup): Promise<{ maxMs: number; p99M
   await processor.shutdown();
   if (processor.counter.snapshot().exported !== spans) throw new Error(`exported ${JSON.stringify(processor.counter.snapshot())}`);
   calls.sort((a, b) => a - b);
-  return { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6, longestCallMs: calls[calls.length - 1], medianCallMs: calls[Math.floor(calls.length / 2)], calls: calls.length, requests: requests - requestsBefore };
+  return { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6, longestCallMs: calls[calls.length - 1], medianCallMs: calls[Math.floor(calls.length / 2)], calls: calls.length, requests: sink.requests() - requestsBefore };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -114,4 +106,4 @@ for (const setup of setups) {
   console.log(`| ${setup.label} | ${results[0].requests} | ${results[0].calls} | ${median(results.map((x) => x.medianCallMs)).toFixed(2)} | ${median(results.map((x) => x.longestCallMs)).toFixed(1)} | ${median(results.map((x) => x.maxMs)).toFixed(1)} | ${median(results.map((x) => x.p99Ms)).toFixed(1)} |`);
 }
 await sliced.shutdown();
-sink.close();
+await sink.close();

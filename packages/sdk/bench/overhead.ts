@@ -9,10 +9,12 @@
 // instrumentation, content capture, spans and log records exported in batches to a local OTLP
 // sink that answers 200). Two transports: the fake OpenAI server on loopback (what an app sees)
 // and an in-memory fetch (no socket noise, so the difference is the SDK's own cost). Also times
-// observe() around an empty async function.
+// observe() around an empty async function. Next to wall time, each call's wall time less the
+// time the thread waited in the run queue meanwhile (Linux /proc/thread-self/schedstat): on a
+// shared machine a call's wall time also holds the milliseconds another process had the CPU,
+// which rules the wall-time p99 once the load average passes the core count.
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { startFakeOpenAI } from '../../../test/support/fake-openai.ts';
 import { DEFAULT_BATCH } from '../src/config.ts';
 import { startCallProfiler, type Attribution } from './attribution.ts';
+import { memoryFetch, quantile, startSink } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,6 +47,9 @@ interface Result {
   p90: number;
   p99: number;
   mean: number;
+  /** Wall time less the time the thread waited for a CPU (another process had it), ms. */
+  runP50: number;
+  runP99: number;
   loopP99: number;
   loopMax: number;
   exported?: number;
@@ -51,12 +57,13 @@ interface Result {
   attribution?: { slowest: Attribution; all: Attribution };
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-
-function summarise(label: string, durationsMs: number[], loop: ReturnType<typeof monitorEventLoopDelay>): Result {
+function summarise(label: string, { durations: durationsMs, running }: Timings, loop: ReturnType<typeof monitorEventLoopDelay>): Result {
   const sorted = [...durationsMs].sort((a, b) => a - b);
+  const runSorted = [...running].sort((a, b) => a - b);
   return {
     label,
+    runP50: quantile(runSorted, 0.5),
+    runP99: quantile(runSorted, 0.99),
     p50: quantile(sorted, 0.5),
     p90: quantile(sorted, 0.9),
     p99: quantile(sorted, 0.99),
@@ -66,34 +73,47 @@ function summarise(label: string, durationsMs: number[], loop: ReturnType<typeof
   };
 }
 
-async function timed(count: number, fn: () => Promise<unknown>, record?: (start: bigint, end: bigint) => void): Promise<number[]> {
+interface Timings {
+  /** Wall time of each call, ms. */
+  durations: number[];
+  /** Wall time less the run-queue wait, ms. */
+  running: number[];
+}
+
+/**
+ * This thread's total wait in the run queue so far, ns: the second field of
+ * /proc/thread-self/schedstat, updated whenever the thread gets a CPU back. 0 where unavailable.
+ */
+function runQueueWaitClock(): () => number {
+  let fd: number;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return () => 0;
+  }
+  const buffer = Buffer.alloc(128);
+  return () => Number(buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0)).split(' ')[1]);
+}
+const runQueueWait = runQueueWaitClock();
+
+async function timed(count: number, fn: () => Promise<unknown>, record?: (start: bigint, end: bigint) => void): Promise<Timings> {
   const durations: number[] = [];
+  const running: number[] = [];
   for (let i = 0; i < count; i++) {
+    const waitedBefore = runQueueWait();
     const start = process.hrtime.bigint();
     await fn();
     const end = process.hrtime.bigint();
+    const waited = (runQueueWait() - waitedBefore) / 1e6;
     durations.push(Number(end - start) / 1e6);
+    running.push(Math.max(0, Number(end - start) / 1e6 - waited));
     record?.(start, end);
     // Let timers and I/O run between calls (the exporter's among them), as in an app doing I/O;
     // a loop of only resolved promises would starve them.
     await new Promise(setImmediate);
   }
-  return durations;
+  return { durations, running };
 }
-
-/** A chat completion answered from memory: the client's full request/response path, no socket. */
-const memoryFetch = async () =>
-  new Response(
-    JSON.stringify({
-      id: 'chatcmpl-bench',
-      object: 'chat.completion',
-      created: 1_700_000_000,
-      model: 'gpt-4o-mini-2024-07-18',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: How far is the moon?', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 21, completion_tokens: 9, total_tokens: 30 },
-    }),
-    { headers: { 'content-type': 'application/json' } },
-  );
 
 async function child(mode: string): Promise<void> {
   const calls = Number(args.calls);
@@ -113,7 +133,10 @@ async function child(mode: string): Promise<void> {
     maxRetries: 0,
     ...(args.transport === 'memory' ? { fetch: memoryFetch as typeof fetch } : {}),
   });
-  const call = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'How far is the moon?' }] });
+  const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'How far is the moon?' }] });
+  // Without instrumentation nothing enters a context, and Node's AsyncLocalStorage costs nothing
+  // until one does: withContext() turns its promise hooks on, as the instrumentation does.
+  const call = mode === 'context' ? () => sdkModule!.withContext({ userId: 'bench' }, chat) : chat;
 
   await timed(warmup, call);
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -136,16 +159,6 @@ async function child(mode: string): Promise<void> {
   results.push(summarise('observe() around an empty async function', stepDurations, stepLoop));
   await sdk?.shutdown();
   console.log(JSON.stringify(results));
-}
-
-/** An OTLP/HTTP sink: reads each export and answers 200 with an empty protobuf response. */
-async function startSink() {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
 /**
@@ -207,7 +220,7 @@ const CONTENT = 'x'.repeat(2000);
 
 const MODES: Record<string, string> = {
   baseline: 'no SDK',
-  context: 'init({ instrument: false }): context manager only',
+  context: 'init({ instrument: false }), each call in withContext(): context manager only',
   'no-content': 'init({ captureContent: false })',
   sdk: 'init() (content captured as log records)',
 };
@@ -245,15 +258,15 @@ async function main(): Promise<void> {
       const [chat, step]: Result[] = JSON.parse(stdout.trim().split('\n').pop()!);
       base ??= chat;
       const dropped = chat.dropped ? ` (${chat.dropped} dropped)` : '';
-      rows.push(`| ${transport} | ${label} | ${f(chat.p50)} / ${f(chat.p90)} / ${f(chat.p99)} | ${f(chat.mean)} | ${f(chat.p50 - base.p50)} / ${f(chat.mean - base.mean)} | ${chat.loopP99.toFixed(1)} / ${chat.loopMax.toFixed(1)}${dropped} |`);
+      rows.push(`| ${transport} | ${label} | ${f(chat.p50)} / ${f(chat.p90)} / ${f(chat.p99)} | ${f(chat.mean)} | ${f(chat.p50 - base.p50)} / ${f(chat.mean - base.mean)} | ${f(chat.runP50)} / ${f(chat.runP99)} | ${f(chat.runP50 - base.runP50)} / ${f(chat.runP99 - base.runP99)} | ${chat.loopP99.toFixed(1)} / ${chat.loopMax.toFixed(1)}${dropped} |`);
       if (chat.attribution) profiles.push(attributionTable(`${transport}, ${label}`, chat.attribution));
       if (mode === 'sdk' && transport === 'memory') observeRow = `| observe() around an empty async function | ${f(step.p50)} / ${f(step.p90)} / ${f(step.p99)} | ${f(step.mean)} | ${step.loopP99.toFixed(1)} / ${step.loopMax.toFixed(1)} |`;
     }
   }
   await Promise.all([fake.close(), sink.close()]);
   console.log(`Node ${process.version}, ${args.calls} calls after ${args.warmup} warm-up calls each, times in ms\n`);
-  console.log('| Transport | Setup | Call p50 / p90 / p99 | Mean | Added p50 / mean | Event-loop delay p99 / max |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| Transport | Setup | Call p50 / p90 / p99 | Mean | Added p50 / mean | Less run-queue wait: p50 / p99 | Added to that: p50 / p99 | Event-loop delay p99 / max |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   if (observeRow) console.log(`\n| Helper | p50 / p90 / p99 | Mean | Event-loop delay p99 / max |\n|---|---|---|---|\n${observeRow}`);
   for (const table of profiles) console.log(table);

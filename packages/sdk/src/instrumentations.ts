@@ -4,7 +4,7 @@
 import { metrics } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type { SpanhouseConfig } from './config.ts';
-import { loadOptional } from './optional.ts';
+import { loadOptional, resolveFrom } from './optional.ts';
 
 /** The parts of an OTel Instrumentation used here (versions of @opentelemetry/instrumentation differ). */
 interface Instrumentation {
@@ -25,6 +25,7 @@ export const KNOWN_INSTRUMENTATIONS: Known[] = [
     library: 'openai',
     package: '@opentelemetry/instrumentation-openai',
     create(module, config) {
+      rememberBaseUrlAttributes();
       const instrumentation = new module.OpenAIInstrumentation();
       // The constructor lets OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT win; init's option wins here.
       instrumentation.setConfig({ ...instrumentation.getConfig(), captureMessageContent: config.captureContent });
@@ -43,6 +44,38 @@ export const KNOWN_INSTRUMENTATIONS: Known[] = [
       new module.LangChainInstrumentation({ traceConfig: { hideInputs: !config.captureContent, hideOutputs: !config.captureContent } }),
   },
 ];
+
+type BaseUrlAttributes = (baseURL: string | undefined, ...rest: unknown[]) => Record<string, string | number> | undefined;
+const BASE_URLS_REMEMBERED = 32;
+
+/**
+ * The OpenAI instrumentation parses the client's base URL on every call for `server.address`
+ * and `server.port` (a `new URL()`, about 3 µs inside a call): remember the answer per URL.
+ * It calls its helper through the module's exports, so replacing the export is enough; a
+ * version laid out otherwise keeps its own.
+ */
+function rememberBaseUrlAttributes(): void {
+  let utils: { getAttrsFromBaseURL?: BaseUrlAttributes & { remembered?: true } };
+  try {
+    utils = loadOptional(resolveFrom('@opentelemetry/instrumentation-openai', './utils.js')) ?? {};
+  } catch {
+    return;
+  }
+  const parse = utils.getAttrsFromBaseURL;
+  if (typeof parse !== 'function' || parse.remembered) return;
+  const known = new Map<string, ReturnType<BaseUrlAttributes>>();
+  utils.getAttrsFromBaseURL = Object.assign(
+    (baseURL: string | undefined, ...rest: unknown[]) => {
+      if (typeof baseURL !== 'string') return parse(baseURL, ...rest);
+      if (known.has(baseURL)) return known.get(baseURL);
+      if (known.size >= BASE_URLS_REMEMBERED) known.clear();
+      const attributes = parse(baseURL, ...rest);
+      known.set(baseURL, attributes && Object.freeze(attributes));
+      return attributes;
+    },
+    { remembered: true as const },
+  );
+}
 
 /**
  * Enables every known instrumentation that is installed. Spans go to the global tracer provider

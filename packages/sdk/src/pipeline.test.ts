@@ -34,8 +34,12 @@ test('a full queue drops and counts; a failed export counts its spans; flush wai
   };
   const processor = new ExportingSpanProcessor(failing, { ...DEFAULT_BATCH, maxQueueSize: 10, maxExportBatchSize: 10, scheduledDelayMillis: 60_000 });
   const tracer = tracerWith(processor);
-  for (let i = 0; i < 35; i++) tracer.startSpan(`s${i}`).end();
-  // 10 went out as a batch when the queue reached 10; 10 more wait; 15 found the queue full.
+  for (let i = 0; i < 15; i++) tracer.startSpan(`s${i}`).end();
+  // within one turn the queue holds 10; 5 found it full
+  assert.deepEqual(processor.counter.snapshot(), { exported: 0, queued: 10, droppedQueueFull: 5, droppedExportFailed: 0 });
+  await new Promise((resolve) => setImmediate(resolve));
+  // a turn later those 10 went out as a batch (export under way), and the queue takes 10 more
+  for (let i = 15; i < 35; i++) tracer.startSpan(`s${i}`).end();
   assert.deepEqual(processor.counter.snapshot(), { exported: 0, queued: 10, droppedQueueFull: 15, droppedExportFailed: 0 });
   await assert.rejects(processor.forceFlush(), /down/);
   assert.deepEqual(processor.counter.snapshot(), { exported: 0, queued: 0, droppedQueueFull: 15, droppedExportFailed: 20 });
@@ -79,8 +83,9 @@ test('a batch goes out in chunks of bounded size, one per event-loop turn, each 
   assert.deepEqual(processor.counter.snapshot(), { exported: 8, queued: 0, droppedQueueFull: 0, droppedExportFailed: 2 });
 });
 
-test('the span that fills a batch does not pay for its export: serialising starts a turn later, with tracing suppressed', async () => {
+test('the span that fills a batch does not pay for its export: the batch processor gets it a turn later, serialising a turn after that, with tracing suppressed', async () => {
   const exported: { spans: number; suppressed: boolean }[] = [];
+  const handedOver: number[] = [];
   const exporter: SpanExporter = {
     export(spans: ReadableSpan[], done) {
       exported.push({ spans: spans.length, suppressed: isTracingSuppressed(context.active()) });
@@ -93,10 +98,17 @@ test('the span that fills a batch does not pay for its export: serialising start
   const provider = new NodeTracerProvider({ spanProcessors: [processor] });
   provider.register();
   const tracer = provider.getTracer('t');
-  // the 4th span fills the batch: the batch processor starts its export inside span.end()
+  // the 4th span fills the batch: the batch processor would start its export inside span.end()
+  const batch = (processor as unknown as { batch: { onEnd(span: ReadableSpan): void } }).batch;
+  const onEnd = batch.onEnd.bind(batch);
+  batch.onEnd = (span) => (handedOver.push(1), onEnd(span));
   for (let i = 0; i < 4; i++) tracer.startSpan(`s${i}`).end();
-  assert.deepEqual(exported, [], 'nothing was serialised within span.end()');
+  assert.deepEqual(handedOver, [], 'span.end() does not call the batch processor');
+  assert.equal(processor.counter.snapshot().queued, 4);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(handedOver.length, 4, 'handed over a turn later');
   assert.equal(processor.counter.snapshot().queued, 0, 'the batch left the queue');
+  assert.deepEqual(exported, [], 'nothing was serialised in the hand-over turn');
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(exported, [{ spans: 4, suppressed: true }]);
   assert.equal(processor.counter.snapshot().exported, 4);

@@ -1,6 +1,11 @@
-// The export path of each signal: admit (bounded, counted) → OTel batch processor → paced
-// export (redact, serialise, send) → counted. Memory stays bounded whatever the collector does:
-// at most maxQueueSize items wait, plus the batch being sent.
+// The export path of each signal: admit (bounded, counted) → hand-over a turn later → OTel
+// batch processor → paced export (redact, serialise, send) → counted. Memory stays bounded
+// whatever the collector does: at most maxQueueSize items wait, plus the batch being sent.
+//
+// Why a turn later: span.end() and logger.emit() run inside the app's call, and the batch
+// processor's part of a full batch (taking it out of the buffer, its export timer, a context
+// switch, promises) costs 15-35 µs, which landed in one call of 128 for spans and one of 64 for
+// log records: about 2.3% of calls, so in the p99. Ended items only join a list in the call.
 //
 // Why paced: OTLP exporters serialise a whole batch synchronously, on the event loop (1.6 ms
 // for 128 chat spans, 14 ms when each carries 4 KB of prompt and response), and the batch
@@ -48,12 +53,14 @@ export interface SlicedExporter<T> {
 
 const isSliced = <T>(exporter: ItemExporter<T> | SlicedExporter<T>): exporter is SlicedExporter<T> => typeof (exporter as SlicedExporter<T>).serialize === 'function';
 
-/** The text an item carries, which is what serialisation time follows. */
+/** The text an item carries, which is what serialisation time follows. Plain loops: it runs for every item exported. */
 function textSize(value: unknown): number {
   if (typeof value === 'string') return value.length;
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + textSize(v), 0);
-  if (value && typeof value === 'object') return Object.values(value).reduce((n: number, v) => n + textSize(v), 0);
-  return 8;
+  if (typeof value !== 'object' || value === null) return 8;
+  let size = 0;
+  if (Array.isArray(value)) for (const v of value) size += textSize(v);
+  else for (const key in value) size += textSize((value as Record<string, unknown>)[key]);
+  return size;
 }
 
 const spanSize = (span: ReadableSpan) => span.name.length + textSize(span.attributes) + span.events.reduce((n, e) => n + e.name.length + textSize(e.attributes ?? {}), 0);
@@ -136,22 +143,35 @@ function pacedCountingExporter<T>(inner: ItemExporter<T> | SlicedExporter<T>, co
   };
 }
 
-/** What the span and log processors share: the counter in front, the batch processor behind, flush and shutdown. */
-abstract class ExportingProcessor {
+/**
+ * What the span and log processors share: the counter in front, the items ended in this turn,
+ * the batch processor behind (given them a turn later, or at flush), flush and shutdown.
+ */
+abstract class ExportingProcessor<T> {
   protected closed = false;
+  private ended: T[] = [];
 
   constructor(
     readonly counter: SignalCounter,
     private readonly batch: { forceFlush(): Promise<void>; shutdown(): Promise<void> },
+    private readonly toBatch: (item: T) => void,
   ) {}
 
-  /** Whether an item may be queued (after shutdown nothing is; a full queue drops and counts). */
-  protected admit(): boolean {
-    return !this.closed && this.counter.admit();
+  /** Queues an item unless shut down or the queue is full (dropped and counted). */
+  protected add(item: T): void {
+    if (this.closed || !this.counter.admit()) return;
+    if (this.ended.push(item) === 1) setImmediate(this.handOver);
   }
+
+  private readonly handOver = () => {
+    const items = this.ended;
+    this.ended = [];
+    for (const item of items) this.toBatch(item);
+  };
 
   /** Exports what waits; resolves (or rejects) once every export under way has its answer. */
   async forceFlush(): Promise<void> {
+    this.handOver();
     try {
       await this.batch.forceFlush();
     } finally {
@@ -160,42 +180,36 @@ abstract class ExportingProcessor {
   }
 
   shutdown(): Promise<void> {
+    this.handOver();
     this.closed = true;
     return this.batch.shutdown();
   }
 }
 
-export class ExportingSpanProcessor extends ExportingProcessor implements SpanProcessor {
-  private readonly spans: BatchSpanProcessor;
-
+export class ExportingSpanProcessor extends ExportingProcessor<ReadableSpan> implements SpanProcessor {
   /** `limits`: per turn; by default SLICE_LIMITS for a SlicedExporter, CHUNK_LIMITS for others. */
   constructor(exporter: SpanExporter | SlicedExporter<ReadableSpan>, batch: Required<BatchOptions>, redact?: Redactor, limits?: ChunkLimits) {
     const counter = new SignalCounter(batch.maxQueueSize);
     const spans = new BatchSpanProcessor(pacedCountingExporter(exporter, counter, spanSize, redact && ((s) => redactSpan(s, redact)), limits), batch);
-    super(counter, spans);
-    this.spans = spans;
+    super(counter, spans, (span) => spans.onEnd(span));
   }
 
   onStart(_span: Span, _context: Context): void {}
 
   onEnd(span: ReadableSpan): void {
     // The batch processor skips unsampled spans too; they must not count as queued.
-    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.admit()) this.spans.onEnd(span);
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.add(span);
   }
 }
 
-export class ExportingLogProcessor extends ExportingProcessor implements LogRecordProcessor {
-  private readonly records: BatchLogRecordProcessor;
-
+export class ExportingLogProcessor extends ExportingProcessor<SdkLogRecord> implements LogRecordProcessor {
   constructor(exporter: LogRecordExporter | SlicedExporter<ReadableLogRecord>, batch: Required<BatchOptions>, redact?: Redactor, limits?: ChunkLimits) {
     const counter = new SignalCounter(batch.maxQueueSize);
     const records = new BatchLogRecordProcessor({ exporter: pacedCountingExporter(exporter, counter, logSize, redact && ((r) => redactLogRecord(r, redact)), limits), ...batch });
-    super(counter, records);
-    this.records = records;
+    super(counter, records, (record) => records.onEmit(record));
   }
 
   onEmit(record: SdkLogRecord): void {
-    if (this.admit()) this.records.onEmit(record);
+    this.add(record);
   }
 }
