@@ -2,12 +2,13 @@
 //
 // The gateway's overhead against a local fake upstream. A collector runs in a child process
 // (embedded chDB in a temp dir); the fake OpenAI-compatible upstream and the client run here,
-// so one clock times both ends of a stream. For each durability mode (the default, where the
-// span is stored before the answer completes, and gateway.durableResponses=false):
+// so one clock times both ends of a stream. For each durability mode (durableResponses=true,
+// where the span is stored before the answer completes, and the default, false):
 // - added latency per non-streamed call: p50/p99 through the gateway minus p50/p99 straight
-//   to the upstream (sequential calls, keep-alive connections);
+//   to the upstream (sequential calls, keep-alive connections; a direct call and a gateway
+//   call take turns, so both see the same moments of a busy machine);
 // - first-chunk forwarding delay: from the upstream writing its first chunk to the client
-//   reading it, through the gateway and (for reference) straight;
+//   reading it, through the gateway and (for reference) straight, taking turns too;
 // - sustained calls/s through the gateway at a given concurrency.
 // With --profile, each phase also reports where the time went inside the collector: its event
 // loop's delay (monitorEventLoopDelay), and per sequential call the time from the request's
@@ -98,32 +99,41 @@ const stats = (xs: number[]) => {
   return { p50: percentile(s, 50), p99: percentile(s, 99) };
 };
 
-async function latencies(baseUrl: string, calls: number): Promise<number[]> {
-  const out: number[] = [];
+/**
+ * Sequential non-streamed call times per base URL, the URLs taking turns call by call: the
+ * direct path and the gateway see the same moments of a shared machine's load, so their
+ * percentiles can be subtracted.
+ */
+async function latencies(baseUrls: string[], calls: number): Promise<number[][]> {
+  const out = baseUrls.map(() => [] as number[]);
   for (let i = 0; i < calls + 20; i++) {
-    const start = now();
-    const res = await post(baseUrl, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `call ${i}` }] });
-    await res.json();
-    if (i >= 20) out.push(now() - start); // the first 20 warm up connections and JIT
+    for (const [u, baseUrl] of baseUrls.entries()) {
+      const start = now();
+      const res = await post(baseUrl, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `call ${i}` }] });
+      await res.json();
+      if (i >= 20) out[u].push(now() - start); // the first 20 warm up connections and JIT
+    }
   }
   return out;
 }
 
-/** Delay from the upstream writing its first chunk to the client reading it. */
-async function firstChunkDelays(baseUrl: string, upstream: Awaited<ReturnType<typeof startUpstream>>, calls: number, label: string): Promise<number[]> {
-  const out: number[] = [];
+/** Delay from the upstream writing its first chunk to the client reading it, per base URL (taking turns). */
+async function firstChunkDelays(baseUrls: string[], upstream: Awaited<ReturnType<typeof startUpstream>>, calls: number, label: string): Promise<number[][]> {
+  const out = baseUrls.map(() => [] as number[]);
   for (let i = 0; i < calls; i++) {
-    const id = `${label}-${i}`;
-    const res = await post(baseUrl, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: id }] });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    while (!text.includes('first')) text += decoder.decode((await reader.read()).value);
-    const received = now();
-    upstream.release(id);
-    while (!(await reader.read()).done);
-    const written = upstream.firstChunkAt.get(id);
-    if (written !== undefined && i >= 5) out.push(received - written);
+    for (const [u, baseUrl] of baseUrls.entries()) {
+      const id = `${label}-${u}-${i}`;
+      const res = await post(baseUrl, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: id }] });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('first')) text += decoder.decode((await reader.read()).value);
+      const received = now();
+      upstream.release(id);
+      while (!(await reader.read()).done);
+      const written = upstream.firstChunkAt.get(id);
+      if (written !== undefined && i >= 5) out[u].push(received - written);
+    }
   }
   return out;
 }
@@ -263,11 +273,6 @@ async function main(): Promise<void> {
   const throughputCalls = Number(values['throughput-calls']);
   const concurrency = Number(values.concurrency);
   const upstream = await startUpstream();
-  const direct = await latencies(upstream.url, calls);
-  const directStream = await firstChunkDelays(upstream.url, upstream, streamCalls, 'direct');
-  const d = stats(direct);
-  const ds = stats(directStream);
-  console.log(`upstream alone: p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per call; first chunk to client p50 ${ds.p50.toFixed(2)} ms, p99 ${ds.p99.toFixed(2)} ms`);
   const modes = { both: [true, false], durable: [true], default: [false] }[values.modes as 'both' | 'durable' | 'default'];
   if (!modes) throw new Error('--modes: both, durable or default');
   for (const durable of modes) {
@@ -277,8 +282,13 @@ async function main(): Promise<void> {
     const child = fork(SELF, args, { execArgv: ['--import', 'tsx', '--conditions=source', ...cpuProf] });
     const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
     const base = `${url}/v1`;
-    const via = stats(await profiled(child, 'sequential calls', () => latencies(base, calls)));
-    const stream = stats(await profiled(child, 'streams', () => firstChunkDelays(base, upstream, streamCalls, `gw-${durable}`)));
+    const [direct, through] = await profiled(child, 'sequential calls', () => latencies([upstream.url, base], calls));
+    const [directStream, throughStream] = await profiled(child, 'streams', () => firstChunkDelays([upstream.url, base], upstream, streamCalls, `gw-${durable}`));
+    const d = stats(direct);
+    const ds = stats(directStream);
+    const via = stats(through);
+    const stream = stats(throughStream);
+    console.log(`upstream alone (in turn with the gateway's calls): p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per call; first chunk to client p50 ${ds.p50.toFixed(2)} ms, p99 ${ds.p99.toFixed(2)} ms`);
     const rate = await profiled(child, 'throughput', () => throughput(base, throughputCalls, concurrency));
     console.log(
       `gateway, durableResponses=${durable}: added latency p50 ${(via.p50 - d.p50).toFixed(2)} ms, p99 ${(via.p99 - d.p99).toFixed(2)} ms ` +
