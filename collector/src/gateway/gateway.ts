@@ -238,7 +238,8 @@ export class Gateway {
   private async store(tenantId: string, record: CallRecord, answered = false): Promise<void> {
     this.stored.add(record);
     try {
-      const result = await this.pipeline.ingestTraces(callSpans(record), tenantId, answered ? { maxWriteDelayMs: ANSWERED_WRITE_DELAY_MS } : {});
+      // mapped on the pipeline's worker thread: the event loop is for the calls in flight
+      const result = await this.pipeline.ingestTraces(callSpans(record), tenantId, { offLoop: true, ...(answered ? { maxWriteDelayMs: ANSWERED_WRITE_DELAY_MS } : {}) });
       if (result.rejected > 0) this.log(`gateway: ${result.rejected} span(s) of trace ${record.traceId} were not stored: ${result.errorMessage}`);
     } catch (error) {
       this.log(`gateway: the spans of trace ${record.traceId} could not be stored: ${(error as Error).message}`);

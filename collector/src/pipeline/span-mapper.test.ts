@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import type { OtlpTraceRequest } from '@spanhouse/model';
+import { mapJob, type MapJob } from './ingest.ts';
+import { SpanMapper, startWorker } from './span-mapper.ts';
+
+const NOW_US = Date.UTC(2026, 0, 2) * 1000;
+
+/** A chat span with messages and usage, and one older than the retention window (refused). */
+function job(name: string): MapJob {
+  const request: OtlpTraceRequest = {
+    resourceSpans: [
+      {
+        resource: { 'service.name': 'svc' },
+        scopeSpans: [
+          {
+            scope: { name: 'scope', version: '1' },
+            spans: [
+              {
+                traceId: 'a'.repeat(32),
+                spanId: 'b'.repeat(16),
+                parentSpanId: '',
+                name,
+                kind: 3,
+                startTimeUs: NOW_US - 2_000_000,
+                endTimeUs: NOW_US - 1_000_000,
+                attributes: {
+                  'gen_ai.operation.name': 'chat',
+                  'gen_ai.request.model': 'gpt-4o-mini',
+                  'gen_ai.provider.name': 'openai',
+                  'gen_ai.input.messages': JSON.stringify([{ role: 'user', content: `question of ${name}` }]),
+                  'gen_ai.usage.input_tokens': 40,
+                  'gen_ai.usage.output_tokens': 9,
+                },
+                events: [],
+                links: [],
+                status: { code: 1, message: '' },
+              },
+              { traceId: 'a'.repeat(32), spanId: 'c'.repeat(16), parentSpanId: '', name: 'too old', kind: 1, startTimeUs: NOW_US - 40 * 86_400_000_000, endTimeUs: NOW_US - 40 * 86_400_000_000 + 5, attributes: {}, events: [], links: [], status: { code: 0, message: '' } },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  return { request, tenantId: 'acme', nowUs: NOW_US, retentionDays: 30 };
+}
+
+test('spans mapped on the worker thread are the ones the main thread maps, refusals included', async () => {
+  const answered: number[] = [];
+  const mapper = new SpanMapper(undefined, () => {
+    const worker = startWorker();
+    worker.on('message', ({ id }) => answered.push(id));
+    return worker;
+  });
+  const jobs = ['one', 'two', 'three'].map(job);
+  const mapped = await Promise.all(jobs.map((j) => mapper.map(j)));
+  await mapper.close();
+  assert.deepEqual(answered.sort(), [0, 1, 2], 'every job was answered by the worker');
+  for (const [i, j] of jobs.entries()) assert.deepEqual(mapped[i], mapJob(j));
+  assert.equal(mapped[0].spans.length, 1);
+  assert.equal(mapped[0].spans[0].tenant_id, 'acme');
+  assert.equal(mapped[0].spans[0].input_tokens, 40);
+  assert.equal(mapped[0].rejected, 1);
+  assert.match(mapped[0].reasons[0], /older than the retention window of 30 days/);
+});
+
+test('a worker that dies or cannot start loses no span: its jobs are mapped on the main thread, and it is started again', async () => {
+  const logs: string[] = [];
+  let starts = 0;
+  const dying = new SpanMapper((m) => logs.push(m), () => {
+    starts++;
+    return new Worker('setTimeout(() => process.exit(3), 20)', { eval: true }); // never answers
+  });
+  const first = await dying.map(job('first'));
+  assert.deepEqual(first, mapJob(job('first')));
+  assert.match(logs.join('\n'), /the worker stopped \(exit code 3\); its 1 job\(s\) are mapped on the main thread/);
+  assert.deepEqual(await dying.map(job('second')), mapJob(job('second')));
+  assert.equal(starts, 2, 'a new worker for the next job');
+  await dying.close();
+
+  const none = new SpanMapper((m) => logs.push(m), () => {
+    throw new Error('no threads here');
+  });
+  assert.deepEqual(await none.map(job('third')), mapJob(job('third')));
+  assert.match(logs.join('\n'), /no worker thread \(no threads here\)/);
+});
+
+test('after close, jobs are mapped on the main thread', async () => {
+  let starts = 0;
+  const mapper = new SpanMapper(undefined, () => (starts++, startWorker()));
+  await mapper.map(job('before'));
+  await mapper.close();
+  assert.deepEqual(await mapper.map(job('after')), mapJob(job('after')));
+  assert.equal(starts, 1);
+});
