@@ -1,11 +1,15 @@
-// The worker thread of span-mapper.ts: maps each job it is sent and posts the result back.
+// The worker thread of span-mapper.ts: maps each batch of jobs it is sent and posts the results back at once.
 import { parentPort } from 'node:worker_threads';
 import { mapJob, type MapJob } from './ingest.ts';
 
-parentPort!.on('message', ({ id, job }: { id: number; job: MapJob }) => {
+const mapped = (job: MapJob) => {
   try {
-    parentPort!.postMessage({ id, mapped: mapJob(job) });
+    return { mapped: mapJob(job) };
   } catch (error) {
-    parentPort!.postMessage({ id, error: (error as Error)?.message ?? String(error) });
+    return { error: (error as Error)?.message ?? String(error) };
   }
+};
+
+parentPort!.on('message', (batch: Array<{ id: number; job: MapJob }>) => {
+  parentPort!.postMessage(batch.map(({ id, job }) => ({ id, ...mapped(job) })));
 });

@@ -47,23 +47,44 @@ function job(name: string): MapJob {
   return { request, tenantId: 'acme', nowUs: NOW_US, retentionDays: 30 };
 }
 
-test('spans mapped on the worker thread are the ones the main thread maps, refusals included', async () => {
+test('spans mapped on the worker thread are the ones the main thread maps, refusals included; jobs cross together', async () => {
+  const sent: number[][] = [];
   const answered: number[] = [];
   const mapper = new SpanMapper(undefined, () => {
     const worker = startWorker();
-    worker.on('message', ({ id }) => answered.push(id));
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (batch: Array<{ id: number }>) => (sent.push(batch.map((b) => b.id)), post(batch));
+    worker.on('message', (results: Array<{ id: number }>) => answered.push(...results.map((r) => r.id)));
     return worker;
   });
   const jobs = ['one', 'two', 'three'].map(job);
   const mapped = await Promise.all(jobs.map((j) => mapper.map(j)));
+  const later = await mapper.map(job('later'));
   await mapper.close();
-  assert.deepEqual(answered.sort(), [0, 1, 2], 'every job was answered by the worker');
+  assert.deepEqual(sent, [[0, 1, 2], [3]], 'the jobs of one moment crossed in one message');
+  assert.deepEqual(answered, [0, 1, 2, 3], 'every job was answered by the worker');
   for (const [i, j] of jobs.entries()) assert.deepEqual(mapped[i], mapJob(j));
+  assert.deepEqual(later, mapJob(job('later')));
   assert.equal(mapped[0].spans.length, 1);
   assert.equal(mapped[0].spans[0].tenant_id, 'acme');
   assert.equal(mapped[0].spans[0].input_tokens, 40);
   assert.equal(mapped[0].rejected, 1);
   assert.match(mapped[0].reasons[0], /older than the retention window of 30 days/);
+});
+
+test('answers come back one per event-loop turn, not all in the turn the batch arrives', async () => {
+  let turn = 0;
+  let ticking = true;
+  const tick = () => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const mapper = new SpanMapper();
+  const turns = await Promise.all(['a', 'b', 'c'].map((name) => mapper.map(job(name)).then(() => turn)));
+  ticking = false;
+  await mapper.close();
+  assert.equal(new Set(turns).size, 3, `answered in turns ${turns.join(', ')}`);
 });
 
 test('a worker that dies or cannot start loses no span: its jobs are mapped on the main thread, and it is started again', async () => {
