@@ -87,24 +87,39 @@ test('answers come back one per event-loop turn, not all in the turn the batch a
   assert.equal(new Set(turns).size, 3, `answered in turns ${turns.join(', ')}`);
 });
 
-test('a worker that dies or cannot start loses no span: its jobs are mapped on the main thread, and it is started again', async () => {
+test('a worker that dies loses no span: its jobs are mapped on the main thread; one that never answered is not started again', async () => {
   const logs: string[] = [];
   let starts = 0;
-  const dying = new SpanMapper((m) => logs.push(m), () => {
+  // answers its first batch with a failure, then exits: a worker that ran, so a new one starts
+  const flaky = new SpanMapper((m) => logs.push(m), () => {
     starts++;
-    return new Worker('setTimeout(() => process.exit(3), 20)', { eval: true }); // never answers
+    return new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       parentPort.once('message', (batch) => { parentPort.postMessage(batch.map(({ id }) => ({ id, error: 'boom' }))); setTimeout(() => process.exit(3), 20); });`,
+      { eval: true },
+    );
   });
-  const first = await dying.map(job('first'));
-  assert.deepEqual(first, mapJob(job('first')));
-  assert.match(logs.join('\n'), /the worker stopped \(exit code 3\); its 1 job\(s\) are mapped on the main thread/);
-  assert.deepEqual(await dying.map(job('second')), mapJob(job('second')));
-  assert.equal(starts, 2, 'a new worker for the next job');
+  assert.deepEqual(await flaky.map(job('first')), mapJob(job('first')));
+  assert.match(logs.join('\n'), /a job failed on the worker \(boom\); mapped on the main thread/);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.match(logs.join('\n'), /the worker stopped \(exit code 3\); its 0 job\(s\) are mapped on the main thread; a new one starts with the next batch/);
+  assert.deepEqual(await flaky.map(job('second')), mapJob(job('second')));
+  assert.equal(starts, 2);
+  await flaky.close();
+
+  logs.length = 0;
+  starts = 0;
+  const dying = new SpanMapper((m) => logs.push(m), () => (starts++, new Worker('setTimeout(() => process.exit(4), 20)', { eval: true }))); // never answers
+  assert.deepEqual(await dying.map(job('third')), mapJob(job('third')));
+  assert.deepEqual(await dying.map(job('fourth')), mapJob(job('fourth')));
+  assert.equal(starts, 1, 'not started again');
+  assert.match(logs.join('\n'), /the worker stopped \(exit code 4\); its 1 job\(s\) are mapped on the main thread; from now on, spans are mapped on the main thread/);
   await dying.close();
 
   const none = new SpanMapper((m) => logs.push(m), () => {
     throw new Error('no threads here');
   });
-  assert.deepEqual(await none.map(job('third')), mapJob(job('third')));
+  assert.deepEqual(await none.map(job('fifth')), mapJob(job('fifth')));
   assert.match(logs.join('\n'), /no worker thread \(no threads here\)/);
 });
 

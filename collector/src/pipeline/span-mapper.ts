@@ -37,6 +37,8 @@ export class SpanMapper {
   private readonly answers = new TurnQueue();
   private nextId = 0;
   private closed = false;
+  /** A worker died before answering anything: it will not start (a missing file, no threads), so none is started again. */
+  private gaveUp = false;
 
   constructor(
     private readonly log: (message: string) => void = () => {},
@@ -59,7 +61,7 @@ export class SpanMapper {
     this.batchTimer = null;
     const ids = this.batch;
     this.batch = [];
-    const worker = this.worker ?? this.spawn();
+    const worker = this.worker ?? (this.gaveUp ? null : this.spawn());
     if (!worker) return this.here(ids);
     try {
       worker.postMessage(ids.map((id) => ({ id, job: this.pending.get(id)!.job })));
@@ -90,10 +92,13 @@ export class SpanMapper {
       worker = this.start();
     } catch (error) {
       this.log(`span mapper: no worker thread (${(error as Error).message}); spans are mapped on the main thread`);
+      this.gaveUp = true;
       return null;
     }
+    let answered = false;
     worker.unref(); // referenced only while it owes answers
     worker.on('message', (results: WorkerResult[]) => {
+      answered = true;
       for (const { id, mapped, error } of results) {
         if (mapped) this.answer(id, () => mapped);
         else {
@@ -107,7 +112,9 @@ export class SpanMapper {
       if (this.worker !== worker) return;
       this.worker = null;
       const sent = [...this.pending.keys()].filter((id) => !this.batch.includes(id));
-      if (!this.closed) this.log(`span mapper: the worker stopped (${why}); its ${sent.length} job(s) are mapped on the main thread`);
+      this.gaveUp ||= !answered;
+      const next = this.gaveUp ? 'from now on, spans are mapped on the main thread' : 'a new one starts with the next batch';
+      if (!this.closed) this.log(`span mapper: the worker stopped (${why}); its ${sent.length} job(s) are mapped on the main thread; ${next}`);
       this.here(sent);
     };
     worker.on('error', (error) => lost(error.message));
