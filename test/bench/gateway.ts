@@ -165,14 +165,14 @@ interface CallTimes {
   finished?: number;
 }
 
-/** CPU milliseconds per thread name of this process so far (Linux: /proc/self/task; empty elsewhere). */
-function threadCpu(): Map<string, number> {
-  const byName = new Map<string, number>();
+/** CPU milliseconds per thread of this process so far, by thread id (Linux: /proc/self/task; empty elsewhere). */
+function threadCpuById(): Map<string, { name: string; ms: number }> {
+  const byId = new Map<string, { name: string; ms: number }>();
   let tasks: string[] = [];
   try {
     tasks = readdirSync('/proc/self/task');
   } catch {
-    return byName;
+    return byId;
   }
   for (const task of tasks) {
     try {
@@ -180,12 +180,25 @@ function threadCpu(): Map<string, number> {
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '') || '?';
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in USER_HZ (100/s)
-      byName.set(name, (byName.get(name) ?? 0) + ticks * 10);
+      byId.set(task, { name, ms: ticks * 10 });
     } catch {
       // the thread ended meanwhile
     }
   }
+  return byId;
+}
+
+/** CPU milliseconds per thread name of this process so far. */
+function threadCpu(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const { name, ms } of threadCpuById().values()) byName.set(name, (byName.get(name) ?? 0) + ms);
   return byName;
+}
+
+/** CPU milliseconds of the event loop's own thread (its id is the process id) and of the whole process. */
+function loopAndProcessCpu(): { loop: number; all: number } {
+  const byId = threadCpuById();
+  return { loop: byId.get(String(process.pid))?.ms ?? 0, all: [...byId.values()].reduce((sum, t) => sum + t.ms, 0) };
 }
 
 /** --profile, in the collector: its event loop's delay, CPU per thread, inserts, and the split of each sequential call's time. */
@@ -193,6 +206,7 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   let cpuBefore = threadCpu();
+  let loopCpuBefore = loopAndProcessCpu();
   let inserts: Array<{ spans: number; ms: number }> = [];
   const insertSpans = store.insertSpans.bind(store);
   store.insertSpans = async (spans) => {
@@ -215,6 +229,7 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
       calls = [];
       inserts = [];
       cpuBefore = threadCpu();
+      loopCpuBefore = loopAndProcessCpu();
     },
     report(): string {
       const done = calls.filter((c): c is Required<CallTimes> => c.upstreamStart !== undefined && c.upstreamEnd !== undefined && c.finished !== undefined);
@@ -225,7 +240,12 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
       const cpu = [...threadCpu()].map(([name, total]) => [name, total - (cpuBefore.get(name) ?? 0)] as const).filter(([, used]) => used > 0);
       const threads = cpu.sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, used]) => `${name} ${used}`).join(', ');
       const spans = inserts.reduce((n, i) => n + i.spans, 0);
+      // CPU per call barely moves with other jobs' load, unlike latency: the figure to compare
+      const cpuNow = loopAndProcessCpu();
+      const perCall = (ms: number) => (calls.length ? (ms / calls.length).toFixed(2) : '-');
+      const cpuPerCall = `CPU per call: event-loop thread ${perCall(cpuNow.loop - loopCpuBefore.loop)} ms, whole process ${perCall(cpuNow.all - loopCpuBefore.all)} ms (${calls.length} calls)`;
       return (
+        `${cpuPerCall}; ` +
         `collector event loop delay p50 ${ms(loop.percentile(50)).toFixed(2)} / p99 ${ms(loop.percentile(99)).toFixed(2)} / max ${ms(loop.max).toFixed(2)} ms; ` +
         `CPU ms by thread: ${threads}; ${inserts.length} span inserts (${spans} spans), ${inserts.length ? fmt(inserts.map((i) => i.ms)) : '-'} each${split}`
       );
