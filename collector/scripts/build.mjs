@@ -28,7 +28,8 @@ const dependenciesOnly = {
 
 for (const dir of ['dist', 'schemas', 'ui']) rmSync(join(root, dir), { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, 'src/cli.ts'), join(root, 'src/index.ts')],
+  // the span mapper's worker thread loads its own entry (span-mapper.ts names it)
+  entryPoints: [join(root, 'src/cli.ts'), join(root, 'src/index.ts'), { in: join(root, 'src/pipeline/span-mapper-worker.ts'), out: 'span-mapper-worker' }],
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true,

@@ -30,6 +30,7 @@ import { BatchWriter } from './pipeline/batch-writer.ts';
 import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { Spool } from './pipeline/spool.ts';
+import { SpanMapper } from './pipeline/span-mapper.ts';
 import { ingestHealthRoutes } from './api/ingest-health.ts';
 import { IngestHealthStore } from './store/ingest-health.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
@@ -106,10 +107,16 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   const enrichment = createEnrichment(config.enrichment, store, config.log);
   const spanProcessors = [...enrichment.spanProcessors, ...processors];
   const rewriter = new SpanRewriter(store, spanProcessors);
-  const pipeline = new IngestPipeline(spool ?? writer, store.logs, rewriter, spanProcessors, enrichment.logProcessors, {
-    retentionDaysOf: (tenantId) => policyFor(config.enrichment, tenantId).retentionDays,
-    spooled: spool !== null,
-  });
+  const mapper = new SpanMapper(config.log);
+  const pipeline = new IngestPipeline(
+    spool ?? writer,
+    store.logs,
+    rewriter,
+    spanProcessors,
+    enrichment.logProcessors,
+    { retentionDaysOf: (tenantId) => policyFor(config.enrichment, tenantId).retentionDays, spooled: spool !== null },
+    mapper,
+  );
   const auth = new Authenticator(keys, { loopback });
   await auth.warm();
   const cursors = new CursorCodec(await keys.secret('cursor'));
@@ -184,6 +191,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
 
   /** Stores what was accepted and closes ClickHouse (after the listeners stopped). */
   const closeStorage = async () => {
+    await mapper.close();
     await spool?.close(config.shutdownTimeoutMs);
     await writer.close();
     await enrichment.close();

@@ -2,12 +2,13 @@
 //
 // The gateway's overhead against a local fake upstream. A collector runs in a child process
 // (embedded chDB in a temp dir); the fake OpenAI-compatible upstream and the client run here,
-// so one clock times both ends of a stream. For each durability mode (the default, where the
-// span is stored before the answer completes, and gateway.durableResponses=false):
+// so one clock times both ends of a stream. For each durability mode (durableResponses=true,
+// where the span is stored before the answer completes, and the default, false):
 // - added latency per non-streamed call: p50/p99 through the gateway minus p50/p99 straight
-//   to the upstream (sequential calls, keep-alive connections);
+//   to the upstream (sequential calls, keep-alive connections; a direct call and a gateway
+//   call take turns, so both see the same moments of a busy machine);
 // - first-chunk forwarding delay: from the upstream writing its first chunk to the client
-//   reading it, through the gateway and (for reference) straight;
+//   reading it, through the gateway and (for reference) straight, taking turns too;
 // - sustained calls/s through the gateway at a given concurrency.
 // With --profile, each phase also reports where the time went inside the collector: its event
 // loop's delay (monitorEventLoopDelay), and per sequential call the time from the request's
@@ -98,32 +99,41 @@ const stats = (xs: number[]) => {
   return { p50: percentile(s, 50), p99: percentile(s, 99) };
 };
 
-async function latencies(baseUrl: string, calls: number): Promise<number[]> {
-  const out: number[] = [];
+/**
+ * Sequential non-streamed call times per base URL, the URLs taking turns call by call: the
+ * direct path and the gateway see the same moments of a shared machine's load, so their
+ * percentiles can be subtracted.
+ */
+async function latencies(baseUrls: string[], calls: number): Promise<number[][]> {
+  const out = baseUrls.map(() => [] as number[]);
   for (let i = 0; i < calls + 20; i++) {
-    const start = now();
-    const res = await post(baseUrl, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `call ${i}` }] });
-    await res.json();
-    if (i >= 20) out.push(now() - start); // the first 20 warm up connections and JIT
+    for (const [u, baseUrl] of baseUrls.entries()) {
+      const start = now();
+      const res = await post(baseUrl, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `call ${i}` }] });
+      await res.json();
+      if (i >= 20) out[u].push(now() - start); // the first 20 warm up connections and JIT
+    }
   }
   return out;
 }
 
-/** Delay from the upstream writing its first chunk to the client reading it. */
-async function firstChunkDelays(baseUrl: string, upstream: Awaited<ReturnType<typeof startUpstream>>, calls: number, label: string): Promise<number[]> {
-  const out: number[] = [];
+/** Delay from the upstream writing its first chunk to the client reading it, per base URL (taking turns). */
+async function firstChunkDelays(baseUrls: string[], upstream: Awaited<ReturnType<typeof startUpstream>>, calls: number, label: string): Promise<number[][]> {
+  const out = baseUrls.map(() => [] as number[]);
   for (let i = 0; i < calls; i++) {
-    const id = `${label}-${i}`;
-    const res = await post(baseUrl, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: id }] });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    while (!text.includes('first')) text += decoder.decode((await reader.read()).value);
-    const received = now();
-    upstream.release(id);
-    while (!(await reader.read()).done);
-    const written = upstream.firstChunkAt.get(id);
-    if (written !== undefined && i >= 5) out.push(received - written);
+    for (const [u, baseUrl] of baseUrls.entries()) {
+      const id = `${label}-${u}-${i}`;
+      const res = await post(baseUrl, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: id }] });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('first')) text += decoder.decode((await reader.read()).value);
+      const received = now();
+      upstream.release(id);
+      while (!(await reader.read()).done);
+      const written = upstream.firstChunkAt.get(id);
+      if (written !== undefined && i >= 5) out[u].push(received - written);
+    }
   }
   return out;
 }
@@ -155,14 +165,14 @@ interface CallTimes {
   finished?: number;
 }
 
-/** CPU milliseconds per thread name of this process so far (Linux: /proc/self/task; empty elsewhere). */
-function threadCpu(): Map<string, number> {
-  const byName = new Map<string, number>();
+/** CPU milliseconds per thread of this process so far, by thread id (Linux: /proc/self/task; empty elsewhere). */
+function threadCpuById(): Map<string, { name: string; ms: number }> {
+  const byId = new Map<string, { name: string; ms: number }>();
   let tasks: string[] = [];
   try {
     tasks = readdirSync('/proc/self/task');
   } catch {
-    return byName;
+    return byId;
   }
   for (const task of tasks) {
     try {
@@ -170,12 +180,25 @@ function threadCpu(): Map<string, number> {
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '') || '?';
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in USER_HZ (100/s)
-      byName.set(name, (byName.get(name) ?? 0) + ticks * 10);
+      byId.set(task, { name, ms: ticks * 10 });
     } catch {
       // the thread ended meanwhile
     }
   }
+  return byId;
+}
+
+/** CPU milliseconds per thread name of this process so far. */
+function threadCpu(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const { name, ms } of threadCpuById().values()) byName.set(name, (byName.get(name) ?? 0) + ms);
   return byName;
+}
+
+/** CPU milliseconds of the event loop's own thread (its id is the process id) and of the whole process. */
+function loopAndProcessCpu(): { loop: number; all: number } {
+  const byId = threadCpuById();
+  return { loop: byId.get(String(process.pid))?.ms ?? 0, all: [...byId.values()].reduce((sum, t) => sum + t.ms, 0) };
 }
 
 /** --profile, in the collector: its event loop's delay, CPU per thread, inserts, and the split of each sequential call's time. */
@@ -183,6 +206,7 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   let cpuBefore = threadCpu();
+  let loopCpuBefore = loopAndProcessCpu();
   let inserts: Array<{ spans: number; ms: number }> = [];
   const insertSpans = store.insertSpans.bind(store);
   store.insertSpans = async (spans) => {
@@ -205,6 +229,7 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
       calls = [];
       inserts = [];
       cpuBefore = threadCpu();
+      loopCpuBefore = loopAndProcessCpu();
     },
     report(): string {
       const done = calls.filter((c): c is Required<CallTimes> => c.upstreamStart !== undefined && c.upstreamEnd !== undefined && c.finished !== undefined);
@@ -215,7 +240,12 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
       const cpu = [...threadCpu()].map(([name, total]) => [name, total - (cpuBefore.get(name) ?? 0)] as const).filter(([, used]) => used > 0);
       const threads = cpu.sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, used]) => `${name} ${used}`).join(', ');
       const spans = inserts.reduce((n, i) => n + i.spans, 0);
+      // CPU per call barely moves with other jobs' load, unlike latency: the figure to compare
+      const cpuNow = loopAndProcessCpu();
+      const perCall = (ms: number) => (calls.length ? (ms / calls.length).toFixed(2) : '-');
+      const cpuPerCall = `CPU per call: event-loop thread ${perCall(cpuNow.loop - loopCpuBefore.loop)} ms, whole process ${perCall(cpuNow.all - loopCpuBefore.all)} ms (${calls.length} calls)`;
       return (
+        `${cpuPerCall}; ` +
         `collector event loop delay p50 ${ms(loop.percentile(50)).toFixed(2)} / p99 ${ms(loop.percentile(99)).toFixed(2)} / max ${ms(loop.max).toFixed(2)} ms; ` +
         `CPU ms by thread: ${threads}; ${inserts.length} span inserts (${spans} spans), ${inserts.length ? fmt(inserts.map((i) => i.ms)) : '-'} each${split}`
       );
@@ -263,11 +293,6 @@ async function main(): Promise<void> {
   const throughputCalls = Number(values['throughput-calls']);
   const concurrency = Number(values.concurrency);
   const upstream = await startUpstream();
-  const direct = await latencies(upstream.url, calls);
-  const directStream = await firstChunkDelays(upstream.url, upstream, streamCalls, 'direct');
-  const d = stats(direct);
-  const ds = stats(directStream);
-  console.log(`upstream alone: p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per call; first chunk to client p50 ${ds.p50.toFixed(2)} ms, p99 ${ds.p99.toFixed(2)} ms`);
   const modes = { both: [true, false], durable: [true], default: [false] }[values.modes as 'both' | 'durable' | 'default'];
   if (!modes) throw new Error('--modes: both, durable or default');
   for (const durable of modes) {
@@ -277,8 +302,13 @@ async function main(): Promise<void> {
     const child = fork(SELF, args, { execArgv: ['--import', 'tsx', '--conditions=source', ...cpuProf] });
     const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
     const base = `${url}/v1`;
-    const via = stats(await profiled(child, 'sequential calls', () => latencies(base, calls)));
-    const stream = stats(await profiled(child, 'streams', () => firstChunkDelays(base, upstream, streamCalls, `gw-${durable}`)));
+    const [direct, through] = await profiled(child, 'sequential calls', () => latencies([upstream.url, base], calls));
+    const [directStream, throughStream] = await profiled(child, 'streams', () => firstChunkDelays([upstream.url, base], upstream, streamCalls, `gw-${durable}`));
+    const d = stats(direct);
+    const ds = stats(directStream);
+    const via = stats(through);
+    const stream = stats(throughStream);
+    console.log(`upstream alone (in turn with the gateway's calls): p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per call; first chunk to client p50 ${ds.p50.toFixed(2)} ms, p99 ${ds.p99.toFixed(2)} ms`);
     const rate = await profiled(child, 'throughput', () => throughput(base, throughputCalls, concurrency));
     console.log(
       `gateway, durableResponses=${durable}: added latency p50 ${(via.p50 - d.p50).toFixed(2)} ms, p99 ${(via.p99 - d.p99).toFixed(2)} ms ` +

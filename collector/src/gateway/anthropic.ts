@@ -2,6 +2,8 @@
 // /v1/messages (system turns, tool calls and tool results included), answers and stream
 // events back into chat.completion(.chunk) objects. The translations are pure.
 import {
+  isOk,
+  postUpstream,
   sseEvents,
   upstreamError,
   UpstreamStreamError,
@@ -13,6 +15,7 @@ import {
   type ToolCallOut,
   type UpstreamAnswer,
   type UpstreamRequest,
+  type UpstreamResponse,
   type Usage,
 } from './openai.ts';
 
@@ -196,7 +199,7 @@ export class AnthropicStreamTranslator {
   }
 }
 
-async function* anthropicChunks(body: ReadableStream<Uint8Array>): AsyncIterable<ChatChunk> {
+async function* anthropicChunks(body: UpstreamResponse['body']): AsyncIterable<ChatChunk> {
   const translator = new AnthropicStreamTranslator();
   for await (const event of sseEvents(body)) {
     let data: unknown;
@@ -213,13 +216,8 @@ async function* anthropicChunks(body: ReadableStream<Uint8Array>): AsyncIterable
 export async function anthropicChat(body: ChatRequest, request: UpstreamRequest): Promise<UpstreamAnswer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION, ...request.provider.headers };
   if (request.apiKey) headers['x-api-key'] = request.apiKey;
-  const response = await fetch(`${request.provider.baseUrl}/messages`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(toAnthropicRequest(body, body.model)),
-    signal: request.signal,
-  });
-  if (!response.ok) return upstreamError(response, request.provider.providerName, fromAnthropicError);
-  if (body.stream && response.body) return { kind: 'stream', status: response.status, chunks: anthropicChunks(response.body) };
-  return { kind: 'json', status: response.status, body: fromAnthropicResponse(await response.json()) };
+  const response = await postUpstream(`${request.provider.baseUrl}/messages`, headers, toAnthropicRequest(body, body.model), request.signal);
+  if (!isOk(response)) return upstreamError(response, request.provider.providerName, fromAnthropicError);
+  if (body.stream) return { kind: 'stream', status: response.status, chunks: anthropicChunks(response.body) };
+  return { kind: 'json', status: response.status, body: fromAnthropicResponse(await response.body.json()) };
 }

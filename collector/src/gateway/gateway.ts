@@ -4,6 +4,7 @@
 // through the ingest pipeline (trace.ts). The HTTP layer (routes.ts) only adapts `ChatOutput`.
 import { z } from 'zod';
 import type { IngestPipeline } from '../pipeline/ingest.ts';
+import { TurnQueue } from '../pipeline/turn-queue.ts';
 import { anthropicChat } from './anthropic.ts';
 import {
   openAiChat,
@@ -238,7 +239,10 @@ export class Gateway {
   private async store(tenantId: string, record: CallRecord, answered = false): Promise<void> {
     this.stored.add(record);
     try {
-      const result = await this.pipeline.ingestTraces(callSpans(record), tenantId, answered ? { maxWriteDelayMs: ANSWERED_WRITE_DELAY_MS } : {});
+      // An answered call's spans are mapped on the pipeline's worker thread (the event loop is
+      // for the calls in flight); a call still waiting for its answer is mapped at once, here.
+      const context = answered ? { maxWriteDelayMs: ANSWERED_WRITE_DELAY_MS, offLoop: true } : {};
+      const result = await this.pipeline.ingestTraces(callSpans(record), tenantId, context);
       if (result.rejected > 0) this.log(`gateway: ${result.rejected} span(s) of trace ${record.traceId} were not stored: ${result.errorMessage}`);
     } catch (error) {
       this.log(`gateway: the spans of trace ${record.traceId} could not be stored: ${(error as Error).message}`);
@@ -259,31 +263,18 @@ export class Gateway {
   }
 
   /**
-   * Answered calls whose spans wait for their ingest (mapping, pricing, clustering: CPU on the
-   * event loop). One call's ingest runs per event-loop turn, after the turn's I/O: requests
-   * and stream chunks that arrived meanwhile are served first, and a burst of answers never
-   * holds the loop for all of their ingests at once.
+   * Answered calls whose spans wait for their ingest (callSpans, then pricing, clustering and
+   * the other stages on the event loop; the mapping between them on the pipeline's worker).
+   * One call's ingest starts per event-loop turn (TurnQueue).
    */
-  private readonly backlog: Array<() => void> = [];
+  private readonly backlog = new TurnQueue();
   private readonly pending = new Set<Promise<void>>();
-  private turnScheduled = false;
 
   private later(work: () => Promise<void>): Promise<void> {
     const done = new Promise<void>((resolve) => this.backlog.push(() => void work().then(resolve)));
     this.pending.add(done);
     void done.then(() => this.pending.delete(done));
-    this.scheduleTurn();
     return done;
-  }
-
-  private scheduleTurn(): void {
-    if (this.turnScheduled || this.backlog.length === 0) return;
-    this.turnScheduled = true;
-    setImmediate(() => {
-      this.turnScheduled = false;
-      this.backlog.shift()?.();
-      this.scheduleTurn();
-    });
   }
 
   /** Resolves once every answered call's spans went through the pipeline (before storage closes). */

@@ -1,7 +1,8 @@
 // The OpenAI chat-completions wire format: the gateway's own language (clients speak it, and
 // so do OpenAI, Gemini's OpenAI-compatible endpoint, Groq, Ollama, vLLM, LiteLLM and
 // OpenRouter). Upstreams that speak it get the request as it came, with the model replaced.
-import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { request as undiciRequest } from 'undici';
 import type { ProviderSettings } from './settings.ts';
 
 /** A chat request body; only the fields the gateway reads are typed, the rest pass through. */
@@ -100,19 +101,47 @@ export class UpstreamStreamError extends Error {
   }
 }
 
-/** SSE events of a response body, parsed by eventsource-parser. */
-export async function* sseEvents(body: ReadableStream<Uint8Array>) {
-  const events = body.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>).pipeThrough(new EventSourceParserStream());
-  const reader = events.getReader();
+/** An upstream's answer with its body not yet read (undici.request's, narrowed to what the gateway uses). */
+export interface UpstreamResponse {
+  status: number;
+  header(name: string): string | null;
+  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; json(): Promise<unknown>; destroy(error?: Error): unknown };
+}
+
+/**
+ * POST a JSON body upstream with undici.request, not fetch: no WHATWG streams or Response
+ * objects on the hop (the profile's third of a call's event-loop time), the same keep-alive
+ * pooling. `signal` cancels the request and its body (client disconnect, attempt timeout).
+ */
+export async function postUpstream(url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal): Promise<UpstreamResponse> {
+  const response = await undiciRequest(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
+  return {
+    status: response.statusCode,
+    header: (name) => {
+      const value = response.headers[name];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+    body: response.body,
+  };
+}
+
+/** True for a 2xx answer. */
+export const isOk = (response: UpstreamResponse) => response.status >= 200 && response.status < 300;
+
+/** SSE events of a response body, parsed by eventsource-parser; the body is released however the loop ends. */
+export async function* sseEvents(body: UpstreamResponse['body']): AsyncGenerator<EventSourceMessage> {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const decoder = new TextDecoder();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
+    for await (const bytes of body) {
+      parser.feed(decoder.decode(bytes, { stream: true }));
+      while (events.length > 0) yield events.shift()!;
     }
+    parser.feed(decoder.decode());
+    yield* events.splice(0);
   } finally {
-    reader.releaseLock();
-    await body.cancel().catch(() => {});
+    body.destroy();
   }
 }
 
@@ -126,8 +155,8 @@ export function retryAfterMs(header: string | null, nowMs = Date.now()): number 
 }
 
 /** An upstream error response in OpenAI's shape (kept when it already is, wrapped otherwise). */
-export async function upstreamError(response: Response, providerName: string, translate?: (body: unknown) => OpenAiErrorBody | null): Promise<UpstreamAnswer> {
-  const text = await response.text().catch(() => '');
+export async function upstreamError(response: UpstreamResponse, providerName: string, translate?: (body: unknown) => OpenAiErrorBody | null): Promise<UpstreamAnswer> {
+  const text = await response.body.text().catch(() => '');
   let parsed: unknown = undefined;
   try {
     parsed = JSON.parse(text);
@@ -136,8 +165,8 @@ export async function upstreamError(response: Response, providerName: string, tr
   }
   const body =
     translate?.(parsed) ??
-    (isOpenAiError(parsed) ? normaliseError(parsed) : openAiError(`${providerName} answered ${response.status}: ${text.slice(0, 500) || response.statusText}`, 'upstream_error'));
-  return { kind: 'error', status: response.status, body, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+    (isOpenAiError(parsed) ? normaliseError(parsed) : openAiError(`${providerName} answered ${response.status}: ${text.slice(0, 500) || 'no body'}`, 'upstream_error'));
+  return { kind: 'error', status: response.status, body, retryAfterMs: retryAfterMs(response.header('retry-after')) };
 }
 
 function isOpenAiError(value: unknown): value is { error: Record<string, unknown> } {
@@ -163,7 +192,7 @@ function headersFor(request: UpstreamRequest): Record<string, string> {
 }
 
 /** Chunks of an OpenAI-format stream; an `error` event or body becomes an UpstreamStreamError. */
-async function* openAiChunks(body: ReadableStream<Uint8Array>): AsyncIterable<ChatChunk> {
+async function* openAiChunks(body: UpstreamResponse['body']): AsyncIterable<ChatChunk> {
   for await (const event of sseEvents(body)) {
     if (event.data === '[DONE]') return;
     let parsed: any;
@@ -180,27 +209,17 @@ async function* openAiChunks(body: ReadableStream<Uint8Array>): AsyncIterable<Ch
 /** POST {baseUrl}/chat/completions; streams ask for usage in the last chunk. */
 export async function openAiChat(body: ChatRequest, request: UpstreamRequest): Promise<UpstreamAnswer> {
   const upstreamBody = body.stream ? { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : body;
-  const response = await fetch(`${request.provider.baseUrl}/chat/completions`, {
-    method: 'POST',
-    headers: headersFor(request),
-    body: JSON.stringify(upstreamBody),
-    signal: request.signal,
-  });
-  if (!response.ok) return upstreamError(response, request.provider.providerName);
-  if (body.stream && response.body && (response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+  const response = await postUpstream(`${request.provider.baseUrl}/chat/completions`, headersFor(request), upstreamBody, request.signal);
+  if (!isOk(response)) return upstreamError(response, request.provider.providerName);
+  if (body.stream && (response.header('content-type') ?? '').includes('text/event-stream')) {
     return { kind: 'stream', status: response.status, chunks: openAiChunks(response.body) };
   }
-  return { kind: 'json', status: response.status, body: await response.json() };
+  return { kind: 'json', status: response.status, body: await response.body.json() };
 }
 
 /** POST {baseUrl}/embeddings, as it came. */
 export async function openAiEmbeddings(body: Record<string, unknown>, request: UpstreamRequest): Promise<UpstreamAnswer> {
-  const response = await fetch(`${request.provider.baseUrl}/embeddings`, {
-    method: 'POST',
-    headers: headersFor(request),
-    body: JSON.stringify(body),
-    signal: request.signal,
-  });
-  if (!response.ok) return upstreamError(response, request.provider.providerName);
-  return { kind: 'json', status: response.status, body: await response.json() };
+  const response = await postUpstream(`${request.provider.baseUrl}/embeddings`, headersFor(request), body, request.signal);
+  if (!isOk(response)) return upstreamError(response, request.provider.providerName);
+  return { kind: 'json', status: response.status, body: await response.body.json() };
 }

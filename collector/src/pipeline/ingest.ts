@@ -19,6 +19,7 @@ import {
 } from '@spanhouse/model';
 import type { SpanWriter } from './spool.ts';
 import type { SpanProcessor } from './processor.ts';
+import type { SpanMapper } from './span-mapper.ts';
 
 export interface IngestResult {
   accepted: number;
@@ -70,6 +71,8 @@ export class IngestPipeline {
     private readonly processors: SpanProcessor[] = [],
     private readonly logProcessors: LogProcessor[] = [],
     private readonly storable: StorableOptions = { retentionDaysOf: () => 30 },
+    /** Maps one tenant's spans on a worker thread, for callers that ask (`offLoop`). */
+    private readonly mapper?: SpanMapper,
   ) {}
 
   /**
@@ -98,12 +101,17 @@ export class IngestPipeline {
     else await this.joiner.joinLogs(logs).catch(() => undefined);
   }
 
-  /** Maps, enriches and stores one export request; resolves once its spans are durable. */
-  async ingestTraces(request: OtlpTraceRequest, tenantOf: TenantOf, context: { routingAlias?: string; maxWriteDelayMs?: number } = {}): Promise<IngestResult> {
+  /**
+   * Maps, enriches and stores one export request; resolves once its spans are durable.
+   * `offLoop`: the mapping runs on the pipeline's worker thread when the tenant is known
+   * up front (the gateway's calls), leaving the event loop to the requests it serves.
+   */
+  async ingestTraces(request: OtlpTraceRequest, tenantOf: TenantOf, context: { routingAlias?: string; maxWriteDelayMs?: number; offLoop?: boolean } = {}): Promise<IngestResult> {
     const nowUs = (this.storable.now ?? Date.now)() * 1000;
-    const { spans, rejected, reasons } = mapTraceRequest(request, tenantOf, (span) =>
-      storableProblem(span, { nowUs, retentionDays: this.storable.retentionDaysOf(span.tenant_id) }),
-    );
+    const { spans, rejected, reasons } =
+      context.offLoop && this.mapper && typeof tenantOf === 'string'
+        ? await this.mapper.map({ request, tenantId: tenantOf, nowUs, retentionDays: this.storable.retentionDaysOf(tenantOf) })
+        : mapTraceRequest(request, tenantOf, (span) => storableProblem(span, { nowUs, retentionDays: this.storable.retentionDaysOf(span.tenant_id) }));
     if (context.routingAlias) for (const span of spans) span.routing_alias ||= context.routingAlias;
     const early = await this.storedLogs(spans);
     let enriched = early.length > 0 ? spans.map((span) => attachLogs(span, early)) : spans;
@@ -119,6 +127,21 @@ export class IngestPipeline {
       errorMessage: [...reasons, ...stored.reasons].slice(0, MAX_REASONS).join('; '),
     };
   }
+}
+
+/** One tenant's export request to map, with what the storable check needs (it crosses to a worker). */
+export interface MapJob {
+  request: OtlpTraceRequest;
+  tenantId: string;
+  nowUs: number;
+  retentionDays: number;
+}
+
+export type MappedSpans = ReturnType<typeof mapTraceRequest>;
+
+/** Pure: mapTraceRequest with the storable check, for one tenant (what the worker thread runs). */
+export function mapJob(job: MapJob): MappedSpans {
+  return mapTraceRequest(job.request, job.tenantId, (span) => storableProblem(span, { nowUs: job.nowUs, retentionDays: job.retentionDays }));
 }
 
 /**
