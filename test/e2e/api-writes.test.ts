@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { RunningCollector, SpanProcessor } from '@spanhouse/collector';
+import type { Message } from '@spanhouse/model';
 import { apiClient, iso } from '../support/api.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 
@@ -15,10 +16,11 @@ let collector: RunningCollector;
 let api: ReturnType<typeof apiClient>;
 
 /** A stage of our own next to the built-in ones (pricing): API writes and revisions run both. */
+const redact = (messages: Message[]) => messages.map((m) => ({ ...m, content: m.content.replaceAll('SECRET', '[redacted]') }));
 const stages: SpanProcessor = {
   name: 'test-redact',
-  process: (spans) =>
-    spans.map((s) => ({ ...s, input_text: s.input_text.replaceAll('SECRET', '[redacted]'), output_text: s.output_text.replaceAll('SECRET', '[redacted]') })),
+  // the stored text is derived from the messages, so the stage rewrites those
+  process: (spans) => spans.map((s) => ({ ...s, input_messages: redact(s.input_messages), output_messages: redact(s.output_messages) })),
 };
 // gpt-4o list prices (USD per token) in the bundled price table
 const GPT4O_IN = 2.5e-6;

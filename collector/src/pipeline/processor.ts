@@ -8,5 +8,9 @@ import type { SpanhouseSpan } from '@spanhouse/model';
  */
 export interface SpanProcessor {
   readonly name: string;
+  /**
+   * Spans in, spans out. The stored plain text (`input_text`, `output_text`) is derived from
+   * the messages by the table, so a stage that rewrites content rewrites the messages.
+   */
   process(spans: SpanhouseSpan[]): SpanhouseSpan[] | Promise<SpanhouseSpan[]>;
 }

@@ -230,7 +230,8 @@ const LIGHT_COLUMNS = SPAN_COLUMNS.filter((c) => !c.heavy).map((c) => c.select ?
  */
 export const LIGHT_SELECT = [
   ...LIGHT_COLUMNS,
-  `mapFilter((k, v) -> k = '${OPEN_SPAN_ATTRIBUTE}', span_attributes) AS span_attributes`,
+  // the marker alone: a map lookup reads the keys and values it needs, not the whole map (a fifth of the bytes)
+  `if(span_attributes['${OPEN_SPAN_ATTRIBUTE}'] = 'true', map('${OPEN_SPAN_ATTRIBUTE}', 'true'), map()) AS span_attributes`,
   `${preview('input_text')} AS input_preview`,
   `${preview('output_text')} AS output_preview`,
   'version',
