@@ -50,7 +50,10 @@ test('a data directory of the previous release upgrades in place', async () => {
   const had = new Set((await (await old.client.query({ query: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'spans'", format: 'JSONEachRow' })).json<{ name: string }>()).map((c) => c.name));
   const keep = SPAN_INSERT_COLUMNS.map((c, i) => [c, i] as const).filter(([c]) => had.has(c));
   // and the plain text it stored beside the messages (derived from them since migration 020)
-  const rows = [...oldSpans, oldSpans[1]].map((s, i) => [s.input_text, ...keep.map(([, i2]) => toRow(s, 1000 + i)[i2]), s.output_text]);
+  const rows = [...oldSpans, oldSpans[1]].map((s, i) => {
+    const row = toRow(s, 1000 + i);
+    return [s.input_text, ...keep.map(([, column]) => row[column]), s.output_text];
+  });
   await old.client.insert({ table: 'spans', columns: ['input_text', ...keep.map(([c]) => c), 'output_text'], values: rows, format: 'JSONCompactEachRow' });
   const [oldRollup] = await (await old.client.query({ query: 'SELECT count() AS n FROM traces', format: 'JSONEachRow' })).json<{ n: string }>();
   assert.equal(Number(oldRollup.n) > 0, true, 'the old rollup view was fed');
