@@ -12,7 +12,7 @@ import type { RunningCollector } from '@spanhouse/collector';
 import { buildDemoTraces } from '../../collector/src/demo/sample-traces.ts';
 import { DEFAULT_UI_DIR } from '../../collector/src/config.ts';
 import { apiClient, iso } from '../support/api.ts';
-import { browserSkip, launchChromium, openPage as openBrowserPage, saveScreenshot, type PageIncidents } from '../support/browser.ts';
+import { browserSkip, launchChromium, openPage as openBrowserPage, saveScreenshot, settledBox, type PageIncidents } from '../support/browser.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 
 const data = tempDataDir('ui-daily');
@@ -299,9 +299,12 @@ describe('web UI for daily use', { skip: browserSkip() }, () => {
     const trace = await api<{ spans: { span_id: string; type: string; name: string }[] }>('GET', `/api/traces/${agent.trace_id}`);
     const llm = trace.body.spans.find((s) => s.type === 'generation')!;
     const page = await openPage(`/traces/${agent.trace_id}?span=${llm.span_id}`, { width: 1280, height: 720 });
-    const firstMessage = page.getByTestId('span-detail').locator('.msg').first();
+    // The detail first shows the list's preview, then swaps in the chat once the
+    // full span arrives; wait for the chat (only it marks roles) so the element
+    // measured is not the preview being replaced.
+    const firstMessage = page.getByTestId('span-detail').locator('.msg[data-role]').first();
     await firstMessage.waitFor();
-    const box = (await firstMessage.boundingBox())!;
+    const box = await settledBox(firstMessage);
     assert.ok(box.y + 20 < 720, `the first message starts within the window (y=${box.y})`);
     const overview = page.getByTestId('span-detail').locator('details[aria-label=Overview]');
     assert.equal(await overview.getAttribute('open'), null, 'metadata rows are folded');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.SPANHOUSE_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../test-output/screenshots');
@@ -49,4 +49,17 @@ export async function openPage(browser: Browser, origin: string, incidents: Page
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/** The element's box once it is laid out: `boundingBox()` answers null while a
+ *  re-render has the element detached or hidden, so ask again until it is there. */
+export async function settledBox(locator: Locator, timeoutMs = 5000): Promise<{ x: number; y: number; width: number; height: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await locator.waitFor({ state: 'visible', timeout: Math.max(1, deadline - Date.now()) });
+    const box = await locator.boundingBox();
+    if (box) return box;
+    if (Date.now() > deadline) throw new Error('the element never settled into a visible box');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
