@@ -14,7 +14,7 @@ import { BY_ID, exists, fromProjection, queryRows } from './query.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
 import { LIGHT_SELECT, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { isPrefixable, newestVersionsOnly, revisionsIn, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
-import { rollupOf, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
+import { rollupOf, TRACE_CANDIDATE_SELECT, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
 
 export type SortKey = 'time' | 'cost' | 'latency' | 'tokens';
 export type SortOrder = 'desc' | 'asc';
@@ -298,24 +298,26 @@ export class SearchStore {
   /**
    * Up to limit + 1 current trace rows from `sinceMs` on, in order, after the cursor.
    * Newest first, the time projection is read in order and stops after a few granules, so
-   * candidates carry every list column and only their versions are checked. Sorted by cost
-   * or duration, a whole window is read: candidates then carry only keys and sort values,
-   * and the rows shown come from the primary-key lookup that checks versions.
+   * candidates carry the list columns it holds, and the primary-key lookup that checks
+   * their versions adds the previews. Sorted by cost or duration a whole window is read, and
+   * a score filter matches ~1% of traces, so the projection is scanned far: candidates then
+   * carry only keys and sort values, and the rows shown come from the primary-key lookup.
    */
   private async tracePage(search: TraceSearch, sinceMs: number | undefined): Promise<Array<TraceRow & { sort_value: number | string }>> {
     const kept: Array<TraceRow & { sort_value: number | string }> = [];
-    const light = search.sort !== 'time' || keyProjectionFor(search) !== null;
+    const light = search.sort !== 'time' || keyProjectionFor(search) !== null || search.score !== undefined;
     let cursor = search.cursor;
     const batch = search.limit + 1 + SLACK;
     for (let round = 0; round < MAX_ROUNDS && kept.length <= search.limit; round++) {
       const candidates = await this.traceCandidates(search, sinceMs, cursor, batch, light);
       const ids = candidates.map((c) => c.trace_id);
-      const newest = light ? await this.newestTraceRows(search.tenantId, ids) : await this.newestTraceVersions(search.tenantId, ids);
+      const newest: Map<string, Partial<TraceRow>> = light ? await this.newestTraceRows(search.tenantId, ids) : await this.newestTracePreviews(search.tenantId, ids);
       for (const candidate of candidates) {
         const current = newest.get(candidate.trace_id);
         if (!current || String(current.version) !== String(candidate.version)) continue;
         if (kept.some((k) => k.trace_id === candidate.trace_id)) continue; // the same version twice, before a merge
-        kept.push({ ...((light ? current : candidate) as unknown as TraceRow), sort_value: candidate.sort_value });
+        // light: the row looked up; otherwise the candidate's columns and the looked-up previews
+        kept.push({ ...(light ? {} : candidate), ...current, sort_value: candidate.sort_value } as TraceRow & { sort_value: number | string });
         if (kept.length > search.limit) break;
       }
       if (candidates.length < batch) break;
@@ -325,17 +327,17 @@ export class SearchStore {
     return kept;
   }
 
-  /** The newest version of each trace, by primary key. */
-  private async newestTraceVersions(tenantId: string, traceIds: string[]): Promise<Map<string, { version: string }>> {
+  /** The newest version of each trace and its previews, by primary key. */
+  private async newestTracePreviews(tenantId: string, traceIds: string[]): Promise<Map<string, Pick<TraceRow, 'version' | 'input_preview' | 'output_preview'>>> {
     if (traceIds.length === 0) return new Map();
-    const rows = await queryRows<{ trace_id: string; version: string | number }>(this.client, {
-      query: `SELECT trace_id, max(version) AS version FROM traces
+    const rows = await queryRows<Pick<TraceRow, 'trace_id' | 'version' | 'input_preview' | 'output_preview'>>(this.client, {
+      query: `SELECT trace_id, version, input_preview, output_preview FROM traces
               WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
-              GROUP BY trace_id`,
+              ORDER BY version DESC LIMIT 1 BY trace_id`,
       query_params: { tenant: tenantId, traces: traceIds },
       clickhouse_settings: BY_ID,
     });
-    return new Map(rows.map((r) => [r.trace_id, { version: String(r.version) }]));
+    return new Map(rows.map(({ trace_id, ...rest }) => [trace_id, rest]));
   }
 
   /** The newest row of each trace, by primary key. */
@@ -374,7 +376,7 @@ export class SearchStore {
       Object.assign(params, { c_value: cursor.value, c_trace: cursor.traceId });
     }
     return queryRows(this.client, {
-      query: `SELECT ${light ? 'trace_id, version' : TRACE_LIST_SELECT}, ${sort.value} AS sort_value FROM traces
+      query: `SELECT ${light ? 'trace_id, version' : TRACE_CANDIDATE_SELECT}, ${sort.value} AS sort_value FROM traces
               WHERE ${where.join(' AND ')}
               ORDER BY ${sort.order} ${dir}, trace_id ${dir}
               LIMIT {limit:UInt32}`,

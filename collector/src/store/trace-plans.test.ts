@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TRACE_LIST_SETTINGS } from './search.ts';
 import { SpanStore } from './span-store.ts';
+import { TRACE_CANDIDATE_SELECT } from './traces.ts';
 import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
 
 let storage: TestStorage;
@@ -30,7 +31,7 @@ after(async () => {
 
 async function plan(where: string): Promise<string> {
   const result = await store.client.query({
-    query: `EXPLAIN actions = 1 SELECT trace_id, version FROM traces WHERE tenant_id = 'default' ${where} ORDER BY start_time DESC, trace_id DESC LIMIT 51`,
+    query: `EXPLAIN actions = 1 SELECT ${TRACE_CANDIDATE_SELECT} FROM traces WHERE tenant_id = 'default' ${where} ORDER BY start_time DESC, trace_id DESC LIMIT 51`,
     format: 'JSONEachRow',
     clickhouse_settings: TRACE_LIST_SETTINGS,
   });

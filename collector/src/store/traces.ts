@@ -21,10 +21,16 @@ export type TraceRow = Omit<TraceRollup, 'start_time_us' | 'end_time_us' | 'inpu
     version: string | number;
   };
 
-/** What a list shows, times as microseconds (the rest of a row is for filters and the fold). */
-export const TRACE_LIST_SELECT = `tenant_id, trace_id, toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us,
+/**
+ * What a list shows but its previews, times as microseconds: what a time-ordered page reads
+ * from the time projection, which holds no previews (migration 022; the page then takes them
+ * from the primary-key lookup that checks its versions).
+ */
+export const TRACE_CANDIDATE_SELECT = `tenant_id, trace_id, toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us,
   name, status, span_count, llm_count, tool_count, error_count, input_tokens, output_tokens, total_tokens, cost_usd,
-  models, services, tags, user_id, session_id, input_preview, output_preview, version`;
+  models, services, tags, user_id, session_id, version`;
+/** What a list shows (the rest of a row is for filters and the fold). */
+export const TRACE_LIST_SELECT = `${TRACE_CANDIDATE_SELECT}, input_preview, output_preview`;
 /** Everything, fold state included (to add spans to it). */
 const TRACE_FULL_SELECT = `${TRACE_LIST_SELECT}, providers, routing_aliases, span_types, cluster_ids, metadata, span_ids, llm_calls, name_key, input_key, output_key, retention_days`;
 
