@@ -166,7 +166,9 @@ async function rawRole() {
 
 function child(role: string, extra: string[] = []) {
   return fork(SELF, ['--role', role, '--spans', String(SPANS), '--batch', String(BATCH), '--concurrency', String(CONCURRENCY), '--spool', SPOOL ? 'on' : 'off', ...extra], {
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE && role === 'collector' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+    // workspace packages from their TypeScript source: the run measures this checkout, not whatever
+    // collector/dist was last built
+    execArgv: ['--import', 'tsx', '--conditions=source', ...(process.env.BENCH_PROFILE && role === 'collector' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

@@ -1123,7 +1123,9 @@ async function growRole() {
 
 function child(role: string, extra: string[] = []): ChildProcess {
   return fork(SELF, ['--role', role, '--spans', String(TARGET_SPANS), '--sample', String(SAMPLE_SPANS), '--runs', String(RUNS), ...extra], {
-    execArgv: ['--import', 'tsx'],
+    // workspace packages from their TypeScript source: the run measures this checkout, not whatever
+    // collector/dist was last built
+    execArgv: ['--import', 'tsx', '--conditions=source'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
