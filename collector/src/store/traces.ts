@@ -104,15 +104,28 @@ export function groupByTrace<T extends { tenant_id: string; trace_id: string }>(
 export class TraceStore {
   constructor(private readonly client: ClickHouseClient) {}
 
-  /** The newest stored rollup of each of these traces (absent: none stored yet). */
+  /**
+   * The newest stored rollup of each of these traces (absent: none stored yet). Which ones
+   * are stored is asked first, reading trace ids only: most traces of a batch are usually
+   * new, and a lookup of ids reads a granule of every column it selects in every part
+   * whose key range could hold them, found or not (at 2,048 spans a batch, the wide read
+   * for every id took 20-190 ms of the batch's insert).
+   */
   async current(tenantId: string, traceIds: string[]): Promise<Map<string, TraceRollup>> {
     const found = new Map<string, TraceRollup>();
     for (let i = 0; i < traceIds.length; i += TRACE_CHUNK) {
+      const query_params = { tenant: tenantId, traces: traceIds.slice(i, i + TRACE_CHUNK) };
+      const stored = await queryRows<{ trace_id: string }>(this.client, {
+        query: 'SELECT DISTINCT trace_id FROM traces WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}',
+        query_params,
+        clickhouse_settings: BY_ID,
+      });
+      if (stored.length === 0) continue;
       const rows = await queryRows<TraceRow>(this.client, {
         query: `SELECT ${TRACE_FULL_SELECT} FROM traces
                 WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
                 ORDER BY version DESC LIMIT 1 BY trace_id`,
-        query_params: { tenant: tenantId, traces: traceIds.slice(i, i + TRACE_CHUNK) },
+        query_params: { ...query_params, traces: stored.map((r) => r.trace_id) },
         clickhouse_settings: BY_ID,
       });
       for (const row of rows) found.set(row.trace_id, rollupOf(row));
