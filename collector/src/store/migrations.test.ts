@@ -7,9 +7,9 @@ import { after, before, test } from 'node:test';
 import { mapSpan, type Attributes, type OtlpSpan } from '@spanhouse/model';
 import { createClickHouseClient } from './client.ts';
 import { loadMigrations, migrate } from './migrations.ts';
-import { SearchStore } from './search.ts';
+import { isRunning, SearchStore } from './search.ts';
 import { ScoreStore } from './scores.ts';
-import { SPAN_INSERT_COLUMNS, toRow } from './span-columns.ts';
+import { OPEN_SPAN_ATTRIBUTE, SPAN_INSERT_COLUMNS, toRow } from './span-columns.ts';
 import { SpanStore } from './span-store.ts';
 import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
 
@@ -30,6 +30,7 @@ function span(traceId: string, spanId: string, parent: string, offsetMs: number,
 const map = (s: OtlpSpan) => mapSpan({ span: s, resource: { 'service.name': 'old-release' }, scope: { name: 's', version: '' }, tenantId: 'default' });
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
+const C = 'c'.repeat(32);
 const oldSpans = [
   map(span(A, 'a000000000000001', '', 0, { 'gen_ai.operation.name': 'invoke_agent' })),
   map(span(A, 'a000000000000002', 'a000000000000001', 10, {
@@ -37,6 +38,8 @@ const oldSpans = [
     'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Where did the Quokka go?' }] }]),
   }, 2)),
   map(span(B, 'b000000000000001', '', 0, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 5 })),
+  // still running when the old release stored it (POST /api/spans without an end)
+  map(span(C, 'c000000000000001', '', 0, { 'gen_ai.operation.name': 'invoke_agent', [OPEN_SPAN_ATTRIBUTE]: true })),
 ];
 
 test('a data directory of the previous release upgrades in place', async () => {
@@ -74,7 +77,11 @@ test('a data directory of the previous release upgrades in place', async () => {
 
     const search = new SearchStore(store.client, new ScoreStore(store.client));
     const page = await search.listTraces({ tenantId: 'default', sort: 'time', order: 'desc', limit: 10 });
-    assert.deepEqual(page.data.map((t) => t.trace_id).sort(), [A, B]);
+    assert.deepEqual(page.data.map((t) => t.trace_id).sort(), [A, B, C]);
+    const c = await store.getTrace('default', C, false);
+    assert.ok(c && isRunning(c.spans[0]), 'a span stored open before is_open existed (023) reads as running');
+    const spans = await search.listSpans({ tenantId: 'default', sort: 'time', order: 'desc', limit: 10 });
+    assert.deepEqual(spans.data.filter((s) => s.running).map((s) => s.span_id), ['c000000000000001']);
     const errors = await search.listTraces({ tenantId: 'default', status: 'error', sort: 'time', order: 'desc', limit: 10 });
     assert.deepEqual(errors.data.map((t) => t.trace_id), [A]);
     const words = await search.listTraces({ tenantId: 'default', spans: { q: 'quokka' }, sort: 'time', order: 'desc', limit: 10 });

@@ -24,7 +24,7 @@ interface SpanColumn {
   /** SELECT expression when it is not the bare column, and the name it is read back under. */
   select?: string;
   as?: string;
-  /** Computed by the table from other columns (an ALIAS): read back, never inserted. */
+  /** Computed by the table from other columns (ALIAS or MATERIALIZED): read back, never inserted. */
   derived?: boolean;
   /** Value to insert; undefined leaves the column to its DEFAULT. */
   write(span: SpanhouseSpan): unknown;
@@ -173,6 +173,16 @@ export const SPAN_COLUMNS: readonly SpanColumn[] = [
   field('scope_name', asText),
   field('resource_attributes', asIs, true),
   field('span_attributes', asIs, true),
+  // whether the span is still running, derived by the table from the open marker (migration
+  // 023): light reads, which leave the attribute map out, take the marker from it
+  {
+    name: 'is_open',
+    derived: true,
+    write: () => undefined,
+    read: (v, into) => {
+      if (asBool(v)) into.span_attributes = { ...into.span_attributes, [OPEN_SPAN_ATTRIBUTE]: 'true' };
+    },
+  },
   jsonField('events', [], true),
   {
     name: 'mapping_dialects',
@@ -197,7 +207,10 @@ export const SPAN_COLUMNS: readonly SpanColumn[] = [
   { name: 'truncated', write: (span) => span.truncated, read: (v, into) => (into.truncated = asBool(v)) },
 ];
 
-/** The open-span marker (POST /api/spans without an end time); light reads keep only it of the attributes. */
+/**
+ * The open-span marker (POST /api/spans without an end time); light reads keep only it of
+ * the attributes. Migration 023 derives `spans.is_open` from this key: change both together.
+ */
 export const OPEN_SPAN_ATTRIBUTE = 'spanhouse.span.open';
 
 /** The stored messages as ClickHouse reads them: contents and tool calls. */
@@ -230,8 +243,6 @@ const LIGHT_COLUMNS = SPAN_COLUMNS.filter((c) => !c.heavy).map((c) => c.select ?
  */
 export const LIGHT_SELECT = [
   ...LIGHT_COLUMNS,
-  // the marker alone: a map lookup reads the keys and values it needs, not the whole map (a fifth of the bytes)
-  `if(span_attributes['${OPEN_SPAN_ATTRIBUTE}'] = 'true', map('${OPEN_SPAN_ATTRIBUTE}', 'true'), map()) AS span_attributes`,
   `${preview('input_text')} AS input_preview`,
   `${preview('output_text')} AS output_preview`,
   'version',
