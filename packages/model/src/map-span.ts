@@ -22,13 +22,13 @@ const ZERO_SPAN = '0'.repeat(16);
 const CORE_KEYS = new Set(['error.type', 'exception.type', 'exception.message', 'exception.stacktrace']);
 
 /**
- * Attributes that carry prompt or response content. Once a dialect has read one into
- * the span's messages it is not kept again in span_attributes: prompts are the bulk of a
- * span, and storing each twice more (as the raw attribute, beside messages and text)
- * tripled the disk and the insert work.
+ * Attributes that carry prompt or response content (tool calls' arguments and results
+ * included). Once a dialect has read one into the span's messages it is not kept again in
+ * span_attributes: prompts are the bulk of a span, and storing each twice more (as the raw
+ * attribute, beside messages and text) tripled the disk and the insert work.
  */
 const CONTENT_KEY =
-  /^(?:gen_ai\.(?:input|output)\.messages|gen_ai\.system_instructions|gen_ai\.(?:prompt|completion)(?:\..*)?|llm\.(?:input|output)_messages\..*|(?:input|output)\.value|traceloop\.entity\.(?:input|output)|ai\.prompt(?:\.messages)?|ai\.response\.(?:text|toolCalls|object)|langfuse\.(?:observation|trace)\.(?:input|output)|pydantic_ai\.all_messages|final_result|request_data|response_data)$/;
+  /^(?:gen_ai\.(?:input|output)\.messages|gen_ai\.system_instructions|gen_ai\.tool\.call\.(?:arguments|result)|gen_ai\.(?:prompt|completion)(?:\..*)?|llm\.(?:input|output)_messages\..*|(?:input|output)\.value|traceloop\.entity\.(?:input|output)|ai\.prompt(?:\.messages)?|ai\.response\.(?:text|toolCalls|object)|langfuse\.(?:observation|trace)\.(?:input|output)|pydantic_ai\.all_messages|final_result|request_data|response_data)$/;
 
 export interface MapSpanInput {
   span: OtlpSpan;

@@ -132,6 +132,10 @@ test('tool and agent spans', () => {
   assert.equal(tool.tool_name, 'get_weather');
   assert.equal(tool.input_text, '{"city":"Paris"}');
   assert.equal(tool.output_text, '{"temp":21}');
+  // read into the messages, the content is not kept again as raw attributes
+  assert.equal(tool.span_attributes['gen_ai.tool.call.arguments'], undefined);
+  assert.equal(tool.span_attributes['gen_ai.tool.call.result'], undefined);
+  assert.equal(tool.span_attributes['gen_ai.tool.call.id'], 'c1');
   const agent = map(span({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner' }));
   assert.equal(agent.type, 'agent');
   assert.equal(agent.agent_name, 'planner');
