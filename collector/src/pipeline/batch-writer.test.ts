@@ -67,3 +67,26 @@ test('a write that may wait (maxDelayMs) rides along with the next hurried one, 
   await waiting;
   assert.deepEqual(sink.stored.sort(), ['hurried', 'last', 'lazy']);
 });
+
+test('spans that may wait do not chain onto the insert that was running when they came: they wait for their due time', async () => {
+  const sink = new FakeSink();
+  let release!: () => void;
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  const insertSpans = sink.insertSpans.bind(sink);
+  sink.insertSpans = async (spans) => {
+    if (sink.inserts === 0) await slow; // the first insert runs until released
+    return insertSpans(spans);
+  };
+  const writer = new BatchWriter(sink, { maxSpans: 1000, maxDelayMs: 1 });
+  const first = writer.write([span('first')]);
+  await new Promise((resolve) => setTimeout(resolve, 5)); // the first insert is running
+  const lazy = writer.write([span('lazy')], { maxDelayMs: 40 });
+  release();
+  await first;
+  await new Promise((resolve) => setTimeout(resolve, 10)); // the running insert ended; lazy is not due yet
+  assert.deepEqual(sink.stored, ['first']);
+  await lazy; // its own due time
+  assert.deepEqual(sink.stored, ['first', 'lazy']);
+  assert.equal(sink.inserts, 2);
+  await writer.close();
+});

@@ -82,7 +82,7 @@ export class BatchWriter {
   }
 
   private schedule(): void {
-    if (this.flushing || this.queue.length === 0) return; // a running flush drains the queue when it ends
+    if (this.flushing || this.queue.length === 0) return; // a running flush takes what is due when it ends
     if (this.queuedSpans >= this.options.maxSpans) {
       this.clearTimer();
       void this.flush();
@@ -107,7 +107,9 @@ export class BatchWriter {
   private flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
-      while (this.queue.length > 0) {
+      // Spans that may still wait do not chain onto the insert that just ended: they wait for
+      // their due time (or a full batch, or a hurried write), so inserts stay few and large.
+      while (this.queue.length > 0 && (this.closed || this.queuedSpans >= this.options.maxSpans || this.due <= Date.now())) {
         const batch = this.takeBatch();
         const spans = batch.length === 1 ? batch[0].spans : batch.flatMap((e) => e.spans);
         try {
