@@ -1,32 +1,34 @@
-// npm run bench:gateway [-- --calls 300 --throughput-calls 1000 --concurrency 8 --modes both|default|durable --profile --cpu-prof DIR]
+// npm run bench:gateway [-- --calls 2000 --throughput-calls 1000 --concurrency 8 --modes both|default|durable --profile --cpu-prof DIR]
 //
 // The gateway's overhead against a local fake upstream. A collector runs in a child process
 // (embedded chDB in a temp dir); the fake OpenAI-compatible upstream and the client run here,
 // so one clock times both ends of a stream. For each durability mode (durableResponses=true,
 // where the span is stored before the answer completes, and the default, false):
-// - added latency per non-streamed call: p50/p99 through the gateway minus p50/p99 straight
-//   to the upstream (sequential calls, keep-alive connections; a direct call and a gateway
-//   call take turns, so both see the same moments of a busy machine);
+// - added latency per non-streamed call: p50/p99/p99.9 through the gateway minus the same
+//   percentile straight to the upstream, and the percentiles of paired differences (sequential
+//   calls, keep-alive connections; a direct call and a gateway call take turns, so both see the
+//   same moments of a busy machine; 2000 calls by default, so p99 is the 21st slowest);
 // - first-chunk forwarding delay: from the upstream writing its first chunk to the client
 //   reading it, through the gateway and (for reference) straight, taking turns too;
 // - sustained calls/s through the gateway at a given concurrency.
 // With --profile, each phase also reports where the time went inside the collector: its event
 // loop's delay (monitorEventLoopDelay), and per sequential call the time from the request's
 // arrival to the upstream request, the upstream's part, and from the upstream's answer to the
-// response's end (node:diagnostics_channel's http server and undici channels).
+// response's end (node:diagnostics_channel's http server and undici channels), and what the
+// slowest 1% of calls overlapped (a span insert in flight, a GC pause) against all calls.
 import { fork, type ChildProcess } from 'node:child_process';
 import { subscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tempDataDir } from '../support/collector.ts';
 
 const { values } = parseArgs({
   options: {
-    calls: { type: 'string', default: '300' },
+    calls: { type: 'string', default: '2000' },
     'stream-calls': { type: 'string', default: '100' },
     'throughput-calls': { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '8' },
@@ -91,12 +93,13 @@ async function startUpstream() {
 
 const post = (url: string, body: object) => fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+/** Nearest-rank percentile of sorted values: with 2000 calls, p99 is the 21st slowest and p99.9 the 3rd. */
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return { p50: percentile(s, 50), p99: percentile(s, 99) };
+  return { p50: percentile(s, 50), p99: percentile(s, 99), p999: percentile(s, 99.9), max: s[s.length - 1] };
 };
 
 /**
@@ -157,6 +160,11 @@ const fmt = (xs: number[]) => {
   const s = stats(xs);
   return `p50 ${s.p50.toFixed(2)} / p99 ${s.p99.toFixed(2)} ms`;
 };
+const fmtLong = (xs: number[]) => {
+  const s = stats(xs);
+  return `p50 ${s.p50.toFixed(2)} / p99 ${s.p99.toFixed(2)} / p99.9 ${s.p999.toFixed(2)} / max ${s.max.toFixed(2)} ms`;
+};
+const share = (part: number, all: number) => `${all ? Math.round((100 * part) / all) : 0}%`;
 
 interface CallTimes {
   arrived: number;
@@ -207,16 +215,21 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
   loop.enable();
   let cpuBefore = threadCpu();
   let loopCpuBefore = loopAndProcessCpu();
-  let inserts: Array<{ spans: number; ms: number }> = [];
+  let inserts: Array<{ spans: number; ms: number; start: number; end: number }> = [];
   const insertSpans = store.insertSpans.bind(store);
   store.insertSpans = async (spans) => {
-    const started = performance.now();
+    const start = performance.now();
     try {
       return await insertSpans(spans);
     } finally {
-      inserts.push({ spans: spans.length, ms: performance.now() - started });
+      const end = performance.now();
+      inserts.push({ spans: spans.length, ms: end - start, start, end });
     }
   };
+  let gcs: Array<{ start: number; end: number }> = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  }).observe({ entryTypes: ['gc'] });
   let calls: CallTimes[] = [];
   let current: CallTimes | null = null;
   subscribe('http.server.request.start', () => calls.push((current = { arrived: performance.now() })));
@@ -228,6 +241,7 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
       loop.reset();
       calls = [];
       inserts = [];
+      gcs = [];
       cpuBefore = threadCpu();
       loopCpuBefore = loopAndProcessCpu();
     },
@@ -237,6 +251,7 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
         `; per call (${done.length}): arrival to upstream request ${fmt(done.map((c) => c.upstreamStart - c.arrived))}, ` +
         `upstream ${fmt(done.map((c) => c.upstreamEnd - c.upstreamStart))}, upstream answer to response end ${fmt(done.map((c) => c.finished - c.upstreamEnd))}, ` +
         `arrival to response end ${fmt(done.map((c) => c.finished - c.arrived))}`;
+      const slow = done.length === 0 ? '' : `; ${slowCalls(done, inserts, gcs)}`;
       const cpu = [...threadCpu()].map(([name, total]) => [name, total - (cpuBefore.get(name) ?? 0)] as const).filter(([, used]) => used > 0);
       const threads = cpu.sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, used]) => `${name} ${used}`).join(', ');
       const spans = inserts.reduce((n, i) => n + i.spans, 0);
@@ -247,10 +262,32 @@ function collectorProfiler(store: { insertSpans: (spans: unknown[]) => Promise<u
       return (
         `${cpuPerCall}; ` +
         `collector event loop delay p50 ${ms(loop.percentile(50)).toFixed(2)} / p99 ${ms(loop.percentile(99)).toFixed(2)} / max ${ms(loop.max).toFixed(2)} ms; ` +
-        `CPU ms by thread: ${threads}; ${inserts.length} span inserts (${spans} spans), ${inserts.length ? fmt(inserts.map((i) => i.ms)) : '-'} each${split}`
+        `CPU ms by thread: ${threads}; ${inserts.length} span inserts (${spans} spans), ${inserts.length ? fmt(inserts.map((i) => i.ms)) : '-'} each${split}${slow}`
       );
     },
   };
+}
+
+/**
+ * What the slowest 1% of the collector's calls (arrival to response end) overlapped, against
+ * all calls: a span insert in flight (chDB's threads on the same cores) or a GC pause of the
+ * event loop; and where their time went.
+ */
+function slowCalls(done: Array<Required<CallTimes>>, inserts: Array<{ start: number; end: number }>, gcs: Array<{ start: number; end: number }>): string {
+  const overlaps = (c: Required<CallTimes>, w: { start: number; end: number }) => w.start < c.finished && w.end > c.arrived;
+  const gcMs = (c: Required<CallTimes>) => gcs.filter((g) => overlaps(c, g)).reduce((sum, g) => sum + Math.min(g.end, c.finished) - Math.max(g.start, c.arrived), 0);
+  const describe = (cs: Array<Required<CallTimes>>) => {
+    const withInsert = cs.filter((c) => inserts.some((i) => overlaps(c, i))).length;
+    const withGc = cs.filter((c) => gcMs(c) > 0).length;
+    const mean = (f: (c: Required<CallTimes>) => number) => (cs.reduce((sum, c) => sum + f(c), 0) / cs.length).toFixed(2);
+    return (
+      `${share(withInsert, cs.length)} during an insert, ${share(withGc, cs.length)} during a GC (mean GC ${mean(gcMs)} ms); mean split ` +
+      `${mean((c) => c.upstreamStart - c.arrived)} / ${mean((c) => c.upstreamEnd - c.upstreamStart)} / ${mean((c) => c.finished - c.upstreamEnd)} ms`
+    );
+  };
+  const sorted = [...done].sort((a, b) => b.finished - b.arrived - (a.finished - a.arrived));
+  const slowest = sorted.slice(0, Math.max(1, Math.ceil(done.length / 100)));
+  return `slowest 1% (${slowest.length}, from ${(slowest[slowest.length - 1].finished - slowest[slowest.length - 1].arrived).toFixed(2)} ms): ${describe(slowest)}; all calls: ${describe(done)}`;
 }
 
 /** --profile: runs `phase` and prints the collector's profile of it, and this process's event loop delay. */
@@ -308,11 +345,17 @@ async function main(): Promise<void> {
     const ds = stats(directStream);
     const via = stats(through);
     const stream = stats(throughStream);
-    console.log(`upstream alone (in turn with the gateway's calls): p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per call; first chunk to client p50 ${ds.p50.toFixed(2)} ms, p99 ${ds.p99.toFixed(2)} ms`);
+    // call i's gateway time minus the direct call just before it: both met the same moment of the machine
+    const paired = stats(through.map((t, i) => t - direct[i]));
+    const bothSlow = through.filter((t, i) => t >= via.p99 && direct[i] >= d.p99).length;
+    const slowCount = through.filter((t) => t >= via.p99).length;
+    console.log(`upstream alone (in turn with the gateway's calls, ${direct.length} calls): ${fmtLong(direct)}; first chunk to client p50 ${ds.p50.toFixed(2)} ms, p99 ${ds.p99.toFixed(2)} ms`);
+    console.log(`through the gateway: ${fmtLong(through)}; of its slowest 1% (${slowCount}), ${bothSlow} had a direct call in the same pair in the direct path's slowest 1%`);
     const rate = await profiled(child, 'throughput', () => throughput(base, throughputCalls, concurrency));
     console.log(
-      `gateway, durableResponses=${durable}: added latency p50 ${(via.p50 - d.p50).toFixed(2)} ms, p99 ${(via.p99 - d.p99).toFixed(2)} ms ` +
-        `(through the gateway p50 ${via.p50.toFixed(2)}, p99 ${via.p99.toFixed(2)} ms); ` +
+      `gateway, durableResponses=${durable}: added latency p50 ${(via.p50 - d.p50).toFixed(2)} ms, p99 ${(via.p99 - d.p99).toFixed(2)} ms, p99.9 ${(via.p999 - d.p999).toFixed(2)} ms ` +
+        `(percentile of gateway calls minus the same percentile of direct calls); ` +
+        `paired (gateway call minus the direct call before it) p50 ${paired.p50.toFixed(2)} / p99 ${paired.p99.toFixed(2)} / p99.9 ${paired.p999.toFixed(2)} ms; ` +
         `first chunk forwarded p50 ${(stream.p50 - ds.p50).toFixed(2)} ms, p99 ${(stream.p99 - ds.p99).toFixed(2)} ms after the direct path ` +
         `(upstream write to client read p50 ${stream.p50.toFixed(2)}, p99 ${stream.p99.toFixed(2)} ms); ` +
         `${rate.toFixed(0)} calls/s at concurrency ${concurrency}`,

@@ -67,3 +67,46 @@ test('a write that may wait (maxDelayMs) rides along with the next hurried one, 
   await waiting;
   assert.deepEqual(sink.stored.sort(), ['hurried', 'last', 'lazy']);
 });
+
+/** A sink whose first insert runs until `release()`. */
+function slowFirstInsert() {
+  const sink = new FakeSink();
+  let release!: () => void;
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  const insertSpans = sink.insertSpans.bind(sink);
+  sink.insertSpans = async (spans) => {
+    if (sink.inserts === 0) await slow;
+    return insertSpans(spans);
+  };
+  return { sink, release };
+}
+
+test('patient spans do not chain onto the insert that was running when they came: they wait for their due time', async () => {
+  const { sink, release } = slowFirstInsert();
+  const writer = new BatchWriter(sink, { maxSpans: 1000, maxDelayMs: 1 });
+  const first = writer.write([span('first')]);
+  await new Promise((resolve) => setTimeout(resolve, 5)); // the first insert is running
+  const lazy = writer.write([span('lazy')], { maxDelayMs: 40 });
+  release();
+  await first;
+  await new Promise((resolve) => setTimeout(resolve, 10)); // the running insert ended; lazy is not due yet
+  assert.deepEqual(sink.stored, ['first']);
+  await lazy; // its own due time
+  assert.deepEqual(sink.stored, ['first', 'lazy']);
+  assert.equal(sink.inserts, 2);
+  await writer.close();
+});
+
+test('a write that is not patient, queued during an insert, is inserted as soon as that insert ends, before its due time', async () => {
+  const { sink, release } = slowFirstInsert();
+  const writer = new BatchWriter(sink, { maxSpans: 3, maxDelayMs: 60_000 });
+  const first = writer.write([span('a'), span('b'), span('c')]); // a full batch: inserted at once
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const patient = writer.write([span('patient')], { maxDelayMs: 120_000 });
+  const next = writer.write([span('next')]); // due in a minute, but not patient
+  release();
+  await Promise.all([first, next, patient]);
+  assert.deepEqual(sink.stored, ['a', 'b', 'c', 'patient', 'next']); // the patient spans rode along
+  assert.equal(sink.inserts, 2);
+  await writer.close();
+});

@@ -33,6 +33,8 @@ interface Entry {
   spans: SpanhouseSpan[];
   /** When the insert holding these spans must start at the latest (Date.now() ms). */
   due: number;
+  /** Allowed to wait longer than the writer's maxDelayMs (an answered gateway call's spans). */
+  patient: boolean;
   resolve: (outcome: WriteOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -53,6 +55,8 @@ const firstLine = (error: Error) => error.message.split('\n')[0].slice(0, 200);
 export class BatchWriter {
   private queue: Entry[] = [];
   private queuedSpans = 0;
+  /** Queued entries that are not patient. */
+  private queuedHurried = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = Infinity;
   /** The earliest `due` of the queued entries. */
@@ -73,8 +77,11 @@ export class BatchWriter {
     if (this.closed) return Promise.reject(new Error('the collector is shutting down'));
     if (spans.length === 0) return Promise.resolve({ refused: 0, reasons: [] });
     return new Promise<WriteOutcome>((resolve, reject) => {
-      const due = Date.now() + (options.maxDelayMs ?? this.options.maxDelayMs);
-      this.queue.push({ spans, due, resolve, reject });
+      const maxDelayMs = options.maxDelayMs ?? this.options.maxDelayMs;
+      const patient = maxDelayMs > this.options.maxDelayMs;
+      const due = Date.now() + maxDelayMs;
+      this.queue.push({ spans, due, patient, resolve, reject });
+      if (!patient) this.queuedHurried++;
       this.due = Math.min(this.due, due);
       this.queuedSpans += spans.length;
       this.schedule();
@@ -82,7 +89,7 @@ export class BatchWriter {
   }
 
   private schedule(): void {
-    if (this.flushing || this.queue.length === 0) return; // a running flush drains the queue when it ends
+    if (this.flushing || this.queue.length === 0) return; // a running flush takes what is due when it ends
     if (this.queuedSpans >= this.options.maxSpans) {
       this.clearTimer();
       void this.flush();
@@ -107,7 +114,10 @@ export class BatchWriter {
   private flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
-      while (this.queue.length > 0) {
+      // When an insert ends, the next starts at once if a write that is not patient waits (as
+      // before: OTLP and durable writes are stored as soon as the store is free); patient spans
+      // alone wait for their due time or a full batch, so their inserts stay few and large.
+      while (this.queue.length > 0 && (this.closed || this.queuedHurried > 0 || this.queuedSpans >= this.options.maxSpans || this.due <= Date.now())) {
         const batch = this.takeBatch();
         const spans = batch.length === 1 ? batch[0].spans : batch.flatMap((e) => e.spans);
         try {
@@ -169,6 +179,7 @@ export class BatchWriter {
     while (this.queue.length > 0 && (batch.length === 0 || size + this.queue[0].spans.length <= this.options.maxSpans)) {
       const entry = this.queue.shift()!;
       size += entry.spans.length;
+      if (!entry.patient) this.queuedHurried--;
       batch.push(entry);
     }
     this.queuedSpans -= size;
