@@ -260,6 +260,11 @@ export function toRow(span: SpanhouseSpan, version: number): unknown[] {
   return [...STORED_COLUMNS.map((column) => column.write(span) ?? null), version];
 }
 
+/** Rows for insert, made one at a time as the insert encodes them (see insertRows). */
+export function* toRows(spans: Iterable<SpanhouseSpan>, version: number): Generator<unknown[]> {
+  for (const span of spans) yield toRow(span, version);
+}
+
 /** A row read with FULL_SELECT (or LIGHT_SELECT: the heavy fields come back empty). */
 export function fromRow(row: SpanRow): SpanhouseSpan {
   const span: Partial<SpanhouseSpan> = { input_messages: [], output_messages: [], input_text: '', output_text: '', resource_attributes: {}, span_attributes: {}, events: [] };

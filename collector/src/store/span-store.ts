@@ -10,7 +10,7 @@ import { migrate } from './migrations.ts';
 import { backfillSpanMetrics } from './metrics.ts';
 import { backfillTraceGroups } from './trace-groups.ts';
 import { BACKGROUND, BY_ID, exists, insertRows, queryRows } from './query.ts';
-import { FULL_SELECT, fromRow, LIGHT_SELECT, SPAN_INSERT_COLUMNS, spanRecord, toRow, type SpanRecord, type SpanRow } from './span-columns.ts';
+import { FULL_SELECT, fromRow, LIGHT_SELECT, SPAN_INSERT_COLUMNS, spanRecord, toRows, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { SpanLogStore } from './span-logs.ts';
 import { TraceStore } from './traces.ts';
 
@@ -115,7 +115,7 @@ export class SpanStore {
       if (added.length > 0) {
         const version = this.nextVersion();
         // spans first: a rollup never counts a span that is not stored
-        await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, added.map((span) => toRow(span, version)));
+        await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, toRows(added, version));
         await this.traces.write(changes, version);
       }
       for (const key of fresh.keys()) this.recentKeys.set(key, true);
@@ -133,7 +133,7 @@ export class SpanStore {
       if (revisions.length === 0) return;
       const version = revisions.reduce((v, r) => Math.max(v, r.previous.version + 1), this.nextVersion());
       this.lastVersion = version;
-      await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, revisions.map((r) => toRow(r.span, version)));
+      await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, toRows(revisions.map((r) => r.span), version));
       await insertRows(this.client, 'span_revisions', REVISION_COLUMNS, revisions.map((r) => revisionRow(r.previous)));
       await this.rebuildRollups(revisions.map((r) => r.span));
     });
