@@ -66,6 +66,8 @@ test('a common text (checked on the newest traces) and a rare text (a list of id
   // a page that ran out of rounds still continues where the check stopped
   const first = await byBatches.listTraces({ tenantId: 'default', spans: { q: 'refund' }, sort: 'time', order: 'desc', limit: 10 });
   assert.ok(first.data.length < 10 && first.nextCursor, 'a short page with a cursor');
+  // its batches were checked without previews; the rows it keeps still show theirs
+  assert.ok(first.data.length > 0 && first.data.every((t) => t.input === 'hello'), JSON.stringify(first.data.map((t) => t.input)));
   // nothing matches: empty either way
   assert.deepEqual((await allPages(byBatches, 'zanzibar', 3)).ids, []);
 });
