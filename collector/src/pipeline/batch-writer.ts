@@ -55,8 +55,6 @@ const firstLine = (error: Error) => error.message.split('\n')[0].slice(0, 200);
 export class BatchWriter {
   private queue: Entry[] = [];
   private queuedSpans = 0;
-  /** Queued entries that are not patient. */
-  private queuedHurried = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = Infinity;
   /** The earliest `due` of the queued entries. */
@@ -81,7 +79,6 @@ export class BatchWriter {
       const patient = maxDelayMs > this.options.maxDelayMs;
       const due = Date.now() + maxDelayMs;
       this.queue.push({ spans, due, patient, resolve, reject });
-      if (!patient) this.queuedHurried++;
       this.due = Math.min(this.due, due);
       this.queuedSpans += spans.length;
       this.schedule();
@@ -117,7 +114,7 @@ export class BatchWriter {
       // When an insert ends, the next starts at once if a write that is not patient waits (as
       // before: OTLP and durable writes are stored as soon as the store is free); patient spans
       // alone wait for their due time or a full batch, so their inserts stay few and large.
-      while (this.queue.length > 0 && (this.closed || this.queuedHurried > 0 || this.queuedSpans >= this.options.maxSpans || this.due <= Date.now())) {
+      while (this.queue.length > 0 && (this.closed || this.queue.some((entry) => !entry.patient) || this.queuedSpans >= this.options.maxSpans || this.due <= Date.now())) {
         const batch = this.takeBatch();
         const spans = batch.length === 1 ? batch[0].spans : batch.flatMap((e) => e.spans);
         try {
@@ -179,7 +176,6 @@ export class BatchWriter {
     while (this.queue.length > 0 && (batch.length === 0 || size + this.queue[0].spans.length <= this.options.maxSpans)) {
       const entry = this.queue.shift()!;
       size += entry.spans.length;
-      if (!entry.patient) this.queuedHurried--;
       batch.push(entry);
     }
     this.queuedSpans -= size;

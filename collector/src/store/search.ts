@@ -272,7 +272,7 @@ export class SearchStore {
   private async newestWithText(search: TraceSearch): Promise<{ rows: Array<TraceRow & { sort_value: number | string }>; resumeAt: SearchCursor | null }> {
     const { rows, resumeAt } = await this.newestHoldingText(search);
     // the batches were checked without their previews: only the rows kept need them
-    const previews = await this.newestTracePreviews(search.tenantId, rows.filter((r) => r.input_preview === undefined).map((r) => r.trace_id));
+    const previews = await this.newestTraceVersions(search.tenantId, rows.filter((r) => r.input_preview === undefined).map((r) => r.trace_id));
     const withPreviews = rows.map((row) => {
       if (row.input_preview !== undefined) return row;
       const found = previews.get(row.trace_id);
@@ -330,7 +330,7 @@ export class SearchStore {
     for (let round = 0; round < MAX_ROUNDS && kept.length <= search.limit; round++) {
       const candidates = await this.traceCandidates(search, sinceMs, cursor, batch, light);
       const ids = candidates.map((c) => c.trace_id);
-      const newest: Map<string, Partial<TraceRow>> = light ? await this.newestTraceRows(search.tenantId, ids) : await this.newestTracePreviews(search.tenantId, ids, previews);
+      const newest: Map<string, Partial<TraceRow>> = light ? await this.newestTraceRows(search.tenantId, ids) : await this.newestTraceVersions(search.tenantId, ids, previews);
       for (const candidate of candidates) {
         const current = newest.get(candidate.trace_id);
         if (!current || String(current.version) !== String(candidate.version)) continue;
@@ -347,7 +347,7 @@ export class SearchStore {
   }
 
   /** The newest version of each trace and (unless told not to) its previews, by primary key. */
-  private async newestTracePreviews(tenantId: string, traceIds: string[], previews = true): Promise<Map<string, Partial<Pick<TraceRow, 'version' | 'input_preview' | 'output_preview'>>>> {
+  private async newestTraceVersions(tenantId: string, traceIds: string[], previews = true): Promise<Map<string, Partial<Pick<TraceRow, 'version' | 'input_preview' | 'output_preview'>>>> {
     if (traceIds.length === 0) return new Map();
     const rows = await queryRows<Pick<TraceRow, 'trace_id' | 'version' | 'input_preview' | 'output_preview'>>(this.client, {
       query: `SELECT trace_id, version${previews ? ', input_preview, output_preview' : ''} FROM traces
