@@ -218,17 +218,17 @@ const messagesJson = (column: string) =>
   `JSONExtract(${column}, 'Array(Tuple(content String, tool_calls Array(Tuple(name String, arguments String))))')`;
 
 /**
- * The words of one side's messages, lower-cased: what its full-text index holds (migration
- * 020 builds the index over this expression, letter for letter, so word searches must use it
- * to be answered by the index). Contents, tool names and arguments; order does not matter.
+ * The words of both sides' messages, lower-cased: what the full-text index holds (migration
+ * 024 builds it over this expression, letter for letter, so word searches must use it to be
+ * answered by the index). Contents, tool names and arguments of the input, then the output;
+ * order does not matter.
  */
-function messageWords(column: 'input_messages' | 'output_messages'): string {
+function sideWords(column: 'input_messages' | 'output_messages'): string {
   const json = messagesJson(column);
-  return `lowerUTF8(concat(arrayStringConcat(${json}.content, ' '), ' ', arrayStringConcat(arrayFlatten(${json}.tool_calls.name), ' '), ' ', arrayStringConcat(arrayFlatten(${json}.tool_calls.arguments), ' ')))`;
+  return `arrayStringConcat(${json}.content, ' '), ' ', arrayStringConcat(arrayFlatten(${json}.tool_calls.name), ' '), ' ', arrayStringConcat(arrayFlatten(${json}.tool_calls.arguments), ' ')`;
 }
 
-/** Per text column, the indexed words of the messages it is derived from. */
-export const MESSAGE_WORDS = { input_text: messageWords('input_messages'), output_text: messageWords('output_messages') } as const;
+export const MESSAGE_WORDS = `lowerUTF8(concat(${sideWords('input_messages')}, ' ', ${sideWords('output_messages')}))`;
 
 const preview = (column: string) => `substringUTF8(${column}, 1, ${TRACE_PREVIEW_CHARS})`;
 

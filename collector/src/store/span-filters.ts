@@ -150,14 +150,16 @@ export function spanConditions(filter: SpanFilter, prefix = 'f'): SqlCondition {
     searchTerms(filter.q).forEach((term, i) => {
       const t = param(`q${i}`, 'String', term);
       const prefix = filter.qPrefix && !isPhrase(term) ? param(`qp${i}`, 'String', wordPrefixPattern(term)) : null;
-      // words through the side's full-text index; phrases and prefixes then read its text
-      const side = (column: keyof typeof MESSAGE_WORDS) =>
+      // words through the full-text index (both sides); phrases and prefixes then read the text
+      const words = `hasAllTokens(${MESSAGE_WORDS}, ${t})`;
+      const eitherSide = (condition: (column: string) => string) => `(${condition('input_text')} OR ${condition('output_text')})`;
+      where.push(
         isPhrase(term)
-          ? `(hasAllTokens(${MESSAGE_WORDS[column]}, ${t}) AND positionCaseInsensitiveUTF8(${column}, ${t}) > 0)`
+          ? `(${words} AND ${eitherSide((c) => `positionCaseInsensitiveUTF8(${c}, ${t}) > 0`)})`
           : prefix
-            ? `(hasAllTokens(${MESSAGE_WORDS[column]}, ${t}) OR match(${column}, ${prefix}))`
-            : `hasAllTokens(${MESSAGE_WORDS[column]}, ${t})`;
-      where.push(`(${side('input_text')} OR ${side('output_text')})`);
+            ? `(${words} OR ${eitherSide((c) => `match(${c}, ${prefix})`)})`
+            : words,
+      );
     });
   }
   if (filter.score) {
