@@ -8,7 +8,7 @@ import { mapSpan, type Attributes, type OtlpSpan } from '@spanhouse/model';
 import { createClickHouseClient } from './client.ts';
 import { loadMigrations, migrate } from './migrations.ts';
 import { isRunning, SearchStore } from './search.ts';
-import { ScoreStore } from './scores.ts';
+import { ScoreStore, UNKNOWN_TRACE_START_US } from './scores.ts';
 import { OPEN_SPAN_ATTRIBUTE, SPAN_INSERT_COLUMNS, toRow } from './span-columns.ts';
 import { SpanStore } from './span-store.ts';
 import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
@@ -94,5 +94,26 @@ test('a data directory of the previous release upgrades in place', async () => {
     assert.equal(b?.trace.input_tokens, 12);
   } finally {
     await store.close();
+  }
+});
+
+test('scores stored before 025 are bounded by their trace start', async () => {
+  const dir = await testStorage('upgrade-025');
+  const { client } = createClickHouseClient(dir.options);
+  try {
+    await migrate(client, loadMigrations().filter((m) => m.version <= 24));
+    await client.insert({ table: 'traces', values: [{ tenant_id: 'default', trace_id: A, start_time: T0, end_time: T0 + 1000, version: 1 }], format: 'JSONEachRow' });
+    const score = { tenant_id: 'default', span_id: '', name: 'quality', data_type: 'numeric', value: 0.9, string_value: '0.9', comment: '', source: 'api', created_at: T0, version: 1 };
+    await client.insert({ table: 'scores', values: [{ ...score, trace_id: A }, { ...score, trace_id: B }], format: 'JSONEachRow' });
+    assert.deepEqual(await migrate(client), [25]);
+    const rows = await (await client.query({ query: 'SELECT trace_id, toUnixTimestamp64Micro(trace_start_bound) AS bound, value FROM scores FINAL ORDER BY trace_id', format: 'JSONEachRow' })).json<{ trace_id: string; bound: string; value: number }>();
+    assert.deepEqual(
+      rows.map((r) => [r.trace_id, Number(r.bound), r.value]),
+      [[A, T0, 0.9], [B, UNKNOWN_TRACE_START_US, 0.9]],
+      "a stored trace's start; no trace stored: unknown; values kept",
+    );
+  } finally {
+    await client.close();
+    await dir.remove();
   }
 });

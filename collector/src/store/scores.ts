@@ -1,6 +1,6 @@
 // Scores on spans and traces: numeric, categorical or boolean, one per target and name.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { isoTime } from './query.ts';
+import { BY_ID, isoTime, queryRows } from './query.ts';
 
 export type ScoreValue = number | string | boolean;
 export type ScoreDataType = 'numeric' | 'categorical' | 'boolean';
@@ -37,13 +37,18 @@ interface ScoreRow {
   source: string;
   created_at: string | number;
   version: number;
+  /** Microseconds: when the scored trace started, or later (see migration 025). */
+  trace_start_bound: number;
 }
+
+/** The bound of a score whose trace is not stored yet: the far future (migration 025's default). */
+export const UNKNOWN_TRACE_START_US = Date.UTC(2200, 0, 1) * 1000;
 
 export function dataTypeOf(value: ScoreValue): ScoreDataType {
   return typeof value === 'boolean' ? 'boolean' : typeof value === 'number' ? 'numeric' : 'categorical';
 }
 
-function toScoreRow(tenantId: string, traceId: string, spanId: string, score: ScoreInput, nowUs: number): ScoreRow {
+function toScoreRow(tenantId: string, traceId: string, spanId: string, score: ScoreInput, nowUs: number, traceStartBoundUs: number): ScoreRow {
   const type = dataTypeOf(score.value);
   return {
     tenant_id: tenantId,
@@ -58,6 +63,7 @@ function toScoreRow(tenantId: string, traceId: string, spanId: string, score: Sc
     source: score.source ?? 'api',
     created_at: nowUs,
     version: nowUs,
+    trace_start_bound: traceStartBoundUs,
   };
 }
 
@@ -79,12 +85,28 @@ function fromScoreRow(row: ScoreRow): ScoreRecord {
 export class ScoreStore {
   constructor(private readonly client: ClickHouseClient) {}
 
-  async setScores(tenantId: string, traceId: string, spanId: string, scores: ScoreInput[]): Promise<ScoreRecord[]> {
+  /**
+   * Stores scores on a trace (spanId '') or one of its spans. `spanStartUs`, when the caller
+   * knows the scored span's start, bounds the trace's start if the trace is not stored yet.
+   */
+  async setScores(tenantId: string, traceId: string, spanId: string, scores: ScoreInput[], spanStartUs?: number): Promise<ScoreRecord[]> {
     if (scores.length === 0) return [];
+    const bound = (await this.traceStart(tenantId, traceId)) ?? spanStartUs ?? UNKNOWN_TRACE_START_US;
     const nowUs = Date.now() * 1000;
-    const rows = scores.map((s, i) => toScoreRow(tenantId, traceId, spanId, s, nowUs + i));
+    const rows = scores.map((s, i) => toScoreRow(tenantId, traceId, spanId, s, nowUs + i, bound));
     await this.client.insert({ table: 'scores', values: rows, format: 'JSONEachRow' });
     return rows.map(fromScoreRow);
+  }
+
+  /** The stored trace's start (its newest version's), in microseconds, or null. */
+  private async traceStart(tenantId: string, traceId: string): Promise<number | null> {
+    const [row] = await queryRows<{ start: string | number }>(this.client, {
+      query: `SELECT toUnixTimestamp64Micro(argMax(start_time, version)) AS start FROM traces
+              WHERE tenant_id = {tenant:String} AND trace_id = {trace:String} HAVING count() > 0`,
+      query_params: { tenant: tenantId, trace: traceId },
+      clickhouse_settings: BY_ID,
+    });
+    return row ? Number(row.start) : null;
   }
 
   /** Scores of these traces (their spans' and their own), newest value per target and name. */

@@ -200,7 +200,6 @@ export class SearchStore {
 
   /** Traces in the requested order, filtered on their rollup rows (and, for text, on their spans). */
   async listTraces(search: TraceSearch): Promise<Page<TraceListItem>> {
-    if (search.score) search = { ...search, scoreTraceIds: await this.fewScoredTraces(search) };
     const textTerms = search.spans?.q !== undefined && searchTerms(search.spans.q).length > 0;
     let rows: Array<TraceRow & { sort_value: number | string }> = [];
     let resumeAt: SearchCursor | null = null;
@@ -214,11 +213,13 @@ export class SearchStore {
         // `PostgreSQL`) in the newest traces, bounded like a common text (see newestWithText).
         return this.listTraces({ ...search, spans: { ...search.spans, qPrefix: true } });
       }
-      if (matches) rows = await this.tracePage({ ...search, textTraceIds: matches }, search.since?.getTime());
+      if (matches) rows = await this.tracePage({ ...(await this.withScoredTraces(search)), textTraceIds: matches }, search.since?.getTime());
       else if (search.sort === 'time' && search.order === 'desc') ({ rows, resumeAt } = await this.newestWithText(search));
       else rows = await this.tracePage(search, search.since?.getTime());
+    } else if (search.score && search.sort === 'time' && search.order === 'desc') {
+      rows = await this.scoredNewestFirst(search);
     } else {
-      rows = await this.tracePage(search, search.since?.getTime());
+      rows = await this.tracePage(await this.withScoredTraces(search), search.since?.getTime());
     }
     const page = rows.slice(0, search.limit);
     const scores = scoresByTarget(await this.scores.forTraces(search.tenantId, page.map((r) => r.trace_id)));
@@ -256,14 +257,50 @@ export class SearchStore {
     return Number(row?.n ?? 0);
   }
 
-  /** Trace ids with the search's score (on the trace or one of its spans), unless more than ID_LOOKUP_MAX. */
-  private async fewScoredTraces(search: TraceSearch): Promise<string[] | undefined> {
+  /**
+   * Newest-first traces with a score. The scored traces are read in order of their start
+   * bound (scores.trace_start_bound, never earlier than the trace's start), up to
+   * ID_LOOKUP_MAX + 1. As few as that, all are looked up by primary key. Otherwise they are
+   * looked up a batch at a time with every other filter: each trace not yet looked up started
+   * at or before the last bound read, so the page is complete once limit + 1 of the rows found
+   * started after it. When the batches run out first (other filters turned most of them
+   * away), every scored trace is looked up by primary key, as a page sorted by cost is.
+   */
+  private async scoredNewestFirst(search: TraceSearch): Promise<Array<TraceRow & { sort_value: number | string }>> {
     const s = scoreConditions(search.score!, 'sc');
+    const sinceMs = search.since?.getTime();
+    const candidates = await queryRows<{ trace_id: string; bound: string }>(this.client, {
+      query: `SELECT trace_id, toUnixTimestamp64Micro(min(trace_start_bound)) AS bound FROM scores FINAL
+              WHERE tenant_id = {tenant:String} AND ${s.where.join(' AND ')}
+              GROUP BY trace_id
+              HAVING bound >= {since_us:Int64}
+              ORDER BY bound DESC, trace_id DESC
+              LIMIT {n:UInt32}`,
+      query_params: { ...s.params, tenant: search.tenantId, since_us: sinceMs === undefined ? 0 : sinceMs * 1000, n: ID_LOOKUP_MAX + 1 },
+    });
+    if (candidates.length <= ID_LOOKUP_MAX) return this.tracePage({ ...search, scoreTraceIds: candidates.map((c) => c.trace_id) }, sinceMs);
+    const found = new Map<string, TraceRow & { sort_value: number | string }>();
+    for (let from = 0, batch = search.limit + 1 + SLACK; from < ID_LOOKUP_MAX; from += batch, batch *= 4) {
+      const ids = candidates.slice(from, Math.min(from + batch, ID_LOOKUP_MAX)).map((c) => c.trace_id);
+      for (const row of await this.tracePage({ ...search, scoreTraceIds: ids }, sinceMs)) found.set(row.trace_id, row);
+      const after = Number(candidates[from + ids.length].bound);
+      const certain = [...found.values()]
+        .filter((r) => Number(r.sort_value) > after)
+        .sort((a, b) => Number(b.sort_value) - Number(a.sort_value) || (a.trace_id < b.trace_id ? 1 : -1));
+      if (certain.length > search.limit) return certain.slice(0, search.limit + 1);
+    }
+    return this.tracePage(search, sinceMs);
+  }
+
+  /** The search with the ids of the traces holding its score, when there are at most ID_LOOKUP_MAX. */
+  private async withScoredTraces(search: TraceSearch): Promise<TraceSearch> {
+    if (!search.score) return search;
+    const s = scoreConditions(search.score, 'sc');
     const rows = await queryRows<{ trace_id: string }>(this.client, {
       query: `SELECT DISTINCT trace_id FROM scores FINAL WHERE tenant_id = {tenant:String} AND ${s.where.join(' AND ')} LIMIT {score_limit:UInt32}`,
       query_params: { ...s.params, tenant: search.tenantId, score_limit: ID_LOOKUP_MAX + 1 },
     });
-    return rows.length > ID_LOOKUP_MAX ? undefined : rows.map((r) => r.trace_id);
+    return rows.length > ID_LOOKUP_MAX ? search : { ...search, scoreTraceIds: rows.map((r) => r.trace_id) };
   }
 
   /** Trace ids with a span matching the text in the search's window, or null when more than TEXT_IDS. */
@@ -407,7 +444,7 @@ export function traceCandidateQuery(
   search: TraceSearch,
   page: { sinceMs: number | undefined; cursor: SearchCursor | undefined; limit: number; light: boolean; revised: boolean },
 ): { query: string; query_params: Record<string, unknown>; clickhouse_settings: ClickHouseSettings } {
-  const { where, params } = traceConditions(search, page.sinceMs, page.revised, search.sort === 'time');
+  const { where, params } = traceConditions(search, page.sinceMs, page.revised);
   const sort = TRACE_SORT[search.sort];
   const dir = dirOf(search.order);
   if (page.cursor) {
@@ -461,15 +498,8 @@ function textConditions(search: TraceSearch, window: Pick<SpanFilter, 'tenantId'
 
 const fewIds = (search: TraceSearch) => Math.min(search.textTraceIds?.length ?? Infinity, search.scoreTraceIds?.length ?? Infinity) <= ID_LOOKUP_MAX;
 
-/**
- * WHERE conditions on trace rows; span-level filters match through the rollup's lists.
- * `inTimeOrder`: the conditions are for a page read in time order. Its lists of many trace
- * ids (a text, a score) then hide the key from ClickHouse's primary-key analysis, which
- * would otherwise look every id up and sort them all (4,250 scored traces at 10M spans:
- * 379,000 rows, 156 ms) rather than read the time projection newest-first and stop at the
- * page (~100,000 rows, 45 ms).
- */
-function traceConditions(search: TraceSearch, sinceMs: number | undefined, revised: boolean, inTimeOrder = false): { where: string[]; params: Record<string, unknown> } {
+/** WHERE conditions on trace rows; span-level filters match through the rollup's lists. */
+function traceConditions(search: TraceSearch, sinceMs: number | undefined, revised: boolean): { where: string[]; params: Record<string, unknown> } {
   const where = ['tenant_id = {tenant:String}'];
   const params: Record<string, unknown> = { tenant: search.tenantId };
   const param = (name: string, type: string, value: unknown) => {
@@ -508,9 +538,8 @@ function traceConditions(search: TraceSearch, sinceMs: number | undefined, revis
     const value = search[key];
     if (value !== undefined) where.push(`${expression} ${op} ${param(key, type, value)}`);
   }
-  const key = inTimeOrder && !fewIds(search) ? 'identity(trace_id)' : 'trace_id';
   if (search.textTraceIds) {
-    where.push(`${key} IN ${param('text_ids', 'Array(String)', search.textTraceIds)}`);
+    where.push(`trace_id IN ${param('text_ids', 'Array(String)', search.textTraceIds)}`);
   } else if (search.spans?.q !== undefined && searchTerms(search.spans.q).length > 0) {
     const text = textConditions(search, { tenantId: search.tenantId, since: sinceMs === undefined ? undefined : new Date(sinceMs), until: search.until }, revised);
     where.push(`trace_id IN (SELECT trace_id FROM spans WHERE ${text.where.join(' AND ')})`);
@@ -520,7 +549,7 @@ function traceConditions(search: TraceSearch, sinceMs: number | undefined, revis
     where.push(`trace_id IN ${param('score_ids', 'Array(String)', search.scoreTraceIds)}`);
   } else if (search.score) {
     const s = scoreConditions(search.score, 'sc');
-    where.push(`${key} IN (SELECT trace_id FROM scores FINAL WHERE tenant_id = {tenant:String} AND ${s.where.join(' AND ')})`);
+    where.push(`trace_id IN (SELECT trace_id FROM scores FINAL WHERE tenant_id = {tenant:String} AND ${s.where.join(' AND ')})`);
     Object.assign(params, s.params);
   }
   return { where, params };

@@ -10,7 +10,8 @@ export class EvaluationStage implements SpanProcessor, LogProcessor {
   constructor(private readonly scores: ScoreStore) {}
 
   async process(spans: SpanhouseSpan[]): Promise<SpanhouseSpan[]> {
-    await this.store(spans.flatMap(spanEvaluationScores));
+    const starts = new Map(spans.map((s) => [`${s.tenant_id}/${s.trace_id}/${s.span_id}`, s.start_time_us]));
+    await this.store(spans.flatMap(spanEvaluationScores), starts);
     return spans;
   }
 
@@ -19,16 +20,18 @@ export class EvaluationStage implements SpanProcessor, LogProcessor {
     return logs;
   }
 
-  private async store(found: EvaluationScore[]): Promise<void> {
+  /** `spanStarts`: the evaluated spans' starts by tenant/trace/span, which bound their traces' starts. */
+  private async store(found: EvaluationScore[], spanStarts = new Map<string, number>()): Promise<void> {
     // one insert per target (setScores' unit); usually one or two
     const byTarget = new Map<string, EvaluationScore[]>();
     for (const score of found) {
       const key = `${score.tenant_id}/${score.trace_id}/${score.span_id}`;
       byTarget.set(key, [...(byTarget.get(key) ?? []), score]);
     }
-    for (const scores of byTarget.values()) {
+    for (const [key, scores] of byTarget) {
       const { tenant_id, trace_id, span_id } = scores[0];
-      await this.scores.setScores(tenant_id, trace_id, span_id, scores.map(({ name, value, comment }) => ({ name, value, comment, source: OTEL_SCORE_SOURCE })));
+      const given = scores.map(({ name, value, comment }) => ({ name, value, comment, source: OTEL_SCORE_SOURCE }));
+      await this.scores.setScores(tenant_id, trace_id, span_id, given, spanStarts.get(key));
     }
   }
 }
