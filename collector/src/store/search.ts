@@ -373,6 +373,7 @@ export class SearchStore {
    * caller that keeps a few of many rows and fetches theirs after).
    */
   private async tracePage(search: TraceSearch, sinceMs: number | undefined, previews = true): Promise<Array<TraceRow & { sort_value: number | string }>> {
+    if (fewIds(search)) return this.fewTracesPage(search, sinceMs);
     const kept: Array<TraceRow & { sort_value: number | string }> = [];
     const light = search.sort !== 'time' || keyProjectionFor(search) !== null || search.score !== undefined;
     let cursor = search.cursor;
@@ -394,6 +395,19 @@ export class SearchStore {
       cursor = { sort: search.sort, order: search.order, value: Number(last.sort_value), traceId: last.trace_id };
     }
     return kept;
+  }
+
+  /**
+   * A page of traces known by id (a rare text, a rare score): their newest versions, read
+   * once by primary key, filtered and ordered. (Candidates first and then their versions, as
+   * other pages do, would read the same granules twice.)
+   */
+  private async fewTracesPage(search: TraceSearch, sinceMs: number | undefined): Promise<Array<TraceRow & { sort_value: number | string }>> {
+    const newest = `(SELECT * FROM traces WHERE tenant_id = {tenant:String} AND trace_id IN {page_ids:Array(String)} ORDER BY version DESC LIMIT 1 BY trace_id)`;
+    const revised = await this.revised(search, sinceMs);
+    const q = traceCandidateQuery(search, { sinceMs, cursor: search.cursor, limit: search.limit + 1, columns: TRACE_LIST_SELECT, revised, from: newest });
+    const ids = [...new Set([...(search.textTraceIds ?? []), ...(search.scoreTraceIds ?? [])])];
+    return queryRows(this.client, { ...q, query_params: { ...q.query_params, page_ids: ids } });
   }
 
   /** The newest version of each trace and (unless told not to) its previews, by primary key. */
@@ -435,14 +449,15 @@ export class SearchStore {
     limit: number,
     light: boolean,
   ): Promise<Array<{ trace_id: string; version: string | number; sort_value: number | string }>> {
-    return queryRows(this.client, traceCandidateQuery(search, { sinceMs, cursor, limit, light, revised: await this.revised(search, sinceMs) }));
+    const columns = light ? 'trace_id, version' : TRACE_CANDIDATE_SELECT;
+    return queryRows(this.client, traceCandidateQuery(search, { sinceMs, cursor, limit, columns, revised: await this.revised(search, sinceMs) }));
   }
 }
 
-/** The query for a page's candidate trace rows: keys and sort values (light), or the list columns too. */
+/** The query for a page's candidate trace rows: `columns` and the sort value, from `traces` or `from` (rows of it). */
 export function traceCandidateQuery(
   search: TraceSearch,
-  page: { sinceMs: number | undefined; cursor: SearchCursor | undefined; limit: number; light: boolean; revised: boolean },
+  page: { sinceMs: number | undefined; cursor: SearchCursor | undefined; limit: number; columns: string; revised: boolean; from?: string },
 ): { query: string; query_params: Record<string, unknown>; clickhouse_settings: ClickHouseSettings } {
   const { where, params } = traceConditions(search, page.sinceMs, page.revised);
   const sort = TRACE_SORT[search.sort];
@@ -454,7 +469,7 @@ export function traceCandidateQuery(
     Object.assign(params, { c_value: page.cursor.value, c_trace: page.cursor.traceId });
   }
   return {
-    query: `SELECT ${page.light ? 'trace_id, version' : TRACE_CANDIDATE_SELECT}, ${sort.value} AS sort_value FROM traces
+    query: `SELECT ${page.columns}, ${sort.value} AS sort_value FROM ${page.from ?? 'traces'}
             WHERE ${where.join(' AND ')}
             ORDER BY ${sort.order} ${dir}, trace_id ${dir}
             LIMIT {limit:UInt32}`,

@@ -60,7 +60,7 @@ test('a newest-first list without a window reads the time projection in order', 
 
 test('a page of a few scored traces looks them up by primary key, not in the time projection', async () => {
   const search: TraceSearch = { tenantId: 'default', score: { name: 'quality' }, scoreTraceIds: ['a'.repeat(32), 'b'.repeat(32)], sort: 'time', order: 'desc', limit: 10 };
-  const q = traceCandidateQuery(search, { sinceMs: undefined, cursor: undefined, limit: 11, light: true, revised: false });
+  const q = traceCandidateQuery(search, { sinceMs: undefined, cursor: undefined, limit: 11, columns: 'trace_id, version', revised: false });
   const result = await store.client.query({ ...q, query: `EXPLAIN indexes = 1 ${q.query}`, format: 'JSONEachRow' });
   const text = (await result.json<{ explain: string }>()).map((r) => r.explain).join('\n');
   assert.doesNotMatch(text, /p_traces_by_time/);
