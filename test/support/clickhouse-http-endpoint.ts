@@ -223,7 +223,9 @@ setInterval(() => {
 // The data directory opened once here, so a bad one fails at start, not on the first query.
 const keeper = new chdb.Session(dataDir);
 await keeper.queryAsync('SELECT 1', { format: 'TabSeparated' });
-const server = createServer((req, res) => {
+// Query parameters travel in the URL; ClickHouse takes URIs up to http_max_uri_size (1 MiB),
+// where Node's default would refuse anything past 16 KiB (a page of 500 trace ids).
+const server = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
   handle(req, res).catch((error) => {
     if (!res.headersSent) res.writeHead(500).end(`Code: 1002. DB::Exception: ${String(error)}. (UNKNOWN_EXCEPTION)\n`);
   });

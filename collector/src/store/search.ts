@@ -403,11 +403,11 @@ export class SearchStore {
    * other pages do, would read the same granules twice.)
    */
   private async fewTracesPage(search: TraceSearch, sinceMs: number | undefined): Promise<Array<TraceRow & { sort_value: number | string }>> {
-    const newest = `(SELECT * FROM traces WHERE tenant_id = {tenant:String} AND trace_id IN {page_ids:Array(String)} ORDER BY version DESC LIMIT 1 BY trace_id)`;
+    // the id lists are traceConditions' parameters, sent once
+    const ids = [search.textTraceIds ? 'trace_id IN {text_ids:Array(String)}' : '', search.scoreTraceIds ? 'trace_id IN {score_ids:Array(String)}' : ''].filter(Boolean);
+    const newest = `(SELECT * FROM traces WHERE tenant_id = {tenant:String} AND ${ids.join(' AND ')} ORDER BY version DESC LIMIT 1 BY trace_id)`;
     const revised = await this.revised(search, sinceMs);
-    const q = traceCandidateQuery(search, { sinceMs, cursor: search.cursor, limit: search.limit + 1, columns: TRACE_LIST_SELECT, revised, from: newest });
-    const ids = [...new Set([...(search.textTraceIds ?? []), ...(search.scoreTraceIds ?? [])])];
-    return queryRows(this.client, { ...q, query_params: { ...q.query_params, page_ids: ids } });
+    return queryRows(this.client, traceCandidateQuery(search, { sinceMs, cursor: search.cursor, limit: search.limit + 1, columns: TRACE_LIST_SELECT, revised, from: newest }));
   }
 
   /** The newest version of each trace and (unless told not to) its previews, by primary key. */
