@@ -267,17 +267,8 @@ export class SearchStore {
    * away), every scored trace is looked up by primary key, as a page sorted by cost is.
    */
   private async scoredNewestFirst(search: TraceSearch): Promise<Array<TraceRow & { sort_value: number | string }>> {
-    const s = scoreConditions(search.score!, 'sc');
     const sinceMs = search.since?.getTime();
-    const candidates = await queryRows<{ trace_id: string; bound: string }>(this.client, {
-      query: `SELECT trace_id, toUnixTimestamp64Micro(min(trace_start_bound)) AS bound FROM scores FINAL
-              WHERE tenant_id = {tenant:String} AND ${s.where.join(' AND ')}
-              GROUP BY trace_id
-              HAVING bound >= {since_us:Int64}
-              ORDER BY bound DESC, trace_id DESC
-              LIMIT {n:UInt32}`,
-      query_params: { ...s.params, tenant: search.tenantId, since_us: sinceMs === undefined ? 0 : sinceMs * 1000, n: ID_LOOKUP_MAX + 1 },
-    });
+    const candidates = await this.scoredTraces(search);
     if (candidates.length <= ID_LOOKUP_MAX) return this.tracePage({ ...search, scoreTraceIds: candidates.map((c) => c.trace_id) }, sinceMs);
     const found = new Map<string, TraceRow & { sort_value: number | string }>();
     for (let from = 0, batch = search.limit + 1 + SLACK; from < ID_LOOKUP_MAX; from += batch, batch *= 4) {
@@ -295,12 +286,25 @@ export class SearchStore {
   /** The search with the ids of the traces holding its score, when there are at most ID_LOOKUP_MAX. */
   private async withScoredTraces(search: TraceSearch): Promise<TraceSearch> {
     if (!search.score) return search;
-    const s = scoreConditions(search.score, 'sc');
-    const rows = await queryRows<{ trace_id: string }>(this.client, {
-      query: `SELECT DISTINCT trace_id FROM scores FINAL WHERE tenant_id = {tenant:String} AND ${s.where.join(' AND ')} LIMIT {score_limit:UInt32}`,
-      query_params: { ...s.params, tenant: search.tenantId, score_limit: ID_LOOKUP_MAX + 1 },
+    const scored = await this.scoredTraces(search);
+    return scored.length > ID_LOOKUP_MAX ? search : { ...search, scoreTraceIds: scored.map((r) => r.trace_id) };
+  }
+
+  /**
+   * Up to ID_LOOKUP_MAX + 1 traces with the search's score (on the trace or one of its spans)
+   * that may have started in its window, latest start bound first.
+   */
+  private async scoredTraces(search: TraceSearch): Promise<Array<{ trace_id: string; bound: string }>> {
+    const s = scoreConditions(search.score!, 'sc');
+    return queryRows(this.client, {
+      query: `SELECT trace_id, toUnixTimestamp64Micro(min(trace_start_bound)) AS bound FROM scores FINAL
+              WHERE tenant_id = {tenant:String} AND ${s.where.join(' AND ')}
+              GROUP BY trace_id
+              HAVING bound >= {since_us:Int64}
+              ORDER BY bound DESC, trace_id DESC
+              LIMIT {n:UInt32}`,
+      query_params: { ...s.params, tenant: search.tenantId, since_us: search.since ? search.since.getTime() * 1000 : 0, n: ID_LOOKUP_MAX + 1 },
     });
-    return rows.length > ID_LOOKUP_MAX ? search : { ...search, scoreTraceIds: rows.map((r) => r.trace_id) };
   }
 
   /** Trace ids with a span matching the text in the search's window, or null when more than TEXT_IDS. */
