@@ -377,7 +377,7 @@ export class SearchStore {
    * caller that keeps a few of many rows and fetches theirs after).
    */
   private async tracePage(search: TraceSearch, sinceMs: number | undefined, previews = true): Promise<Array<TraceRow & { sort_value: number | string }>> {
-    if (fewIds(search)) return this.fewTracesPage(search, sinceMs);
+    if (idCount(search) <= search.limit + 1 + SLACK) return this.fewTracesPage(search, sinceMs);
     const kept: Array<TraceRow & { sort_value: number | string }> = [];
     const light = search.sort !== 'time' || keyProjectionFor(search) !== null || search.score !== undefined;
     let cursor = search.cursor;
@@ -402,9 +402,11 @@ export class SearchStore {
   }
 
   /**
-   * A page of traces known by id (a rare text, a rare score): their newest versions, read
-   * once by primary key, filtered and ordered. (Candidates first and then their versions, as
-   * other pages do, would read the same granules twice.)
+   * A page of traces known by id, no more than one round of candidates (a batch of scored
+   * traces, a very rare text): their newest versions, read once by primary key, filtered
+   * and ordered. Candidates first and then their rows would read the same granules twice;
+   * for more ids (up to ID_LOOKUP_MAX) that costs less than reading every list column of all
+   * of them (at 1M spans, a score on ~475 traces: 14 MB read in 135–153 ms whole, ~65 ms in two steps).
    */
   private async fewTracesPage(search: TraceSearch, sinceMs: number | undefined): Promise<Array<TraceRow & { sort_value: number | string }>> {
     // the id lists are traceConditions' parameters, sent once
@@ -515,7 +517,9 @@ function textConditions(search: TraceSearch, window: Pick<SpanFilter, 'tenantId'
   return { where: [...spans.where, ...newest.where], params: { ...spans.params, ...newest.params } };
 }
 
-const fewIds = (search: TraceSearch) => Math.min(search.textTraceIds?.length ?? Infinity, search.scoreTraceIds?.length ?? Infinity) <= ID_LOOKUP_MAX;
+/** How many traces a page known by id can hold at most (Infinity when not known by id). */
+const idCount = (search: TraceSearch) => Math.min(search.textTraceIds?.length ?? Infinity, search.scoreTraceIds?.length ?? Infinity);
+const fewIds = (search: TraceSearch) => idCount(search) <= ID_LOOKUP_MAX;
 
 /** WHERE conditions on trace rows; span-level filters match through the rollup's lists. */
 function traceConditions(search: TraceSearch, sinceMs: number | undefined, revised: boolean): { where: string[]; params: Record<string, unknown> } {
