@@ -133,8 +133,9 @@ export function writeRoutes({ store, pipeline, rewriter, scores, events }: Write
     const traceId = traceIdParam(req.params.traceId);
     const tenantId = writeTenant(req);
     const input = scoresBody.parse(body(req));
-    if (!(await store.traces.current(tenantId, [traceId])).has(traceId)) throw notFound(`trace ${traceId}`);
-    const stored = await scores.setScores(tenantId, traceId, '', ('scores' in input ? input.scores : [input]).map((s) => ({ ...s, source: 'api' })));
+    const traceStartUs = await scores.traceStart(tenantId, traceId); // null: no such trace
+    if (traceStartUs === null) throw notFound(`trace ${traceId}`);
+    const stored = await scores.setScores(tenantId, traceId, '', ('scores' in input ? input.scores : [input]).map((s) => ({ ...s, source: 'api' })), { traceStartUs });
     res.status(201).json({ data: stored });
   });
 

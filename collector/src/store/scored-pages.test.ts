@@ -5,7 +5,7 @@
 // (scored before any span arrived). Every page must still be the exact newest-first list.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ScoresAhead, ScoreStore, UNKNOWN_TRACE_START_US } from './scores.ts';
+import { ScoreStore, UNKNOWN_TRACE_START_US } from './scores.ts';
 import { SearchStore, type TraceSearch } from './search.ts';
 import { SpanStore } from './span-store.ts';
 import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
@@ -83,6 +83,11 @@ test('a score stored before its trace, and after it, bounds the trace start', as
   const early = 'e'.repeat(32);
   await scores.setScores('default', early, '', [{ name: 'late-arrival', value: 1 }]);
   await scores.setScores('default', id(8), '', [{ name: 'late-arrival', value: 1 }]);
+  // a caller that has just read the trace's start passes it on (POST /api/traces/:id/scores)
+  assert.equal(await scores.traceStart('default', id(10)), startUs(10));
+  assert.equal(await scores.traceStart('default', early), null, 'not stored');
+  await scores.setScores('default', id(10), '', [{ name: 'late-arrival', value: 1 }], { traceStartUs: startUs(10) });
+  await scores.setScores('default', 'f'.repeat(32), 's1', [{ name: 'late-arrival', value: 1 }], { spanStartUs: startUs(5) });
   const bounds = await store.client.query({
     query: "SELECT trace_id, toUnixTimestamp64Micro(trace_start_bound) AS b FROM scores FINAL WHERE name = 'late-arrival' ORDER BY trace_id",
     format: 'JSONEachRow',
@@ -90,21 +95,6 @@ test('a score stored before its trace, and after it, bounds the trace start', as
   const byTrace = new Map((await bounds.json<{ trace_id: string; b: string }>()).map((r) => [r.trace_id, Number(r.b)]));
   assert.equal(byTrace.get(id(8)), startUs(8), 'a stored trace: its start');
   assert.equal(byTrace.get(early), UNKNOWN_TRACE_START_US, 'no span yet: unknown');
-});
-
-test("scores read ahead: a page's traces get exactly their own scores, asked for ahead or not", async () => {
-  const ahead = new ScoresAhead(new ScoreStore(store.client), 'default');
-  ahead.prefetch([id(0), id(1), id(2)]);
-  const got = await ahead.forTraces([id(2), id(4), id(1)]);
-  assert.deepEqual(got.map((s) => [s.trace_id, s.value]), [[id(2), 0.2], [id(4), 0.4]], 'trace 1 has none; trace 4 was not asked for ahead');
-  const page = await search.listTraces({ tenantId: 'default', sort: 'time', order: 'desc', limit: 5 });
-  assert.deepEqual(page.data.map((t) => t.scores.map((s) => s.value)), [[0], [], [0.2], [], [0.4]]);
-});
-
-test('a failed read ahead fails only a page that needs its traces', async () => {
-  const failing = { forTraces: async (_tenant: string, ids: string[]) => (ids.includes(id(9)) ? Promise.reject(new Error('read failed')) : []) } as unknown as ScoreStore;
-  const ahead = new ScoresAhead(failing, 'default');
-  ahead.prefetch([id(9)]);
-  assert.deepEqual(await ahead.forTraces([id(8)]), []);
-  await assert.rejects(ahead.forTraces([id(9)]), /read failed/);
+  assert.equal(byTrace.get(id(10)), startUs(10), 'the start the caller read');
+  assert.equal(byTrace.get('f'.repeat(32)), startUs(5), "no trace stored: the scored span's start");
 });

@@ -86,20 +86,27 @@ export class ScoreStore {
   constructor(private readonly client: ClickHouseClient) {}
 
   /**
-   * Stores scores on a trace (spanId '') or one of its spans. `spanStartUs`, when the caller
-   * knows the scored span's start, bounds the trace's start if the trace is not stored yet.
+   * Stores scores on a trace (spanId '') or one of its spans. `known.traceStartUs`: the
+   * trace's start, when the caller has just read it (else it is looked up); `known.spanStartUs`:
+   * the scored span's start, which bounds the trace's start if the trace is not stored yet.
    */
-  async setScores(tenantId: string, traceId: string, spanId: string, scores: ScoreInput[], spanStartUs?: number): Promise<ScoreRecord[]> {
+  async setScores(
+    tenantId: string,
+    traceId: string,
+    spanId: string,
+    scores: ScoreInput[],
+    known: { traceStartUs?: number; spanStartUs?: number } = {},
+  ): Promise<ScoreRecord[]> {
     if (scores.length === 0) return [];
-    const bound = (await this.traceStart(tenantId, traceId)) ?? spanStartUs ?? UNKNOWN_TRACE_START_US;
+    const bound = known.traceStartUs ?? (await this.traceStart(tenantId, traceId)) ?? known.spanStartUs ?? UNKNOWN_TRACE_START_US;
     const nowUs = Date.now() * 1000;
     const rows = scores.map((s, i) => toScoreRow(tenantId, traceId, spanId, s, nowUs + i, bound));
     await this.client.insert({ table: 'scores', values: rows, format: 'JSONEachRow' });
     return rows.map(fromScoreRow);
   }
 
-  /** The stored trace's start (its newest version's), in microseconds, or null. */
-  private async traceStart(tenantId: string, traceId: string): Promise<number | null> {
+  /** The stored trace's start (its newest version's), in microseconds, or null when it is not stored. */
+  async traceStart(tenantId: string, traceId: string): Promise<number | null> {
     const [row] = await queryRows<{ start: string | number }>(this.client, {
       query: `SELECT toUnixTimestamp64Micro(argMax(start_time, version)) AS start FROM traces
               WHERE tenant_id = {tenant:String} AND trace_id = {trace:String} HAVING count() > 0`,
@@ -120,41 +127,6 @@ export class ScoreStore {
     });
     return rows.map(fromScoreRow);
   }
-}
-
-/**
- * The scores of a page's traces, read while the page's own rows are: a page asks for its
- * candidates' scores as soon as it knows them, and takes the page's at the end (reading
- * any it did not ask for then). Saves a query's time on every list (~8 ms at 10M spans).
- */
-export class ScoresAhead {
-  private readonly reads = new Map<string, Promise<Map<string, ScoreRecord[]>>>();
-  constructor(
-    private readonly store: ScoreStore,
-    private readonly tenantId: string,
-  ) {}
-
-  /** Starts reading the scores of these traces (those not asked for before). */
-  prefetch(traceIds: string[]): void {
-    const fresh = [...new Set(traceIds)].filter((id) => !this.reads.has(id));
-    if (fresh.length === 0) return;
-    const read = this.store.forTraces(this.tenantId, fresh).then(scoresByTrace);
-    read.catch(() => {}); // a failed read fails the page only if the page needs it (forTraces)
-    for (const id of fresh) this.reads.set(id, read);
-  }
-
-  async forTraces(traceIds: string[]): Promise<ScoreRecord[]> {
-    this.prefetch(traceIds);
-    const out: ScoreRecord[] = [];
-    for (const id of traceIds) out.push(...((await this.reads.get(id)!).get(id) ?? []));
-    return out;
-  }
-}
-
-function scoresByTrace(scores: ScoreRecord[]): Map<string, ScoreRecord[]> {
-  const out = new Map<string, ScoreRecord[]>();
-  for (const score of scores) out.set(score.trace_id, [...(out.get(score.trace_id) ?? []), score]);
-  return out;
 }
 
 /** Groups scores by `trace_id/span_id` ('' span id for trace-level scores). */

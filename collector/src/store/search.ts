@@ -11,7 +11,7 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { traceSummaryOf, type TraceStatus, type TraceSummary } from '@spanhouse/model';
 import { BY_ID, exists, fromProjection, queryRows } from './query.ts';
-import { ScoresAhead, scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
+import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
 import { LIGHT_SELECT, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { isPrefixable, newestVersionsOnly, revisionsIn, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
 import { rollupOf, TRACE_CANDIDATE_SELECT, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
@@ -141,10 +141,8 @@ export class SearchStore {
     const kept: Array<{ row: SpanRow; candidate: Candidate }> = [];
     let cursor = search.cursor;
     const batch = search.limit + 1;
-    const ahead = new ScoresAhead(this.scores, search.tenantId);
     for (let round = 0; round < MAX_ROUNDS && kept.length <= search.limit; round++) {
       const candidates = await this.spanCandidates(search, cursor, batch);
-      ahead.prefetch(candidates.slice(0, batch - kept.length).map((c) => c.trace_id));
       const newest = await this.newestSpanVersions(search.tenantId, candidates);
       for (const candidate of candidates) {
         const row = newest.get(`${candidate.trace_id}/${candidate.span_id}`);
@@ -155,7 +153,7 @@ export class SearchStore {
       cursor = this.spanCursorAt(search, candidates[candidates.length - 1]);
     }
     const page = kept.slice(0, search.limit);
-    const scores = scoresByTarget(await ahead.forTraces([...new Set(page.map((k) => k.row.trace_id))]));
+    const scores = scoresByTarget(await this.scores.forTraces(search.tenantId, [...new Set(page.map((k) => k.row.trace_id))]));
     return {
       data: page.map(({ row }) => {
         const record = spanRecord(row, false);
@@ -205,7 +203,6 @@ export class SearchStore {
     const textTerms = search.spans?.q !== undefined && searchTerms(search.spans.q).length > 0;
     let rows: Array<TraceRow & { sort_value: number | string }> = [];
     let resumeAt: SearchCursor | null = null;
-    const ahead = new ScoresAhead(this.scores, search.tenantId);
     if (textTerms) {
       // Which traces hold the text? A rare text is answered by the text index as a short list
       // of trace ids; a common one would be every trace of the window, so newest-first pages
@@ -216,16 +213,16 @@ export class SearchStore {
         // `PostgreSQL`) in the newest traces, bounded like a common text (see newestWithText).
         return this.listTraces({ ...search, spans: { ...search.spans, qPrefix: true } });
       }
-      if (matches) rows = await this.tracePage({ ...(await this.withScoredTraces(search)), textTraceIds: matches }, search.since?.getTime(), ahead);
+      if (matches) rows = await this.tracePage({ ...(await this.withScoredTraces(search)), textTraceIds: matches }, search.since?.getTime());
       else if (search.sort === 'time' && search.order === 'desc') ({ rows, resumeAt } = await this.newestWithText(search));
-      else rows = await this.tracePage(search, search.since?.getTime(), ahead);
+      else rows = await this.tracePage(search, search.since?.getTime());
     } else if (search.score && search.sort === 'time' && search.order === 'desc') {
-      rows = await this.scoredNewestFirst(search, ahead);
+      rows = await this.scoredNewestFirst(search);
     } else {
-      rows = await this.tracePage(await this.withScoredTraces(search), search.since?.getTime(), ahead);
+      rows = await this.tracePage(await this.withScoredTraces(search), search.since?.getTime());
     }
     const page = rows.slice(0, search.limit);
-    const scores = scoresByTarget(await ahead.forTraces(page.map((r) => r.trace_id)));
+    const scores = scoresByTarget(await this.scores.forTraces(search.tenantId, page.map((r) => r.trace_id)));
     const last = page[page.length - 1];
     return {
       data: page.map((row) => ({ ...traceSummaryOf(rollupOf(row)), scores: (scores.get(`${row.trace_id}/`) ?? []).map(briefScore) })),
@@ -269,21 +266,21 @@ export class SearchStore {
    * started after it. When the batches run out first (other filters turned most of them
    * away), every scored trace is looked up by primary key, as a page sorted by cost is.
    */
-  private async scoredNewestFirst(search: TraceSearch, ahead?: ScoresAhead): Promise<Array<TraceRow & { sort_value: number | string }>> {
+  private async scoredNewestFirst(search: TraceSearch): Promise<Array<TraceRow & { sort_value: number | string }>> {
     const sinceMs = search.since?.getTime();
     const candidates = await this.scoredTraces(search);
-    if (candidates.length <= ID_LOOKUP_MAX) return this.tracePage({ ...search, scoreTraceIds: candidates.map((c) => c.trace_id) }, sinceMs, ahead);
+    if (candidates.length <= ID_LOOKUP_MAX) return this.tracePage({ ...search, scoreTraceIds: candidates.map((c) => c.trace_id) }, sinceMs);
     const found = new Map<string, TraceRow & { sort_value: number | string }>();
     for (let from = 0, batch = search.limit + 1 + SLACK; from < ID_LOOKUP_MAX; from += batch, batch *= 4) {
       const ids = candidates.slice(from, Math.min(from + batch, ID_LOOKUP_MAX)).map((c) => c.trace_id);
-      for (const row of await this.tracePage({ ...search, scoreTraceIds: ids }, sinceMs, ahead)) found.set(row.trace_id, row);
+      for (const row of await this.tracePage({ ...search, scoreTraceIds: ids }, sinceMs)) found.set(row.trace_id, row);
       const after = Number(candidates[from + ids.length].bound);
       const certain = [...found.values()]
         .filter((r) => Number(r.sort_value) > after)
         .sort((a, b) => Number(b.sort_value) - Number(a.sort_value) || (a.trace_id < b.trace_id ? 1 : -1));
       if (certain.length > search.limit) return certain.slice(0, search.limit + 1);
     }
-    return this.tracePage(search, sinceMs, ahead);
+    return this.tracePage(search, sinceMs);
   }
 
   /** The search with the ids of the traces holding its score, when there are at most ID_LOOKUP_MAX. */
@@ -343,7 +340,7 @@ export class SearchStore {
     const plain: TraceSearch = { ...search, spans: { ...search.spans, q: undefined }, limit: this.text.batch };
     let cursor = search.cursor;
     for (let round = 0; round < this.text.rounds; round++) {
-      const batch = (await this.tracePage({ ...plain, cursor }, search.since?.getTime(), undefined, false)).slice(0, this.text.batch);
+      const batch = (await this.tracePage({ ...plain, cursor }, search.since?.getTime(), false)).slice(0, this.text.batch);
       if (batch.length === 0) return { rows: kept, resumeAt: null };
       const holding = await this.tracesHoldingText(search, batch.map((r) => r.trace_id));
       for (const row of batch) {
@@ -379,8 +376,8 @@ export class SearchStore {
    * With `previews` false, rows of the newest-first path come without their previews (for a
    * caller that keeps a few of many rows and fetches theirs after).
    */
-  private async tracePage(search: TraceSearch, sinceMs: number | undefined, ahead?: ScoresAhead, previews = true): Promise<Array<TraceRow & { sort_value: number | string }>> {
-    if (idCount(search) <= search.limit + 1 + SLACK) return this.fewTracesPage(search, sinceMs, ahead);
+  private async tracePage(search: TraceSearch, sinceMs: number | undefined, previews = true): Promise<Array<TraceRow & { sort_value: number | string }>> {
+    if (idCount(search) <= search.limit + 1 + SLACK) return this.fewTracesPage(search, sinceMs);
     const kept: Array<TraceRow & { sort_value: number | string }> = [];
     const light = search.sort !== 'time' || keyProjectionFor(search) !== null || search.score !== undefined;
     let cursor = search.cursor;
@@ -388,7 +385,6 @@ export class SearchStore {
     for (let round = 0; round < MAX_ROUNDS && kept.length <= search.limit; round++) {
       const candidates = await this.traceCandidates(search, sinceMs, cursor, batch, light);
       const ids = candidates.map((c) => c.trace_id);
-      ahead?.prefetch(ids.slice(0, search.limit + 1 - kept.length));
       const newest: Map<string, Partial<TraceRow>> = light ? await this.newestTraceRows(search.tenantId, ids) : await this.newestTraceVersions(search.tenantId, ids, previews);
       for (const candidate of candidates) {
         const current = newest.get(candidate.trace_id);
@@ -412,10 +408,7 @@ export class SearchStore {
    * for more ids (up to ID_LOOKUP_MAX) that costs less than reading every list column of all
    * of them (at 1M spans, a score on ~475 traces: 14 MB read in 135–153 ms whole, ~65 ms in two steps).
    */
-  private async fewTracesPage(search: TraceSearch, sinceMs: number | undefined, ahead?: ScoresAhead): Promise<Array<TraceRow & { sort_value: number | string }>> {
-    // every trace of the shorter id list may be on the page
-    const [fewer] = [search.textTraceIds ?? [], search.scoreTraceIds ?? []].filter((ids) => ids.length === idCount(search));
-    ahead?.prefetch(fewer);
+  private async fewTracesPage(search: TraceSearch, sinceMs: number | undefined): Promise<Array<TraceRow & { sort_value: number | string }>> {
     // the id lists are traceConditions' parameters, sent once
     const ids = [search.textTraceIds ? 'trace_id IN {text_ids:Array(String)}' : '', search.scoreTraceIds ? 'trace_id IN {score_ids:Array(String)}' : ''].filter(Boolean);
     const newest = `(SELECT * FROM traces WHERE tenant_id = {tenant:String} AND ${ids.join(' AND ')} ORDER BY version DESC LIMIT 1 BY trace_id)`;

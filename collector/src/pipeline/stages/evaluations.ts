@@ -31,7 +31,7 @@ export class EvaluationStage implements SpanProcessor, LogProcessor {
     for (const [key, scores] of byTarget) {
       const { tenant_id, trace_id, span_id } = scores[0];
       const given = scores.map(({ name, value, comment }) => ({ name, value, comment, source: OTEL_SCORE_SOURCE }));
-      await this.scores.setScores(tenant_id, trace_id, span_id, given, spanStarts.get(key));
+      await this.scores.setScores(tenant_id, trace_id, span_id, given, { spanStartUs: spanStarts.get(key) });
     }
   }
 }
