@@ -21,6 +21,8 @@ const { values } = parseArgs({
     data: { type: 'string' },
     /** on: the durable spool (SPANHOUSE_SPOOL) acknowledges, storage follows. */
     spool: { type: 'string', default: 'off' },
+    /** on: while the load runs, a user pages the trace list (one request at a time, 100 ms apart) and its latency is reported. */
+    browse: { type: 'string', default: 'off' },
   },
 });
 const SPOOL = values.spool === 'on';
@@ -113,6 +115,7 @@ async function loadRole() {
   const latencies: number[] = [];
   let next = 0;
   let failed = 0;
+  report({ sending: true }); // built: the requests start now
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -127,9 +130,7 @@ async function loadRole() {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  report({ seconds, failed, requests: bodies.length, bytesPerSpan: bytes / spans.length, p50: pct(50), p99: pct(99) });
+  report({ seconds, failed, requests: bodies.length, bytesPerSpan: bytes / spans.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
 }
 
 async function rawRole() {
@@ -194,7 +195,11 @@ async function main() {
     const collector = child('collector', ['--data', e2eData.dir]);
     const { url } = await nextMessage<{ url: string }>(collector);
     const load = child('load', ['--url', url]);
-    const result = await nextMessage<{ seconds: number; failed: number; requests: number; bytesPerSpan: number; p50: number; p99: number }>(load);
+    await nextMessage<{ sending: true }>(load);
+    const loaded = nextMessage<{ seconds: number; failed: number; requests: number; bytesPerSpan: number; p50: number; p99: number }>(load);
+    const browsing = values.browse === 'on' ? browse(url, loaded) : Promise.resolve([]);
+    const result = await loaded;
+    const listMs = await browsing;
     const rss = peakRssMiB(collector.pid!);
     const stopping = performance.now();
     collector.send('stop');
@@ -211,6 +216,7 @@ async function main() {
       `spans: ${SPANS} in ${result.requests} requests of ${BATCH} (${result.bytesPerSpan.toFixed(0)} B/span protobuf), concurrency ${CONCURRENCY}, node ${process.version}`,
       `end to end: ${e2eRate.toFixed(0)} acked spans/s, request p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, failed requests ${result.failed}`,
       ...(SPOOL ? [`spool on: acknowledged once in the spool's log; the rest stored ${drainSeconds.toFixed(1)} s after the last acknowledgement (stored end to end: ${(SPANS / (result.seconds + drainSeconds)).toFixed(0)} spans/s)`] : []),
+      ...(listMs.length > 0 ? [`trace list while ingesting (GET /api/traces?limit=50, ${listMs.length} requests): p50 ${percentile(listMs, 50).toFixed(0)} ms, p95 ${percentile(listMs, 95).toFixed(0)} ms`] : []),
       `collector peak RSS: ${rss.toFixed(0)} MiB`,
       `ceiling, the same rows into a plain MergeTree (JSONCompactEachRow inserts of 5000, as the store makes them): ${rawRate.toFixed(0)} rows/s; into the spans table alone: ${(SPANS / ceiling.spansSeconds).toFixed(0)} rows/s`,
       `end to end / ceiling: ${((100 * e2eRate) / rawRate).toFixed(0)}%`,
@@ -221,6 +227,26 @@ async function main() {
     e2eData.remove();
     rawData.remove();
   }
+}
+
+/** A user paging the trace list until `until` settles: each request's milliseconds. */
+async function browse(url: string, until: Promise<unknown>): Promise<number[]> {
+  let done = false;
+  until.then(() => (done = true), () => (done = true));
+  const times: number[] = [];
+  while (!done) {
+    const started = performance.now();
+    const response = await fetch(`${url}/api/traces?limit=50`);
+    await response.arrayBuffer();
+    if (!done) times.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return times;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const roles: Record<string, () => Promise<void>> = { collector: collectorRole, load: loadRole, raw: rawRole };

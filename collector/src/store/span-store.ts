@@ -47,11 +47,18 @@ export class SpanStore {
   readonly traces: TraceStore;
   readonly logs: SpanLogStore;
 
+  /**
+   * `writer` carries the store's writes (the insert chain of new spans and of rewrites). With
+   * chDB it is a second session on the same data directory: one session runs its queries one
+   * at a time, so API reads on `client` no longer queue behind a batch's inserts (a server
+   * runs each request on its own, and both are the same client there).
+   */
   private constructor(
     readonly client: ClickHouseClient,
     readonly mode: 'chdb' | 'server',
+    private readonly writer: ClickHouseClient = client,
   ) {
-    this.traces = new TraceStore(client);
+    this.traces = new TraceStore(writer);
     this.logs = new SpanLogStore(client);
   }
 
@@ -62,7 +69,7 @@ export class SpanStore {
     }
     const { client, mode } = createClickHouseClient(options);
     await migrate(client);
-    const store = new SpanStore(client, mode);
+    const store = new SpanStore(client, mode, mode === 'chdb' ? createClickHouseClient(options).client : client);
     await store.runOnce('traces-backfill', () => store.backfillRollups(options.log ?? (() => {})));
     await store.runOnce('span-metrics-backfill', () => backfillSpanMetrics(client));
     // 017 added llm_calls (a wrapper repeating its child's usage counts once): fold stored traces again
@@ -73,6 +80,7 @@ export class SpanStore {
   }
 
   async close(): Promise<void> {
+    if (this.writer !== this.client) await this.writer.close();
     await this.client.close();
   }
 
@@ -115,7 +123,7 @@ export class SpanStore {
       if (added.length > 0) {
         const version = this.nextVersion();
         // spans first: a rollup never counts a span that is not stored
-        await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, toRows(added, version));
+        await insertRows(this.writer, 'spans', SPAN_INSERT_COLUMNS, toRows(added, version));
         await this.traces.write(changes, version);
       }
       for (const key of fresh.keys()) this.recentKeys.set(key, true);
@@ -133,8 +141,8 @@ export class SpanStore {
       if (revisions.length === 0) return;
       const version = revisions.reduce((v, r) => Math.max(v, r.previous.version + 1), this.nextVersion());
       this.lastVersion = version;
-      await insertRows(this.client, 'spans', SPAN_INSERT_COLUMNS, toRows(revisions.map((r) => r.span), version));
-      await insertRows(this.client, 'span_revisions', REVISION_COLUMNS, revisions.map((r) => revisionRow(r.previous)));
+      await insertRows(this.writer, 'spans', SPAN_INSERT_COLUMNS, toRows(revisions.map((r) => r.span), version));
+      await insertRows(this.writer, 'span_revisions', REVISION_COLUMNS, revisions.map((r) => revisionRow(r.previous)));
       await this.rebuildRollups(revisions.map((r) => r.span));
     });
   }
