@@ -25,6 +25,7 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tempDataDir } from '../support/collector.ts';
+import { percentile } from './percentile.ts';
 
 const { values } = parseArgs({
   options: {
@@ -93,10 +94,6 @@ async function startUpstream() {
 
 const post = (url: string, body: object) => fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-/** Nearest-rank percentile of sorted values: with 2000 calls, p99 is the 21st slowest and p99.9 the 3rd. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { p50: percentile(s, 50), p99: percentile(s, 99), p999: percentile(s, 99.9), max: s[s.length - 1] };

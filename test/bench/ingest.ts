@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tempDataDir } from '../support/collector.ts';
+import { percentile } from './percentile.ts';
 
 const { values } = parseArgs({
   options: {
@@ -242,11 +243,6 @@ async function browse(url: string, until: Promise<unknown>): Promise<number[]> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return times;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const roles: Record<string, () => Promise<void>> = { collector: collectorRole, load: loadRole, raw: rawRole };

@@ -25,6 +25,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tempDataDir } from '../support/collector.ts';
+import { percentile } from './percentile.ts';
 
 const { values } = parseArgs({
   options: {
@@ -362,12 +363,6 @@ function report(result: object): void {
 /** The driver's message to a role that needs input (the query plan). */
 function input<T>(): Promise<T> {
   return new Promise((resolve) => process.once('message', (m) => resolve(m as T)));
-}
-
-function percentile(samples: number[], p: number): number {
-  if (samples.length === 0) return NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 /** Runs `work` over `items` with `concurrency` in flight. */
