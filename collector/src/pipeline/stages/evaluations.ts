@@ -5,13 +5,17 @@ import type { ScoreStore } from '../../store/scores.ts';
 import type { LogProcessor } from '../ingest.ts';
 import type { SpanProcessor } from '../processor.ts';
 
+/** A score's target (or a span) as one key: tenant, trace and span. */
+const targetKey = (t: { tenant_id: string; trace_id: string; span_id: string }) => `${t.tenant_id}/${t.trace_id}/${t.span_id}`;
+
 export class EvaluationStage implements SpanProcessor, LogProcessor {
   readonly name = 'evaluations';
   constructor(private readonly scores: ScoreStore) {}
 
   async process(spans: SpanhouseSpan[]): Promise<SpanhouseSpan[]> {
-    const starts = new Map(spans.map((s) => [`${s.tenant_id}/${s.trace_id}/${s.span_id}`, s.start_time_us]));
-    await this.store(spans.flatMap(spanEvaluationScores), starts);
+    const found = spans.flatMap(spanEvaluationScores);
+    // most batches evaluate nothing: the spans' starts are only mapped when some do
+    if (found.length > 0) await this.store(found, new Map(spans.map((s) => [targetKey(s), s.start_time_us])));
     return spans;
   }
 
@@ -25,7 +29,7 @@ export class EvaluationStage implements SpanProcessor, LogProcessor {
     // one insert per target (setScores' unit); usually one or two
     const byTarget = new Map<string, EvaluationScore[]>();
     for (const score of found) {
-      const key = `${score.tenant_id}/${score.trace_id}/${score.span_id}`;
+      const key = targetKey(score);
       byTarget.set(key, [...(byTarget.get(key) ?? []), score]);
     }
     for (const [key, scores] of byTarget) {
