@@ -9,6 +9,8 @@ import type { SpanhouseSpan } from '@spanhouse/model';
 
 export interface SpanSink {
   insertSpans(spans: SpanhouseSpan[]): Promise<unknown>;
+  /** Spans queued for a later insertSpans: the sink may prepare for them meanwhile. */
+  readAhead?(spans: SpanhouseSpan[]): void;
 }
 
 export interface BatchWriterOptions {
@@ -79,6 +81,8 @@ export class BatchWriter {
       const patient = maxDelayMs > this.options.maxDelayMs;
       const due = Date.now() + maxDelayMs;
       this.queue.push({ spans, due, patient, resolve, reject });
+      // spans that will wait behind the insert in flight; patient ones wait for a timer anyway
+      if (this.flushing && !patient) this.sink.readAhead?.(spans);
       this.due = Math.min(this.due, due);
       this.queuedSpans += spans.length;
       this.schedule();

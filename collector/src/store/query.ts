@@ -89,8 +89,19 @@ export async function insertRows(client: ClickHouseClient, table: string, column
   await client.insert({ table, values, columns: columns as [string, ...string[]], format: 'JSONCompactEachRow', clickhouse_settings: INSERT });
 }
 
+/** Inserts rows already encoded as JSONCompactEachRow lines (each ending in a newline). */
+export async function insertText(client: ClickHouseClient, table: string, columns: readonly string[], text: string): Promise<void> {
+  if (text.length === 0) return;
+  const result = await client.exec({
+    query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`,
+    values: Readable.from([text]),
+    clickhouse_settings: INSERT,
+  });
+  result.stream.resume(); // nothing to read; a server's response must still be consumed
+}
+
 /** Rows per slice of an insert; the event loop serves requests between slices. */
-const INSERT_SLICE = 64;
+export const INSERT_SLICE = 64;
 
 /**
  * The rows with a turn of the event loop after every INSERT_SLICE of them, as the client

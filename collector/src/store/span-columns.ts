@@ -260,6 +260,14 @@ export function toRow(span: SpanhouseSpan, version: number): unknown[] {
   return [...STORED_COLUMNS.map((column) => column.write(span) ?? null), version];
 }
 
+/**
+ * A span's insert row as JSONCompactEachRow text, all but its version: the row at version v
+ * is `${rowText(span)},${v}]`, the same text the client makes of toRow(span, v).
+ */
+export function rowText(span: SpanhouseSpan): string {
+  return JSON.stringify(STORED_COLUMNS.map((column) => column.write(span) ?? null)).slice(0, -1);
+}
+
 /** Rows for insert, made one at a time as the insert encodes them (see insertRows). */
 export function* toRows(spans: Iterable<SpanhouseSpan>, version: number): Generator<unknown[]> {
   for (const span of spans) yield toRow(span, version);

@@ -82,3 +82,31 @@ test('the span column declaration matches the table the migrations build', async
   const table = (await result.json<{ name: string }>()).map((c) => c.name);
   assert.deepEqual([...SPAN_COLUMNS.map((c) => c.name), 'version'].sort(), [...table].sort());
 });
+
+test('spans queued while an insert of their trace is in flight fold onto what it stored (rollups read ahead, rows encoded ahead)', async () => {
+  const { rowText, toRow } = await import('./span-columns.ts');
+  const root = (t: string) => map(span(t, 'b000000000000001', '', 0, 2000, { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'root-agent' }));
+  const first = (t: string) => map(span(t, 'b000000000000002', 'b000000000000001', 10, 300, llm('gpt-4o', 100, 0.01)));
+  const second = (t: string) => map(span(t, 'b000000000000003', 'b000000000000001', 400, 300, llm('gpt-4o-mini', 40, 0.002)));
+  // the row text an insert joins is the client's own encoding of the row, version appended
+  assert.equal(`${rowText(first('f'.repeat(32)))},42]`, JSON.stringify(toRow(first('f'.repeat(32)), 42)));
+
+  // The second batch is queued (its trace's rollup read, its rows encoded) at different
+  // moments of the first batch's insert: before its fold, during its inserts, after. Whenever
+  // it is, the second must fold onto the rollup the first stored, and the retried span in it
+  // must be dropped.
+  for (const [i, delayMs] of [0, 1, 3, 6, 10, 20, 40, 80].entries()) {
+    const traceId = `3${String(i).padStart(31, '0')}`;
+    const stored = store.insertSpans([root(traceId), first(traceId)]);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const retried = first(traceId);
+    store.readAhead([second(traceId), retried]);
+    assert.deepEqual(await stored, { inserted: 2, duplicates: 0 });
+    assert.deepEqual(await store.insertSpans([second(traceId), retried]), { inserted: 1, duplicates: 1 }, `queued after ${delayMs} ms`);
+    const trace = (await store.getTrace('default', traceId, false))?.trace;
+    assert.equal(trace?.span_count, 3, `queued after ${delayMs} ms`);
+    assert.equal(trace?.input_tokens, 140);
+    assert.ok(Math.abs((trace?.cost_usd ?? 0) - 0.012) < 1e-9);
+    assert.deepEqual(trace?.models, ['gpt-4o', 'gpt-4o-mini']);
+  }
+});

@@ -9,10 +9,13 @@ import { repairDataDir } from './data-dir-repair.ts';
 import { migrate } from './migrations.ts';
 import { backfillSpanMetrics } from './metrics.ts';
 import { backfillTraceGroups } from './trace-groups.ts';
-import { BACKGROUND, BY_ID, exists, insertRows, queryRows } from './query.ts';
+import { EncodedRows } from './encoded-rows.ts';
+import { BACKGROUND, BY_ID, exists, insertRows, insertText, queryRows } from './query.ts';
 import { FULL_SELECT, fromRow, LIGHT_SELECT, SPAN_INSERT_COLUMNS, spanRecord, toRows, type SpanRecord, type SpanRow } from './span-columns.ts';
+import { RollupReadAhead } from './read-ahead.ts';
 import { SpanLogStore } from './span-logs.ts';
 import { TraceStore } from './traces.ts';
+import type { TraceChange } from './trace-groups.ts';
 
 export interface InsertResult {
   inserted: number;
@@ -46,20 +49,25 @@ const BACKFILL_TRACES = 5_000;
 export class SpanStore {
   readonly traces: TraceStore;
   readonly logs: SpanLogStore;
+  private readonly ahead: RollupReadAhead;
+  private readonly rows = new EncodedRows();
 
   /**
    * `writer` carries the store's writes (the insert chain of new spans and of rewrites). With
    * chDB it is a second session on the same data directory: one session runs its queries one
    * at a time, so API reads on `client` no longer queue behind a batch's inserts (a server
-   * runs each request on its own, and both are the same client there).
+   * runs each request on its own, and all are the same client there). `readAhead` reads
+   * the rollups of queued spans (read-ahead.ts): a third session in chDB.
    */
   private constructor(
     readonly client: ClickHouseClient,
     readonly mode: 'chdb' | 'server',
     private readonly writer: ClickHouseClient = client,
+    private readonly reader: ClickHouseClient = client,
   ) {
     this.traces = new TraceStore(writer);
     this.logs = new SpanLogStore(client);
+    this.ahead = new RollupReadAhead(new TraceStore(reader));
   }
 
   /** Connects (embedded chDB or server), applies pending migrations, and fills what they left empty. */
@@ -69,7 +77,8 @@ export class SpanStore {
     }
     const { client, mode } = createClickHouseClient(options);
     await migrate(client);
-    const store = new SpanStore(client, mode, mode === 'chdb' ? createClickHouseClient(options).client : client);
+    const session = () => (mode === 'chdb' ? createClickHouseClient(options).client : client);
+    const store = new SpanStore(client, mode, session(), session());
     await store.runOnce('traces-backfill', () => store.backfillRollups(options.log ?? (() => {})));
     await store.runOnce('span-metrics-backfill', () => backfillSpanMetrics(client));
     // 017 added llm_calls (a wrapper repeating its child's usage counts once): fold stored traces again
@@ -80,7 +89,7 @@ export class SpanStore {
   }
 
   async close(): Promise<void> {
-    if (this.writer !== this.client) await this.writer.close();
+    for (const session of new Set([this.writer, this.reader])) if (session !== this.client) await session.close();
     await this.client.close();
   }
 
@@ -104,6 +113,12 @@ export class SpanStore {
     return this.lastVersion;
   }
 
+  /** Spans queued for insertSpans: their rows are encoded and their traces' stored rollups read meanwhile. */
+  readAhead(spans: SpanhouseSpan[]): void {
+    this.ahead.start(spans);
+    this.rows.prepare(spans);
+  }
+
   /**
    * Stores new spans and folds them into their traces' rollups. A retried export re-sends
    * spans already stored: those seen recently by this process are dropped without a query,
@@ -119,12 +134,12 @@ export class SpanStore {
         if (!this.recentKeys.has(key)) fresh.set(key, span);
       }
       // The stored rollups know every span id stored before (whichever process stored it).
-      const { changes, added } = await this.traces.fold([...fresh.values()]);
+      const { changes, added } = await this.traces.fold([...fresh.values()], this.ahead);
       if (added.length > 0) {
         const version = this.nextVersion();
         // spans first: a rollup never counts a span that is not stored
-        await insertRows(this.writer, 'spans', SPAN_INSERT_COLUMNS, toRows(added, version));
-        await this.traces.write(changes, version);
+        await insertText(this.writer, 'spans', SPAN_INSERT_COLUMNS, await this.rows.text(added, version));
+        await this.writeTraces(changes, version);
       }
       for (const key of fresh.keys()) this.recentKeys.set(key, true);
       return { inserted: added.length, duplicates: spans.length - added.length };
@@ -151,9 +166,20 @@ export class SpanStore {
     const byTenant = new Map<string, Set<string>>();
     for (const s of spans) byTenant.set(s.tenant_id, (byTenant.get(s.tenant_id) ?? new Set()).add(s.trace_id));
     for (const [tenantId, traceIds] of byTenant) {
-      const changes = await this.traces.rebuild(tenantId, [...traceIds]);
-      await this.traces.write(changes, this.nextVersion());
+      await this.writeTraces(await this.traces.rebuild(tenantId, [...traceIds]), this.nextVersion());
     }
+  }
+
+  /** Stores new trace versions; what was read ahead of them is then stale (read-ahead.ts). */
+  private async writeTraces(changes: TraceChange[], version: number): Promise<void> {
+    const rollups = changes.map((c) => c.rollup);
+    try {
+      await this.traces.write(changes, version);
+    } catch (error) {
+      this.ahead.written([], rollups); // it may have landed in part
+      throw error;
+    }
+    this.ahead.written(rollups);
   }
 
   /** Runs `job` unless a finished run is recorded in store_jobs; records it when it finishes. */

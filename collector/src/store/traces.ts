@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { rollUp, type SpanhouseSpan, type TraceRollup, type TraceStatus } from '@spanhouse/model';
 import { fromRow, ROLLUP_SELECT, type SpanRow } from './span-columns.ts';
 import { BY_ID, insertRows, queryRows } from './query.ts';
+import type { RollupReadAhead } from './read-ahead.ts';
 import { writeTraceGroups, type TraceChange } from './trace-groups.ts';
 
 /** Trace ids per lookup query (keeps query parameters small for server mode). */
@@ -134,17 +135,20 @@ export class TraceStore {
   }
 
   /**
-   * Adds `spans` to their traces' stored rollups. Returns the rollups that changed (with
+   * Adds `spans` to their traces' stored rollups (those read ahead, when given, are not
+   * read again). Returns the rollups that changed (with
    * the ones they replace) and the spans they added: a span its rollup already counted is
    * stored already.
    */
-  async fold(spans: SpanhouseSpan[]): Promise<{ changes: TraceChange[]; added: SpanhouseSpan[] }> {
+  async fold(spans: SpanhouseSpan[], readAhead?: RollupReadAhead): Promise<{ changes: TraceChange[]; added: SpanhouseSpan[] }> {
     const changes: TraceChange[] = [];
     const added: SpanhouseSpan[] = [];
     for (const [tenantId, traces] of groupByTrace(spans)) {
-      const stored = await this.current(tenantId, [...traces.keys()]);
+      const ids = [...traces.keys()];
+      const { known, unread } = readAhead ? await readAhead.take(tenantId, ids) : { known: new Map<string, TraceRollup | null>(), unread: ids };
+      const stored = unread.length > 0 ? await this.current(tenantId, unread) : new Map<string, TraceRollup>();
       for (const [traceId, traceSpans] of traces) {
-        const previous = stored.get(traceId) ?? null;
+        const previous = known.get(traceId) ?? stored.get(traceId) ?? null;
         const counted = new Set(previous?.span_ids);
         const fresh = traceSpans.filter((span) => !counted.has(span.span_id) && counted.add(span.span_id));
         if (fresh.length === 0) continue;
