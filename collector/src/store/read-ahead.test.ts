@@ -24,8 +24,8 @@ test('read ahead: what was read is taken once; a trace being read is not read tw
   const ahead = new RollupReadAhead(traces);
   ahead.start([{ tenant_id: 't', trace_id: 'a' }, { tenant_id: 't', trace_id: 'b' }]);
   ahead.start([{ tenant_id: 't', trace_id: 'b' }]);
-  assert.deepEqual(reads, [['a', 'b']]);
   const { known, unread } = await ahead.take('t', ['a', 'b', 'c']);
+  assert.deepEqual(reads, [['a', 'b']]);
   assert.equal(known.get('a')?.span_count, 2);
   assert.equal(known.get('b'), null); // read: not stored yet
   assert.deepEqual(unread, ['c']); // never read ahead: the fold reads it
@@ -49,4 +49,15 @@ test('read ahead: a failed read is read again by the fold', async () => {
   const ahead = new RollupReadAhead(traces);
   ahead.start([{ tenant_id: 't', trace_id: 'a' }]);
   assert.deepEqual(await ahead.take('t', ['a']), { known: new Map(), unread: ['a'] });
+});
+
+test('read ahead: reads go one round at a time; what is queued meanwhile is read together in the next', async () => {
+  const { traces, reads } = fakeTraces(new Map([['c', rollup('c', 1)]]));
+  const ahead = new RollupReadAhead(traces);
+  ahead.start([{ tenant_id: 't', trace_id: 'a' }]);
+  ahead.start([{ tenant_id: 't', trace_id: 'b' }]);
+  ahead.start([{ tenant_id: 't', trace_id: 'c' }, { tenant_id: 't', trace_id: 'b' }]);
+  const { known } = await ahead.take('t', ['a', 'b', 'c']);
+  assert.deepEqual(reads, [['a'], ['b', 'c']]);
+  assert.deepEqual([...known], [['a', null], ['b', null], ['c', rollup('c', 1)]]);
 });

@@ -1,7 +1,9 @@
 // Stored trace rollups read while their spans wait for an insert. Folding a batch needs the
 // rollup stored for each of its traces; read inside the insert chain, that read took a
 // quarter of the chain's time. Read when the spans are queued, on a session of its own,
-// it overlaps the insert before them. What a write stores after a read started makes that
+// it overlaps the insert before them. Reads go one round at a time (what is queued during a
+// round is read in the next), so they take few turns among the API's parameterised queries,
+// which the chdb package runs one at a time. What a write stores after a read started makes that
 // read stale: the write hands over what it stored (or, failing, drops the entry, which is
 // then read again in the chain), so a fold never starts from a rollup older than the last
 // one this process stored.
@@ -21,23 +23,62 @@ const MAX_AGE_MS = 10_000;
 
 const keyOf = (tenantId: string, traceId: string) => `${tenantId}/${traceId}`;
 
+/** Trace ids to read in one round, per tenant, and the round's result once read (undefined: it failed). */
+interface Round {
+  traces: Map<string, string[]>;
+  read: Promise<Map<string, Map<string, TraceRollup> | undefined>>;
+  run: () => void;
+}
+
 export class RollupReadAhead {
   private readonly entries = new Map<string, Entry>();
+  private reading = false;
+  /** The round that starts when the one being read ends. */
+  private next: Round | null = null;
 
   /** `traces` reads on a session the insert chain does not use. */
   constructor(private readonly traces: TraceStore) {}
 
-  /** Starts reading the stored rollups of these spans' traces (those not being read already). */
+  /** Reads the stored rollups of these spans' traces (those not read already) in the next round. */
   start(spans: Array<{ tenant_id: string; trace_id: string }>): void {
     if (this.entries.size > MAX_ENTRIES) this.entries.clear();
+    const at = Date.now();
     for (const [tenantId, traces] of groupByTrace(spans)) {
       const wanted = [...traces.keys()].filter((traceId) => !this.entries.has(keyOf(tenantId, traceId)));
       if (wanted.length === 0) continue;
-      // undefined: the read failed, and the fold reads it again
-      const read = this.traces.current(tenantId, wanted).catch(() => undefined);
-      const at = Date.now();
-      for (const traceId of wanted) this.entries.set(keyOf(tenantId, traceId), { at, reading: read.then((found) => (found ? (found.get(traceId) ?? null) : undefined)) });
+      const round = (this.next ??= this.round());
+      const ids = round.traces.get(tenantId) ?? [];
+      round.traces.set(tenantId, ids.concat(wanted));
+      const rollup = async (traceId: string) => {
+        const stored = (await round.read).get(tenantId);
+        return stored === undefined ? undefined : (stored.get(traceId) ?? null); // undefined: read again by the fold
+      };
+      for (const traceId of wanted) this.entries.set(keyOf(tenantId, traceId), { at, reading: rollup(traceId) });
     }
+    if (!this.reading && this.next) this.runNext();
+  }
+
+  private round(): Round {
+    let run!: () => void;
+    const started = new Promise<void>((resolve) => (run = resolve));
+    const traces = new Map<string, string[]>();
+    const read = started.then(async () => {
+      const found = new Map<string, Map<string, TraceRollup> | undefined>();
+      for (const [tenantId, ids] of traces) found.set(tenantId, await this.traces.current(tenantId, ids).catch(() => undefined));
+      return found;
+    });
+    return { traces, read, run };
+  }
+
+  private runNext(): void {
+    const round = this.next!;
+    this.next = null;
+    this.reading = true;
+    round.run();
+    void round.read.finally(() => {
+      this.reading = false;
+      if (this.next) this.runNext();
+    });
   }
 
   /**
