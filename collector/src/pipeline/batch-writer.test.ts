@@ -111,19 +111,19 @@ test('a write that is not patient, queued during an insert, is inserted as soon 
   await writer.close();
 });
 
-test('spans that will wait behind an insert in flight are handed to the sink to prepare; patient ones and those of an idle writer are not', async () => {
+test('queued spans are handed to the sink to prepare, marked soon when they wait only for the insert in flight', async () => {
   let release!: () => void;
   const prepared: string[] = [];
   const sink: SpanSink = {
     insertSpans: (spans) => (spans.some((s) => s.name === 'slow') ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()),
-    readAhead: (spans) => prepared.push(...spans.map((s) => s.name)),
+    readAhead: (spans, wait) => prepared.push(...spans.map((s) => `${s.name}${wait.soon ? ' soon' : ''}`)),
   };
   const writer = new BatchWriter(sink, { maxSpans: 1000, maxDelayMs: 1 });
   const slow = writer.write([span('slow')]);
   await new Promise((resolve) => setTimeout(resolve, 10)); // its insert is in flight
   const queued = writer.write([span('queued')]);
   const patient = writer.write([span('patient')], { maxDelayMs: 60_000 });
-  assert.deepEqual(prepared, ['queued']);
+  assert.deepEqual(prepared, ['slow', 'queued soon', 'patient']);
   release();
   await Promise.all([slow, queued]);
   await writer.close();

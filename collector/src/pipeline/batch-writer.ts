@@ -9,8 +9,12 @@ import type { SpanhouseSpan } from '@spanhouse/model';
 
 export interface SpanSink {
   insertSpans(spans: SpanhouseSpan[]): Promise<unknown>;
-  /** Spans queued for a later insertSpans: the sink may prepare for them meanwhile. */
-  readAhead?(spans: SpanhouseSpan[]): void;
+  /**
+   * Spans queued for a later insertSpans: the sink may prepare for them meanwhile.
+   * `soon`: they wait only for the insert in flight (patient ones wait for a timer, and an
+   * idle writer stores at once).
+   */
+  readAhead?(spans: SpanhouseSpan[], wait: { soon: boolean }): void;
 }
 
 export interface BatchWriterOptions {
@@ -81,8 +85,7 @@ export class BatchWriter {
       const patient = maxDelayMs > this.options.maxDelayMs;
       const due = Date.now() + maxDelayMs;
       this.queue.push({ spans, due, patient, resolve, reject });
-      // spans that will wait behind the insert in flight; patient ones wait for a timer anyway
-      if (this.flushing && !patient) this.sink.readAhead?.(spans);
+      this.sink.readAhead?.(spans, { soon: this.flushing !== null && !patient });
       this.due = Math.min(this.due, due);
       this.queuedSpans += spans.length;
       this.schedule();

@@ -100,7 +100,7 @@ test('spans queued while an insert of their trace is in flight fold onto what it
     const stored = store.insertSpans([root(traceId), first(traceId)]);
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     const retried = first(traceId);
-    store.readAhead([second(traceId), retried]);
+    store.readAhead([second(traceId), retried], { soon: true });
     assert.deepEqual(await stored, { inserted: 2, duplicates: 0 });
     assert.deepEqual(await store.insertSpans([second(traceId), retried]), { inserted: 1, duplicates: 1 }, `queued after ${delayMs} ms`);
     const trace = (await store.getTrace('default', traceId, false))?.trace;

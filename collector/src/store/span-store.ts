@@ -113,9 +113,14 @@ export class SpanStore {
     return this.lastVersion;
   }
 
-  /** Spans queued for insertSpans: their rows are encoded and their traces' stored rollups read meanwhile. */
-  readAhead(spans: SpanhouseSpan[]): void {
-    this.ahead.start(spans);
+  /**
+   * Spans queued for insertSpans: their rows are encoded meanwhile, and when their insert
+   * comes `soon` (after the one in flight) their traces' stored rollups are read too (a
+   * patient gateway call's spans wait for a timer: a read per call would cost more than
+   * the fold's one read per batch).
+   */
+  readAhead(spans: SpanhouseSpan[], wait: { soon: boolean }): void {
+    if (wait.soon) this.ahead.start(spans);
     this.rows.prepare(spans);
   }
 
