@@ -255,9 +255,12 @@ export const ROLLUP_SELECT = [...LIGHT_COLUMNS, `${preview('input_text')} AS inp
 const STORED_COLUMNS = SPAN_COLUMNS.filter((c) => !c.derived);
 export const SPAN_INSERT_COLUMNS = [...STORED_COLUMNS.map((c) => c.name), 'version'];
 
-/** Row for insert at `version` (values in SPAN_INSERT_COLUMNS order; null: the column default). */
+/** A span's stored values in SPAN_INSERT_COLUMNS order, all but the version (null: the column default). */
+const storedValues = (span: SpanhouseSpan): unknown[] => STORED_COLUMNS.map((column) => column.write(span) ?? null);
+
+/** Row for insert at `version` (values in SPAN_INSERT_COLUMNS order). */
 export function toRow(span: SpanhouseSpan, version: number): unknown[] {
-  return [...STORED_COLUMNS.map((column) => column.write(span) ?? null), version];
+  return [...storedValues(span), version];
 }
 
 /**
@@ -265,7 +268,7 @@ export function toRow(span: SpanhouseSpan, version: number): unknown[] {
  * is `${rowText(span)},${v}]`, the same text the client makes of toRow(span, v).
  */
 export function rowText(span: SpanhouseSpan): string {
-  return JSON.stringify(STORED_COLUMNS.map((column) => column.write(span) ?? null)).slice(0, -1);
+  return JSON.stringify(storedValues(span)).slice(0, -1);
 }
 
 /** Rows for insert, made one at a time as the insert encodes them (see insertRows). */
