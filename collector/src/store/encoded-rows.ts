@@ -34,6 +34,7 @@ export class EncodedRows {
       let text = this.texts.get(span);
       if (text === undefined) {
         text = rowText(span);
+        this.texts.set(span, text); // so a preparation still under way skips it
         if (++encodedHere % INSERT_SLICE === 0) await nextTurn();
       }
       lines.push(`${text},${version}]\n`);
