@@ -47,7 +47,7 @@ const RECENT_KEYS = 500_000;
 const BACKFILL_TRACES = 5_000;
 
 export class SpanStore {
-  readonly traces: TraceStore;
+  private readonly traces: TraceStore;
   readonly logs: SpanLogStore;
   private readonly ahead: RollupReadAhead;
   private readonly rows = new EncodedRows();
