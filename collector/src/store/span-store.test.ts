@@ -76,6 +76,15 @@ test('rollup, dedup of re-sent spans, and fetching a trace and a span', async ()
   assert.equal(await store.getTrace('other-tenant', A, false), null);
 });
 
+test('a revision that moves a span\'s start is refused (span lists rely on a span keeping its start)', async () => {
+  const B = '2'.repeat(32);
+  const original = map(span(B, 'b000000000000001', '', 0, 100, llm('gpt-4o', 5)));
+  await store.insertSpans([original]);
+  const moved = { ...original, start_time_us: original.start_time_us - 1_000_000, model: 'moved' };
+  await assert.rejects(store.writeRevisions([{ span: moved, previous: { span: original, version: 1 } }]), /moves its start/);
+  assert.equal((await store.getSpan('default', 'b000000000000001'))?.model, 'gpt-4o');
+});
+
 test('the span column declaration matches the table the migrations build', async () => {
   const { SPAN_COLUMNS } = await import('./span-columns.ts');
   const result = await store.client.query({ query: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'spans' ORDER BY position", format: 'JSONEachRow' });

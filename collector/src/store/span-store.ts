@@ -154,9 +154,12 @@ export class SpanStore {
   /**
    * Stores new versions of stored spans (each newer than the version it revises), records
    * the versions they replace (with their values, which take them out of span_metrics),
-   * and rolls their traces up again from what is stored.
+   * and rolls their traces up again from what is stored. A revision keeps its span's start:
+   * span lists find a span's newest version within its candidates' starts (search.ts).
    */
   writeRevisions(revisions: Array<{ span: SpanhouseSpan; previous: StoredSpan }>): Promise<void> {
+    const moved = revisions.find((r) => r.span.start_time_us !== r.previous.span.start_time_us);
+    if (moved) return Promise.reject(new Error(`a revision of span ${moved.span.span_id} moves its start; a span's start never changes`));
     return this.exclusive(async () => {
       if (revisions.length === 0) return;
       const version = revisions.reduce((v, r) => Math.max(v, r.previous.version + 1), this.nextVersion());
