@@ -32,6 +32,7 @@ function parseJson(text: string, fallback: unknown): unknown {
 
 export class SpanLogStore {
   private seen: { value: boolean; checkedAt: number } = { value: false, checkedAt: 0 };
+  private checking: Promise<boolean> | null = null;
 
   constructor(private readonly client: ClickHouseClient) {}
 
@@ -98,10 +99,21 @@ export class SpanLogStore {
     return logs.filter((l) => wanted.has(`${l.tenant_id}/${l.trace_id}/${l.span_id}`));
   }
 
-  private async mayHaveLogs(): Promise<boolean> {
-    if (this.seen.value || Date.now() - this.seen.checkedAt < LOGS_RECHECK_MS) return this.seen.value;
-    const [row] = await queryRows<{ any: number | boolean }>(this.client, { query: 'SELECT count() > 0 AS any FROM span_logs' });
-    this.seen = { value: Boolean(Number(row?.any ?? 0)), checkedAt: Date.now() };
-    return this.seen.value;
+  /**
+   * One check at a time: the requests that arrive while it runs share it (at start-up, eight
+   * requests in flight each ran their own, and queued ~1.6 s of reads behind one another).
+   */
+  private mayHaveLogs(): Promise<boolean> {
+    if (this.seen.value || Date.now() - this.seen.checkedAt < LOGS_RECHECK_MS) return Promise.resolve(this.seen.value);
+    this.checking ??= queryRows<{ any: number | boolean }>(this.client, { query: 'SELECT count() > 0 AS any FROM span_logs' })
+      .then(([row]) => {
+        // logs this process stored while the check ran count too
+        this.seen = { value: this.seen.value || Boolean(Number(row?.any ?? 0)), checkedAt: Date.now() };
+        return this.seen.value;
+      })
+      .finally(() => {
+        this.checking = null;
+      });
+    return this.checking;
   }
 }
