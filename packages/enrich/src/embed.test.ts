@@ -148,3 +148,13 @@ test('OpenAIEmbedder reports HTTP errors, wrong sizes and timeouts', async () =>
     await server.close();
   }
 });
+
+test('embedding many texts leaves the event loop to other work between slices, and gives the vectors of embedOne', async () => {
+  const embedder = new HashingEmbedder();
+  const texts = Array.from({ length: 200 }, (_, i) => `refund ${i} for a damaged blender, order ${i % 7}`);
+  const order: string[] = [];
+  setImmediate(() => order.push('other work'));
+  const vectors = await embedder.embed(texts).then((v) => (order.push('embedded'), v));
+  assert.deepEqual(order, ['other work', 'embedded']);
+  assert.deepEqual(vectors, texts.map((t) => embedder.embedOne(t)));
+});

@@ -2,6 +2,7 @@
 // embedder (no network, no model files, deterministic everywhere) and any OpenAI-compatible
 // /v1/embeddings endpoint.
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { stemmer } from 'stemmer';
 
 export interface Embedder {
@@ -78,6 +79,9 @@ export interface HashingEmbedderOptions {
   weights?: { words?: number; bigrams?: number; chars?: number };
 }
 
+/** Texts embedded per turn of the event loop. */
+const EMBED_SLICE = 64;
+
 /** Entries per memo (stems, feature slots) before it starts over. */
 const CACHE_LIMIT = 200_000;
 
@@ -144,7 +148,13 @@ export class HashingEmbedder implements Embedder {
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map((text) => this.embedOne(text));
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      vectors.push(this.embedOne(texts[i]));
+      // a turn of the event loop between slices: a request's 400 prompts in one go held it ~25 ms
+      if (i % EMBED_SLICE === EMBED_SLICE - 1 && i < texts.length - 1) await nextTurn();
+    }
+    return vectors;
   }
 
   /** Synchronous form of embed for one text. An empty or all-stopword text gives the zero vector. */
