@@ -20,7 +20,12 @@ const span = (i: number, valid = true): OtlpSpan => ({
 
 test('an export mapped in turns of the event loop gives the spans, counts and reasons of mapping it at once', async () => {
   let n = 0;
-  const spans = (count: number, invalidEvery = 0) => Array.from({ length: count }, () => span(n, !(invalidEvery && n++ % invalidEvery === 0) || (n++, false)));
+  // every `invalidEvery`-th span has an invalid id (refused with a reason)
+  const spans = (count: number, invalidEvery = 0) =>
+    Array.from({ length: count }, () => {
+      const i = n++;
+      return span(i, !(invalidEvery > 0 && i % invalidEvery === 0));
+    });
   const request: OtlpTraceRequest = {
     resourceSpans: [
       { resource: { 'service.name': 'a' }, scopeSpans: [{ scope: { name: 's1', version: '1' }, spans: spans(70) }, { scope: { name: 's2', version: '' }, spans: spans(3) }] },
