@@ -229,6 +229,63 @@ describe('sorting', () => {
   });
 });
 
+describe('span list fields', () => {
+  const TABLE = ['name', 'status', 'start_time', 'model', 'input_preview', 'total_tokens', 'latency_ms', 'cost_usd', 'running'];
+
+  test('rows carry their keys and the fields named, with the values of full rows', async () => {
+    const full = await api('GET', '/api/spans?type=generation&limit=20');
+    const narrow = await api('GET', `/api/spans?type=generation&limit=20&fields=${TABLE.join(',')}`);
+    assert.equal(narrow.status, 200, narrow.text);
+    assert.equal(narrow.body.data.length, full.body.data.length);
+    narrow.body.data.forEach((row: any, i: number) => {
+      assert.deepEqual(Object.keys(row).sort(), ['span_id', 'tenant_id', 'trace_id', ...TABLE].sort());
+      const expected = Object.fromEntries(Object.keys(row).map((key) => [key, full.body.data[i][key]]));
+      assert.deepEqual(row, expected);
+    });
+    const scored = await api('GET', `/api/spans?trace_id=${ids.c.trace_id}&fields=scores,status`);
+    assert.deepEqual(scored.body.data[0], { tenant_id: 'default', trace_id: ids.c.trace_id, span_id: ids.c.span_id, status: 'error', scores: [{ name: 'accuracy', value: 0.2, comment: 'missed costs', data_type: 'numeric', source: 'api' }] });
+  });
+
+  test('every field named gives the full row', async () => {
+    const full = await api('GET', '/api/spans?limit=30');
+    const fields = Object.keys(full.body.data[0]);
+    const named = await api('GET', `/api/spans?limit=30&fields=${fields.join(',')}`);
+    assert.equal(named.status, 200, named.text);
+    assert.deepEqual(named.body, full.body);
+  });
+
+  test('a revised span and a running one show their current state', async () => {
+    const open = (await api('POST', '/api/spans', { name: 'still going', type: 'agent', start_time: at(-60), service: 'fields-open' })).body;
+    const running = await api('GET', '/api/spans?service=fields-open&fields=running,end_time');
+    assert.equal(running.body.data[0].running, true);
+    await api('PATCH', `/api/spans/${open.span_id}`, { end_time: at(-59), metadata: { outcome: 'done' } });
+    const ended = await api('GET', '/api/spans?service=fields-open&fields=running,metadata,end_time');
+    assert.deepEqual(ended.body.data, [{ tenant_id: 'default', trace_id: open.trace_id, span_id: open.span_id, running: false, metadata: { outcome: 'done' }, end_time: ended.body.data[0].end_time }]);
+    assert.equal(ended.body.data[0].end_time.slice(0, 16), at(-59).slice(0, 16));
+  });
+
+  test('pages by cursor like full rows', async () => {
+    const walk = async (extra: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: any = await api('GET', `/api/spans?sort=cost&limit=3${extra}${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...res.body.data.map((s: any) => s.span_id));
+        cursor = res.body.next_cursor;
+      } while (cursor);
+      return seen;
+    };
+    assert.deepEqual(await walk('&fields=cost_usd'), await walk(''));
+  });
+
+  test('an unknown field is a 400 that names it', async () => {
+    const res = await api('GET', '/api/spans?fields=model,input_messages');
+    assert.equal(res.status, 400);
+    assert.match(res.body.error.message, /fields: no field input_messages; a comma-separated list of: tenant_id, trace_id/);
+    assert.equal((await api('GET', '/api/spans?fields=,')).status, 400);
+  });
+});
+
 describe('pagination while data streams in', () => {
   async function walk(base: string, during: (page: number) => Promise<void>) {
     const seen: string[] = [];

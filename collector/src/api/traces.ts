@@ -4,7 +4,7 @@ import { evaluationEventOf, evaluationLogsRequest, SPAN_ID_PATTERN, TRACE_ID_PAT
 import { BlobStore } from '../store/blobs.ts';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
-import type { SpanRecord } from '../store/span-columns.ts';
+import { LIST_FIELDS, type SpanRecord } from '../store/span-columns.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from '../store/scores.ts';
 import { briefScore, isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
 import type { SpanStore } from '../store/span-store.ts';
@@ -16,7 +16,21 @@ import { filterParams, pageParams, type FilterParams, spanFilterOf, splitMetadat
 export const traceListQuery = z.object({ ...filterParams, ...pageParams }).strict();
 /** The list's filters without paging: GET /api/traces/count. */
 export const traceCountQuery = z.object(filterParams).strict();
-export const spanListQuery = z.object({ ...filterParams, ...pageParams, trace_id: z.string().regex(TRACE_ID_PATTERN, 'must be 32 hex characters').optional() }).strict();
+/** `fields=model,cost_usd,…`: the fields each span list row carries (its keys always; every field without it). */
+const listFields = z
+  .string()
+  .max(2000)
+  .transform((text) => new Set(text.split(',').map((f) => f.trim()).filter((f) => f !== '')))
+  .superRefine((fields, ctx) => {
+    const unknown = [...fields].filter((f) => !LIST_FIELDS.has(f));
+    if (fields.size > 0 && unknown.length === 0) return;
+    const named = unknown.length > 0 ? `no field ${unknown.join(', ')}; ` : '';
+    ctx.addIssue({ code: 'custom', message: `${named}a comma-separated list of: ${[...LIST_FIELDS].join(', ')}` });
+  });
+
+export const spanListQuery = z
+  .object({ ...filterParams, ...pageParams, trace_id: z.string().regex(TRACE_ID_PATTERN, 'must be 32 hex characters').optional(), fields: listFields.optional() })
+  .strict();
 
 export interface TraceRoutesOptions {
   store: SpanStore;
@@ -135,6 +149,7 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
       order: q.order,
       limit: q.limit,
       cursor: pageCursor(cursors, 'spans', tenantId, q.cursor, q.sort, q.order),
+      fields: q.fields,
     });
     res.json({ data: page.data, next_cursor: page.nextCursor ? cursors.encode('spans', tenantId, page.nextCursor) : null });
   });

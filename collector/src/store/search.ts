@@ -12,7 +12,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { traceSummaryOf, type TraceStatus, type TraceSummary } from '@spanhouse/model';
 import { BY_ID, exists, fromProjection, queryRows } from './query.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
-import { LIGHT_SELECT, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
+import { LIGHT_SELECT, lightSelectFor, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { isPrefixable, newestVersionsOnly, revisionsIn, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
 import { rollupOf, TRACE_CANDIDATE_SELECT, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
 
@@ -36,10 +36,22 @@ export interface SpanSearch extends SpanFilter {
   order: SortOrder;
   limit: number;
   cursor?: SearchCursor;
+  /** Only these fields of each row (LIST_FIELDS), plus its keys; every field when absent. */
+  fields?: ReadonlySet<string>;
 }
 
 /** A span list row: previews only, no messages, texts or raw attributes. */
 export type SpanListItem = SpanRecord & { running: boolean; scores: Array<Pick<ScoreRecord, 'name' | 'value' | 'comment' | 'data_type' | 'source'>> };
+/** A span list row as asked for: every field, or its keys and the fields named. */
+export type SpanListRow = Pick<SpanListItem, 'tenant_id' | 'trace_id' | 'span_id'> & Partial<SpanListItem>;
+
+/** The row's keys and the fields asked for. */
+function withFields(item: SpanListItem, fields: ReadonlySet<string> | undefined): SpanListRow {
+  if (!fields) return item;
+  const picked: Record<string, unknown> = { tenant_id: item.tenant_id, trace_id: item.trace_id, span_id: item.span_id };
+  for (const field of fields) if (field in item) picked[field] = item[field as keyof SpanListItem];
+  return picked as SpanListRow;
+}
 
 export interface TraceSearch extends RangeFilters {
   tenantId: string;
@@ -139,13 +151,14 @@ export class SearchStore {
     private readonly text = { ids: TEXT_IDS, batch: TEXT_BATCH, rounds: TEXT_ROUNDS },
   ) {}
 
-  async listSpans(search: SpanSearch): Promise<Page<SpanListItem>> {
+  async listSpans(search: SpanSearch): Promise<Page<SpanListRow>> {
     const kept: Array<{ row: SpanRow; candidate: Candidate }> = [];
     let cursor = search.cursor;
     const batch = search.limit + 1;
+    const select = search.fields ? lightSelectFor(search.fields) : LIGHT_SELECT;
     for (let round = 0; round < MAX_ROUNDS && kept.length <= search.limit; round++) {
       const candidates = await this.spanCandidates(search, cursor, batch);
-      const newest = await this.newestSpanVersions(search.tenantId, candidates);
+      const newest = await this.newestSpanVersions(search.tenantId, candidates, select);
       for (const candidate of candidates) {
         const row = newest.get(`${candidate.trace_id}/${candidate.span_id}`);
         if (row && String(row.version) === String(candidate.version)) kept.push({ row, candidate });
@@ -155,11 +168,13 @@ export class SearchStore {
       cursor = this.spanCursorAt(search, candidates[candidates.length - 1]);
     }
     const page = kept.slice(0, search.limit);
-    const scores = scoresByTarget(await this.scores.forTraces(search.tenantId, [...new Set(page.map((k) => k.row.trace_id))]));
+    const withScores = !search.fields || search.fields.has('scores');
+    const scores = scoresByTarget(withScores ? await this.scores.forTraces(search.tenantId, [...new Set(page.map((k) => k.row.trace_id))]) : []);
     return {
       data: page.map(({ row }) => {
         const record = spanRecord(row, false);
-        return { ...record, running: isRunning(record), scores: (scores.get(`${row.trace_id}/${row.span_id}`) ?? []).map(briefScore) };
+        const item = { ...record, running: isRunning(record), scores: (scores.get(`${row.trace_id}/${row.span_id}`) ?? []).map(briefScore) };
+        return withFields(item, search.fields);
       }),
       nextCursor: kept.length > search.limit ? this.spanCursorAt(search, page[page.length - 1].candidate) : null,
     };
@@ -187,7 +202,7 @@ export class SearchStore {
     });
   }
 
-  private async newestSpanVersions(tenantId: string, candidates: Candidate[]): Promise<Map<string, SpanRow>> {
+  private async newestSpanVersions(tenantId: string, candidates: Candidate[], select: string): Promise<Map<string, SpanRow>> {
     if (candidates.length === 0) return new Map();
     // A span keeps its start in every version (revisions change its end, cost, cluster,
     // metadata, never its start), so the candidates' starts bound where their newest
@@ -195,7 +210,7 @@ export class SearchStore {
     // newest-first page read 14k rows instead of 69k).
     const starts = candidates.map((c) => Number(c.start_us));
     const rows = await queryRows<SpanRow>(this.client, {
-      query: `SELECT ${LIGHT_SELECT} FROM spans
+      query: `SELECT ${select} FROM spans
               WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)} AND span_id IN {spans:Array(String)}
                 AND start_time BETWEEN fromUnixTimestamp64Micro({from_us:Int64}) AND fromUnixTimestamp64Micro({to_us:Int64})
               ORDER BY trace_id, span_id, version DESC

@@ -26,6 +26,8 @@ interface SpanColumn {
   as?: string;
   /** Computed by the table from other columns (ALIAS or MATERIALIZED): read back, never inserted. */
   derived?: boolean;
+  /** The API fields it fills, when not just the one of its own name (see lightSelectFor). */
+  fields?: readonly string[];
   /** Value to insert; undefined leaves the column to its DEFAULT. */
   write(span: SpanhouseSpan): unknown;
   read(value: unknown, into: Partial<SpanhouseSpan>): void;
@@ -178,6 +180,7 @@ export const SPAN_COLUMNS: readonly SpanColumn[] = [
   {
     name: 'is_open',
     derived: true,
+    fields: ['running', 'span_attributes'],
     write: () => undefined,
     read: (v, into) => {
       if (asBool(v)) into.span_attributes = { ...into.span_attributes, [OPEN_SPAN_ATTRIBUTE]: 'true' };
@@ -186,21 +189,25 @@ export const SPAN_COLUMNS: readonly SpanColumn[] = [
   jsonField('events', [], true),
   {
     name: 'mapping_dialects',
+    fields: ['mapping'],
     write: (span) => span.mapping.dialects,
     read: (v, into) => (into.mapping = { ...emptyMapping, ...into.mapping, dialects: v as string[] }),
   },
   {
     name: 'mapping_unmapped',
+    fields: ['mapping'],
     write: (span) => span.mapping.unmapped,
     read: (v, into) => (into.mapping = { ...emptyMapping, ...into.mapping, unmapped: v as string[] }),
   },
   {
     name: 'mapping_semconv',
+    fields: ['mapping'],
     write: (span) => span.mapping.semconv ?? '',
     read: (v, into) => (into.mapping = { ...emptyMapping, ...into.mapping, semconv: asText(v) }),
   },
   {
     name: 'mapping_inferred',
+    fields: ['mapping'],
     write: (span) => span.mapping.inferred ?? [],
     read: (v, into) => (into.mapping = { ...emptyMapping, ...into.mapping, inferred: (v ?? []) as string[] }),
   },
@@ -248,6 +255,32 @@ export const LIGHT_SELECT = [
   'version',
 ].join(', ');
 
+/** The fields a span list row carries (lists never carry messages), each a valid `fields` choice. */
+export const LIST_FIELDS: ReadonlySet<string> = new Set([
+  ...SPAN_COLUMNS.filter((c) => c.name !== 'input_messages' && c.name !== 'output_messages').flatMap((c) => c.fields ?? [c.name]),
+  'input_preview',
+  'output_preview',
+  'scores',
+]);
+
+/** What every list row carries whatever its fields: the keys its cursor and links name. */
+const KEY_COLUMNS = new Set(['tenant_id', 'trace_id', 'span_id']);
+
+/**
+ * LIGHT_SELECT narrowed to the columns that fill `fields` (API field names) of a list row. A
+ * page's rows are read by key, and such a read costs per column (at 10M spans, ~1 ms a
+ * column for a page of 50), so a list showing a dozen fields reads a dozen columns.
+ */
+export function lightSelectFor(fields: ReadonlySet<string>): string {
+  const columns = SPAN_COLUMNS.filter((c) => !c.heavy && (KEY_COLUMNS.has(c.name) || (c.fields ?? [c.name]).some((f) => fields.has(f))));
+  return [
+    ...columns.map((c) => c.select ?? c.name),
+    ...(fields.has('input_preview') ? [`${preview('input_text')} AS input_preview`] : []),
+    ...(fields.has('output_preview') ? [`${preview('output_text')} AS output_preview`] : []),
+    'version',
+  ].join(', ');
+}
+
 /** What a trace rollup needs of a span: light columns, texts cut to their previews. */
 export const ROLLUP_SELECT = [...LIGHT_COLUMNS, `${preview('input_text')} AS input_text`, `${preview('output_text')} AS output_text`, 'version'].join(', ');
 
@@ -293,8 +326,9 @@ export function spanRecord(row: SpanRow, withContent: boolean): SpanRecord {
     ...rest,
     type: rest.type as SpanType,
     status: rest.status as SpanStatus,
-    start_time: isoFromMicros(start_time_us),
-    end_time: isoFromMicros(end_time_us),
+    // a row read for a few fields (lightSelectFor) may come without its times
+    start_time: start_time_us === undefined ? '' : isoFromMicros(start_time_us),
+    end_time: end_time_us === undefined ? '' : isoFromMicros(end_time_us),
     input_preview: typeof row.input_preview === 'string' ? row.input_preview : previewText(rest.input_text),
     output_preview: typeof row.output_preview === 'string' ? row.output_preview : previewText(rest.output_text),
     events: rest.events as SpanEvent[],

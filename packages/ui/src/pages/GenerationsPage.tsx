@@ -13,6 +13,12 @@ import { useKnownValues } from '../hooks/useKnownValues.ts';
 import { useQueryParams } from '../hooks/useQueryParams.ts';
 import { formatCost, formatCount, formatDuration, formatTime, formatTimestamp, oneLine } from '../lib/format.ts';
 
+/**
+ * The fields the table shows: a span page reads its rows by key, column by column, so asking
+ * for these (the API's `fields`) instead of every field makes a page about twice as fast.
+ */
+const TABLE_FIELDS = 'name,status,start_time,model,input_preview,input_tokens,output_tokens,total_tokens,latency_ms,cost_usd,running';
+
 /** Every LLM call of the window: model, tokens, cost, latency, status, preview; sortable, with bulk "add to dataset". */
 export function GenerationsPage() {
   const [params, patch] = useQueryParams();
@@ -29,6 +35,7 @@ export function GenerationsPage() {
       sort: sort.sort,
       order: sort.order,
       limit: 50,
+      fields: TABLE_FIELDS,
     }),
     [params],
   );
