@@ -2,18 +2,8 @@
 // the cost and latency of their spans.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClusterRow } from '@spanhouse/enrich';
-
-export interface ClusterSummary {
-  cluster_id: string;
-  label: string;
-  /** Spans assigned to the cluster (including ids merged into it). */
-  size: number;
-  cost_usd: number;
-  latency_ms_total: number;
-  latency_ms_avg: number;
-  error_count: number;
-  aliases: string[];
-}
+import type { ClusterSummary } from '@spanhouse/model';
+export type { ClusterSummary };
 
 interface StoredClusterRow {
   cluster_id: string;

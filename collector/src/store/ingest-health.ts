@@ -4,31 +4,8 @@
 // field is empty, at a glance. Each span counts once, as its newest version.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './query.ts';
-
-export interface DialectHealth {
-  /** A dialect id (`otel-genai`, `openinference`, …), or `none` for spans no dialect recognised. */
-  dialect: string;
-  spans: number;
-  /** Generation and embedding spans. */
-  llm_spans: number;
-  /** Of the LLM spans: no model name, no token counts, no prompt or response (generations only). */
-  missing_model: number;
-  missing_tokens: number;
-  missing_content: number;
-}
-
-export interface IngestHealth {
-  since: string;
-  until: string;
-  /** The same counts over every span (each once). */
-  total: Omit<DialectHealth, 'dialect'>;
-  dialects: DialectHealth[];
-  /** Spans by conventions generation of their gen_ai.* names (`2026`, `legacy`, `mixed`, `` for none). */
-  semconv: Array<{ semconv: string; spans: number }>;
-  /** Fields filled by inference rather than read (e.g. provider from the model name). */
-  inferred: Array<{ field: string; spans: number }>;
-  top_unmapped: Array<{ key: string; spans: number }>;
-}
+import type { DialectHealth, IngestHealth } from '@spanhouse/model';
+export type { DialectHealth, IngestHealth };
 
 const COUNTS = `count() AS spans,
   countIf(type IN ('generation', 'embedding')) AS llm_spans,

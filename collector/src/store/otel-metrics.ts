@@ -7,6 +7,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { OtelMetricRow } from '../receivers/otlp-metrics.ts';
 import { BUCKET_SECONDS, type Bucket } from './metrics.ts';
 import { INSERT, isoTime, queryRows } from './query.ts';
+import type { OtelMetricPoint } from '@spanhouse/model';
+export type { OtelMetricPoint };
 
 /** Columns the sums can be grouped by. */
 export const OTEL_METRIC_GROUPS = {
@@ -25,23 +27,6 @@ export interface OtelMetricsQuery {
   bucket: Bucket;
   name?: string;
   groupBy?: OtelMetricGroup;
-}
-
-export interface OtelMetricPoint {
-  bucket: string;
-  name: string;
-  unit: string;
-  type: string;
-  group: string;
-  /** Histograms: observations in the bucket; gauges: data points; sums: 0. */
-  count: number;
-  /** Histograms: sum of the observations; sums: the increase; gauges: sum of the values. */
-  sum: number;
-  min: number | null;
-  max: number | null;
-  /** Histograms whose points share their bounds: observations per bucket (one more than bounds). */
-  bucket_counts: number[];
-  explicit_bounds: number[];
 }
 
 /** Most rows one answer may hold (buckets × names × groups). */

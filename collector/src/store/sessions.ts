@@ -12,6 +12,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { isoTime, queryRows } from './query.ts';
 import { TRACE_LIST_SETTINGS } from './search.ts';
 import type { GroupKind } from './trace-groups.ts';
+import type { SessionRow, UserRow } from '@spanhouse/model';
+export type { SessionRow, UserRow };
 
 export type { GroupKind };
 export type GroupSort = 'last' | 'first' | 'traces' | 'cost' | 'tokens' | 'errors';
@@ -41,32 +43,6 @@ export interface GroupSearch {
   order: GroupOrder;
   limit: number;
   cursor?: GroupCursor;
-}
-
-export interface SessionRow {
-  session_id: string;
-  user_id: string;
-  first_time: string;
-  last_time: string;
-  trace_count: number;
-  error_count: number;
-  cost_usd: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  models: string[];
-}
-
-export interface UserRow {
-  user_id: string;
-  first_time: string;
-  last_seen: string;
-  session_count: number;
-  trace_count: number;
-  error_count: number;
-  cost_usd: number;
-  total_tokens: number;
-  models: string[];
 }
 
 /** The grouping column of `traces`. */

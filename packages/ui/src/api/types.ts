@@ -3,6 +3,8 @@
 import type { Message, SpanhouseSpan, TraceSummary, TraceStatus } from '@spanhouse/model';
 
 export type { Message, MessagePart, ToolCall, SpanType, TraceSummary, TraceStatus, SpanEvent } from '@spanhouse/model';
+// list and report rows, declared once with the collector's store
+export type { SessionRow, UserRow, DialectHealth, IngestHealth, OtelMetricPoint, ClusterSummary as Cluster } from '@spanhouse/model';
 
 export interface Score {
   name: string;
@@ -10,25 +12,6 @@ export interface Score {
   comment?: string;
   /** api, ui, otel (a gen_ai.evaluation.result event), … */
   source?: string;
-}
-
-/** GET /api/ingest-health: how well the last day's spans were understood. */
-export interface DialectHealth {
-  dialect: string;
-  spans: number;
-  llm_spans: number;
-  missing_model: number;
-  missing_tokens: number;
-  missing_content: number;
-}
-export interface IngestHealth {
-  since: string;
-  until: string;
-  total: Omit<DialectHealth, 'dialect'>;
-  dialects: DialectHealth[];
-  semconv: Array<{ semconv: string; spans: number }>;
-  inferred: Array<{ field: string; spans: number }>;
-  top_unmapped: Array<{ key: string; spans: number }>;
 }
 
 export type Span = Omit<SpanhouseSpan, 'start_time_us' | 'end_time_us' | 'input_messages' | 'output_messages'> & {
@@ -54,34 +37,6 @@ export interface TracePage {
 export interface ListPage<T> {
   data: T[];
   next_cursor: string | null;
-}
-
-/** GET /api/sessions: one row per session of the window. */
-export interface SessionRow {
-  session_id: string;
-  user_id: string;
-  first_time: string;
-  last_time: string;
-  trace_count: number;
-  error_count: number;
-  cost_usd: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  models: string[];
-}
-
-/** GET /api/users: one row per user of the window. */
-export interface UserRow {
-  user_id: string;
-  first_time: string;
-  last_seen: string;
-  session_count: number;
-  trace_count: number;
-  error_count: number;
-  cost_usd: number;
-  total_tokens: number;
-  models: string[];
 }
 
 export interface Dataset {
@@ -121,18 +76,6 @@ export interface MetricRow {
   p99_latency_ms: number | null;
 }
 
-/** GET /api/clusters: prompt clusters with the totals of their spans, largest first. */
-export interface Cluster {
-  cluster_id: string;
-  label: string;
-  size: number;
-  cost_usd: number;
-  latency_ms_total: number;
-  latency_ms_avg: number;
-  error_count: number;
-  aliases: string[];
-}
-
 /** A stored span event (feedback, annotations) as GET /api/spans/:id/events returns it. */
 export interface StoredEvent {
   kind: string;
@@ -144,19 +87,6 @@ export interface StoredEvent {
 }
 
 export type Status = TraceStatus;
-
-/** GET /api/otel-metrics: one metric's sums in one bucket (and group). */
-export interface OtelMetricPoint {
-  bucket: string;
-  name: string;
-  unit: string;
-  type: string;
-  group: string;
-  count: number;
-  sum: number;
-  min: number | null;
-  max: number | null;
-}
 
 /** GET /api/me. */
 export interface Me {

@@ -13,6 +13,8 @@ const point = (bucket: string, name: string, group: string, count: number, sum: 
   sum,
   min,
   max,
+  bucket_counts: [],
+  explicit_bounds: [],
 });
 
 test('sums each metric and group over the buckets: counts, sums, extremes and the mean', () => {

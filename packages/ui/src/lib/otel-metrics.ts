@@ -3,8 +3,8 @@
 import type { OtelMetricPoint } from '../api/types.ts';
 import { formatCount, formatDuration } from './format.ts';
 
-/** One metric and group over the window: a point's fields without its bucket, and the mean. */
-export type OtelMetricSummary = Omit<OtelMetricPoint, 'bucket'> & {
+/** One metric and group over the window: a point's fields without its bucket (and bucket counts), and the mean. */
+export type OtelMetricSummary = Omit<OtelMetricPoint, 'bucket' | 'bucket_counts' | 'explicit_bounds'> & {
   /** sum / count, or null for counters. */
   mean: number | null;
 };
