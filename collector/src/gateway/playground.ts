@@ -1,7 +1,7 @@
 // The playground: replay a stored generation through the gateway with edited turns, another
 // model or alias, other parameters or tools. Pure helpers: the request a run sends (from
 // the source span and the overrides), and the side-by-side summary of a span.
-import type { Message } from '@spanhouse/model';
+import type { Message, RunSummary } from '@spanhouse/model';
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from './openai.ts';
 
@@ -103,23 +103,8 @@ export function playgroundRequest(body: PlaygroundRunBody, source: SourceSpan | 
   return request;
 }
 
-/** The fields the side-by-side comparison shows, of the source span or of the run's. */
-export interface RunSummary {
-  trace_id: string;
-  span_id: string;
-  status: string;
-  model: string;
-  routing_alias: string;
-  output_messages: Message[];
-  output_text: string;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cost_usd: number | null;
-  latency_ms: number;
-  ttft_ms: number | null;
-  error_message: string;
-}
+/** The fields the side-by-side comparison shows (RunSummary, declared with the UI's in @spanhouse/model). */
+export type { RunSummary };
 
 export function runSummary(span: RunSummary & Record<string, unknown>): RunSummary {
   return {

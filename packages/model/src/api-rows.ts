@@ -1,5 +1,6 @@
 // Rows of the REST API's lists and reports that are not spans or traces: what the collector's
 // store returns and the web UI reads, declared once for both.
+import type { Message } from './types.ts';
 
 /** GET /api/sessions: one row per session of the window. */
 export interface SessionRow {
@@ -84,4 +85,22 @@ export interface ClusterSummary {
   latency_ms_avg: number;
   error_count: number;
   aliases: string[];
+}
+
+/** POST /api/playground/runs: the fields the side-by-side comparison shows, of the source span or of the run's. */
+export interface RunSummary {
+  trace_id: string;
+  span_id: string;
+  status: string;
+  model: string;
+  routing_alias: string;
+  output_messages: Message[];
+  output_text: string;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cost_usd: number | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  error_message: string;
 }

@@ -4,7 +4,7 @@ import type { Message, SpanhouseSpan, TraceSummary, TraceStatus } from '@spanhou
 
 export type { Message, MessagePart, ToolCall, SpanType, TraceSummary, TraceStatus, SpanEvent } from '@spanhouse/model';
 // list and report rows, declared once with the collector's store
-export type { SessionRow, UserRow, DialectHealth, IngestHealth, OtelMetricPoint, ClusterSummary as Cluster } from '@spanhouse/model';
+export type { SessionRow, UserRow, DialectHealth, IngestHealth, OtelMetricPoint, ClusterSummary as Cluster, RunSummary } from '@spanhouse/model';
 
 export interface Score {
   name: string;

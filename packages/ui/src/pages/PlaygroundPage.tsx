@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { api } from '../api/client.ts';
 import { storedApiKey } from '../api/auth.ts';
-import type { Message, Span, ToolCall } from '../api/types.ts';
+import type { Message, RunSummary, Span, ToolCall } from '../api/types.ts';
 import { ErrorNotice, Notice } from '../components/Notice.tsx';
 import { useToast } from '../components/Toast.tsx';
 import { formatCost, formatCount, formatDuration } from '../lib/format.ts';
@@ -21,23 +21,6 @@ interface Turn {
   /** Tool calls as editable JSON text (assistant turns); empty when none. */
   toolCalls: string;
   toolCallId: string;
-}
-
-/** The side-by-side fields of the original span or of a run (RunSummary on the server). */
-interface RunSummary {
-  trace_id: string;
-  span_id: string;
-  status: string;
-  model: string;
-  routing_alias: string;
-  output_text: string;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cost_usd: number | null;
-  latency_ms: number;
-  ttft_ms: number | null;
-  error_message: string;
 }
 
 interface RunResult {
