@@ -206,6 +206,8 @@ describe('sorting', () => {
     assert.deepEqual(slowest.body.data.map((s: any) => s.latency_ms), [60_000, 6_000]);
     const latencies = (await api('GET', '/api/spans?sort=latency&order=asc&limit=500&type=generation')).body.data.map((s: any) => s.latency_ms);
     assert.deepEqual(latencies, [...latencies].sort((x, y) => x - y));
+    // most expensive first, the page's lowest cost is found first: nothing matching is still an empty page
+    assert.deepEqual((await api('GET', '/api/spans?service=nobody&sort=cost')).body, { data: [], next_cursor: null });
     const oldest = await api('GET', '/api/spans?order=asc&limit=1&type=generation');
     assert.equal(oldest.body.data[0].start_time.slice(0, 16), at(-10).slice(0, 16));
   });

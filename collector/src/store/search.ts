@@ -143,6 +143,21 @@ export const briefScore = ({ name, value, comment, data_type, source }: ScoreRec
 const dirOf = (order: SortOrder) => (order === 'asc' ? 'ASC' : 'DESC');
 const afterOf = (order: SortOrder) => (order === 'asc' ? '>' : '<');
 
+/**
+ * Spans by cost, most expensive first: the page's lowest cost, found first by cost alone. Sorted
+ * by cost and ids, every span of the window has its ids read and compared (ClickHouse's top-K
+ * filtering skips rows early for a plain column, not for the expression ifNull(cost_usd, -1));
+ * bounded by that cost, only the spans at or above it are. At 10M spans, generations by cost
+ * over 7 days took 658–756 → 446–525 ms in raw SQL, over 24 hours 117–160 → 104–146. Ties at
+ * the bound are kept whole, so the id order among them is unchanged; when nothing matches, the
+ * bound (min of no rows) is 0 and nothing matches either. Not for traces (a trace window holds 5×
+ * fewer rows, and the second pass cost more than it saved: 88 → 110 ms over 24 hours) nor
+ * ascending (unpriced spans tie at -1 and would all pass the bound).
+ */
+function costAtLeastPageLowest(where: string[]): string {
+  return `ifNull(cost_usd, -1) >= (SELECT min(v) FROM (SELECT ifNull(cost_usd, -1) AS v FROM spans WHERE ${where.join(' AND ')} ORDER BY v DESC LIMIT {limit:UInt32}))`;
+}
+
 export class SearchStore {
   constructor(
     private readonly client: ClickHouseClient,
@@ -192,6 +207,7 @@ export class SearchStore {
       where.push(`(${sort.order}, trace_id, span_id, version) ${afterOf(search.order)} (${sort.param}, {c_trace:String}, {c_span:String}, {c_version:UInt64})`);
       Object.assign(params, { c_value: cursor.value, c_trace: cursor.traceId, c_span: cursor.spanId ?? '', c_version: cursor.version ?? '0' });
     }
+    if (search.sort === 'cost' && search.order === 'desc') where.push(costAtLeastPageLowest(where));
     return queryRows<Candidate>(this.client, {
       query: `SELECT trace_id, span_id, version, ${sort.value} AS sort_value, toUnixTimestamp64Micro(start_time) AS start_us FROM spans
               WHERE ${where.join(' AND ')}
