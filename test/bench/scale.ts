@@ -626,6 +626,7 @@ function querySpecs(p: Picks): QuerySpec[] {
       api: () => spans({ model: p.model, status: 'error' }),
       otel: () => otelList([`${attr('gen_ai.request.model')} = ${sqlString(p.model)}`, `StatusCode = 'Error'`]),
     },
+    { label: 'spans sort=cost, 7 d', api: () => spans({ sort: 'cost' }), otel: () => otelList([`mapContains(SpanAttributes, 'gen_ai.usage.cost')`], `${OTEL_COST} DESC`) },
     // the UI's Generations page asks for the fields its table shows (the API's `fields`)
     { label: 'spans newest 50, table fields', api: () => spans({ fields: TABLE_FIELDS }), otel: () => otelList([]) },
     { label: 'spans status=error, table fields', api: () => spans({ status: 'error', fields: TABLE_FIELDS }), otel: () => otelList([`StatusCode = 'Error'`]) },
