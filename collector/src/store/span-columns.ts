@@ -244,17 +244,6 @@ export const FULL_SELECT = [...SPAN_COLUMNS.map((c) => c.select ?? c.name), 'ver
 
 const LIGHT_COLUMNS = SPAN_COLUMNS.filter((c) => !c.heavy).map((c) => c.select ?? c.name);
 
-/**
- * Light columns only: text, messages, events and attributes are not read (bar the
- * open-span marker); the texts are read only as far as their previews.
- */
-export const LIGHT_SELECT = [
-  ...LIGHT_COLUMNS,
-  `${preview('input_text')} AS input_preview`,
-  `${preview('output_text')} AS output_preview`,
-  'version',
-].join(', ');
-
 /** The fields a span list row carries (lists never carry messages), each a valid `fields` choice. */
 export const LIST_FIELDS: ReadonlySet<string> = new Set([
   ...SPAN_COLUMNS.filter((c) => c.name !== 'input_messages' && c.name !== 'output_messages').flatMap((c) => c.fields ?? [c.name]),
@@ -280,6 +269,13 @@ export function lightSelectFor(fields: ReadonlySet<string>): string {
     'version',
   ].join(', ');
 }
+
+/**
+ * Light columns only: text, messages, events and attributes are not read (bar the
+ * open-span marker); the texts are read only as far as their previews. What a list row
+ * with every field reads.
+ */
+export const LIGHT_SELECT = lightSelectFor(LIST_FIELDS);
 
 /** What a trace rollup needs of a span: light columns, texts cut to their previews. */
 export const ROLLUP_SELECT = [...LIGHT_COLUMNS, `${preview('input_text')} AS input_text`, `${preview('output_text')} AS output_text`, 'version'].join(', ');
