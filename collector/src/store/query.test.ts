@@ -43,3 +43,22 @@ test('an empty insert sends nothing', async () => {
   await insertRows(store.client, 'rows_in', ['n', 's'], []);
   await insertRows(store.client, 'no_such_table', ['n'], (function* () {})());
 });
+
+test("a statement's settings apply to it alone (an inline SETTINGS clause), quoted as they were given", async () => {
+  const setting = async (name: string, settings?: Record<string, unknown>) => {
+    const result = await store.client.query({ query: `SELECT toString(getSetting('${name}')) AS v`, format: 'JSONEachRow', clickhouse_settings: settings });
+    return (await result.json<{ v: string }>())[0].v;
+  };
+  const before = await setting('max_threads');
+  assert.equal(await setting('max_threads', { max_threads: 3 }), '3');
+  // a SET on the session would have stayed for the next statement
+  assert.equal(await setting('max_threads'), before);
+  assert.equal(await setting('log_comment', { log_comment: `it's a \\ "test"` }), `it's a \\ "test"`);
+  // the client's defaults reach every statement
+  assert.equal(await setting('max_memory_usage'), '400000000');
+  // an insert takes its settings the same way
+  await store.client.insert({ table: 'rows_in', values: [{ n: 5000, s: 'x' }], format: 'JSONEachRow', clickhouse_settings: { max_threads: 2 } });
+  const [row] = await (await store.client.query({ query: 'SELECT count() AS c FROM rows_in WHERE n = 5000', format: 'JSONEachRow' })).json<{ c: string }>();
+  assert.equal(Number(row.c), 1);
+  assert.equal(await setting('max_threads'), before);
+});

@@ -10,8 +10,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * inside it). Big sorts and GROUP BYs spill to disk before reaching the limit.
  *
  * These are the client's default settings, sent with every query, and they name every
- * setting any query changes: chDB's connection applies a query's settings with SET on
- * its one session, so a setting one query changed would otherwise stay for the next.
+ * setting any query changes. SELECTs and INSERTs carry them in their own SETTINGS clause
+ * (client.ts); other statements go through chDB's SET on its one session, where a setting
+ * one statement changed would otherwise stay for the next.
  */
 export const SESSION_DEFAULTS: ClickHouseSettings = {
   max_memory_usage: '400000000',
