@@ -24,6 +24,7 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { GENERATION_TABLE_FIELDS, TRACE_VIEW_FIELDS } from '../../packages/ui/src/api/fields.ts';
 import { tempDataDir } from '../support/collector.ts';
 import { percentile } from './percentile.ts';
 
@@ -55,8 +56,9 @@ const SPANS_PER_REQUEST = 1000;
 const CONCURRENCY = 8;
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
-/** The fields of the UI's Generations table (packages/ui/src/pages/GenerationsPage.tsx). */
-const TABLE_FIELDS = 'name,status,start_time,model,input_preview,input_tokens,output_tokens,total_tokens,latency_ms,cost_usd,running';
+/** The fields the UI's Generations table and trace page ask for. */
+const TABLE_FIELDS = GENERATION_TABLE_FIELDS.join(',');
+const VIEW_FIELDS = TRACE_VIEW_FIELDS.join(',');
 /** Trace ids fetched one by one (one more warms up). */
 const TRACE_LOOKUPS = 20;
 /** A query whose warm-up takes longer than this is timed 3 times, not --runs times. */
@@ -545,6 +547,15 @@ function querySpecs(p: Picks): QuerySpec[] {
   const spans = (query: Record<string, string>) => `/api/spans?${new URLSearchParams({ limit: '50', ...query })}`;
   const attr = (key: string) => `SpanAttributes[${sqlString(key)}]`;
   const root = `ParentSpanId = ''`;
+  /** The trace ids of a lookup row: `set` 0 or 1, TRACE_LOOKUPS + 1 each (one warms up). */
+  const lookupId = (run: number, set: 0 | 1) => p.traceIds[set * (TRACE_LOOKUPS + 1) + (run % (TRACE_LOOKUPS + 1))];
+  // the exporter's documented lookup: the side table narrows the time range first
+  const otelTraceById = (traceId: string) => `WITH ${sqlString(traceId)} AS trace_id,
+          (SELECT min(Start) FROM otel.otel_traces_trace_id_ts WHERE TraceId = trace_id) AS start,
+          (SELECT max(End) + 1 FROM otel.otel_traces_trace_id_ts WHERE TraceId = trace_id) AS end
+        SELECT Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, Duration, StatusCode, StatusMessage,
+          toString(SpanAttributes), toString(ResourceAttributes), toString(Events.Name), toString(Links.TraceId)
+        FROM otel.otel_traces WHERE TraceId = trace_id AND Timestamp >= start AND Timestamp <= end LIMIT 100`;
   const specs: QuerySpec[] = [
     { label: 'traces newest 50', api: () => traces({}), otel: () => otelList([root]) },
     { label: 'traces status=error', api: () => traces({ status: 'error' }), otel: () => otelList([`StatusCode = 'Error'`]) },
@@ -609,14 +620,14 @@ function querySpecs(p: Picks): QuerySpec[] {
     },
     {
       label: `trace by id (${TRACE_LOOKUPS} ids)`,
-      api: (run) => `/api/traces/${p.traceIds[run % p.traceIds.length]}`,
-      // the exporter's documented lookup: the side table narrows the time range first
-      otel: (run) => `WITH ${sqlString(p.traceIds[run % p.traceIds.length])} AS trace_id,
-          (SELECT min(Start) FROM otel.otel_traces_trace_id_ts WHERE TraceId = trace_id) AS start,
-          (SELECT max(End) + 1 FROM otel.otel_traces_trace_id_ts WHERE TraceId = trace_id) AS end
-        SELECT Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, Duration, StatusCode, StatusMessage,
-          toString(SpanAttributes), toString(ResourceAttributes), toString(Events.Name), toString(Links.TraceId)
-        FROM otel.otel_traces WHERE TraceId = trace_id AND Timestamp >= start AND Timestamp <= end LIMIT 100`,
+      api: (run) => `/api/traces/${lookupId(run, 0)}`,
+      otel: (run) => otelTraceById(lookupId(run, 0)),
+    },
+    {
+      // the UI's trace page asks for the fields it draws (the API's `fields`); ids of its own, as cold as the row above's
+      label: `trace by id, view fields (${TRACE_LOOKUPS} ids)`,
+      api: (run) => `/api/traces/${lookupId(run, 1)}?fields=${VIEW_FIELDS}`,
+      otel: (run) => otelTraceById(lookupId(run, 1)),
     },
     { label: 'spans newest 50', api: () => spans({}), otel: () => otelList([]) },
     { label: `spans model=${p.model}`, api: () => spans({ model: p.model }), otel: () => otelList([`${attr('gen_ai.request.model')} = ${sqlString(p.model)}`]) },
@@ -1052,7 +1063,7 @@ async function pickFilterValues(client: Client): Promise<Picks> {
     BULK,
   );
   const alias = await rowsOf<{ routing_alias: string }>(client, `SELECT routing_alias FROM spans WHERE routing_alias != '' GROUP BY routing_alias ORDER BY count() DESC LIMIT 1`, BULK);
-  const traceIds = await rowsOf<{ trace_id: string }>(client, `SELECT trace_id FROM ${roots} ORDER BY cityHash64(trace_id, 'bench') LIMIT ${TRACE_LOOKUPS + 1}`, BULK);
+  const traceIds = await rowsOf<{ trace_id: string }>(client, `SELECT trace_id FROM ${roots} ORDER BY cityHash64(trace_id, 'bench') LIMIT ${2 * (TRACE_LOOKUPS + 1)}`, BULK);
   return {
     dataEndUs: Number(end),
     model: models[0]?.model ?? 'gpt-4o',

@@ -286,6 +286,25 @@ describe('span list fields', () => {
     assert.match(res.body.error.message, /fields: no field input_messages; a comma-separated list of: tenant_id, trace_id/);
     assert.equal((await api('GET', '/api/spans?fields=,')).status, 400);
   });
+
+  test('a trace read for a few fields: the same summary, spans with their keys and those fields', async () => {
+    const full = await api('GET', `/api/traces/${ids.c.trace_id}`);
+    const narrow = await api('GET', `/api/traces/${ids.c.trace_id}?fields=name,scores,tool_name`);
+    assert.equal(narrow.status, 200, narrow.text);
+    assert.deepEqual(narrow.body.trace, full.body.trace);
+    assert.equal(narrow.body.spans.length, full.body.spans.length);
+    narrow.body.spans.forEach((span: any, i: number) => {
+      assert.deepEqual(Object.keys(span).sort(), ['name', 'scores', 'span_id', 'tenant_id', 'tool_name', 'trace_id']);
+      assert.deepEqual(span, Object.fromEntries(Object.keys(span).map((key) => [key, full.body.spans[i][key]])));
+    });
+    assert.ok(narrow.body.spans.some((span: any) => span.scores.length > 0), 'span scores come along when named');
+    const unknown = await api('GET', `/api/traces/${ids.c.trace_id}?fields=name,input_messages`);
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.body.error.message, /fields: no field input_messages/);
+    const both = await api('GET', `/api/traces/${ids.c.trace_id}?fields=name&include=content`);
+    assert.equal(both.status, 400);
+    assert.match(both.body.error.message, /fields names light fields and include=content/);
+  });
 });
 
 describe('pagination while data streams in', () => {

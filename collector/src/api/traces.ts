@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
 import { LIST_FIELDS, type SpanRecord } from '../store/span-columns.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from '../store/scores.ts';
-import { briefScore, isRunning, type SearchCursor, type SearchStore } from '../store/search.ts';
+import { briefScore, isRunning, withFields, type SearchCursor, type SearchStore } from '../store/search.ts';
 import type { SpanStore } from '../store/span-store.ts';
 import type { CursorCodec } from './cursor.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -16,7 +16,7 @@ import { filterParams, pageParams, type FilterParams, spanFilterOf, splitMetadat
 export const traceListQuery = z.object({ ...filterParams, ...pageParams }).strict();
 /** The list's filters without paging: GET /api/traces/count. */
 export const traceCountQuery = z.object(filterParams).strict();
-/** `fields=model,cost_usd,…`: the fields each span list row carries (its keys always; every field without it). */
+/** `fields=model,cost_usd,…`: the fields each span row carries (its keys always; every field without it). */
 const listFields = z
   .string()
   .max(2000)
@@ -31,6 +31,12 @@ const listFields = z
 export const spanListQuery = z
   .object({ ...filterParams, ...pageParams, trace_id: z.string().regex(TRACE_ID_PATTERN, 'must be 32 hex characters').optional(), fields: listFields.optional() })
   .strict();
+
+/** GET /api/traces/:traceId: every light field of each span, its content too, or the fields named. */
+const traceQuery = z
+  .object({ include: z.enum(['content']).optional(), fields: listFields.optional(), tenant: z.string().min(1).optional() })
+  .strict()
+  .refine((q) => !(q.include && q.fields), { message: 'fields names light fields and include=content asks for every field: use one of them', path: ['fields'] });
 
 export interface TraceRoutesOptions {
   store: SpanStore;
@@ -156,14 +162,14 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
 
   router.get('/traces/:traceId', async (req, res) => {
     const traceId = traceIdParam(req.params.traceId);
-    const q = z.object({ include: z.enum(['content']).optional(), tenant: z.string().min(1).optional() }).strict().parse(req.query);
+    const q = traceQuery.parse(req.query);
     const tenantId = readTenant(req, q.tenant);
     // the trace and its scores are read at the same time
-    const [found, stored] = await Promise.all([store.getTrace(tenantId, traceId, q.include === 'content'), scores.forTraces(tenantId, [traceId])]);
+    const [found, stored] = await Promise.all([store.getTrace(tenantId, traceId, q.include === 'content', q.fields), scores.forTraces(tenantId, [traceId])]);
     if (!found) throw notFound(`trace ${traceId}`);
     const { spans, byTarget } = await decorateSpans(stored, tenantId, found.spans);
     const traceScores = (byTarget.get(`${traceId}/`) ?? []).map(briefScore);
-    res.json({ trace: { ...found.trace, scores: traceScores }, spans });
+    res.json({ trace: { ...found.trace, scores: traceScores }, spans: spans.map((span) => withFields(span, q.fields)) });
   });
 
   router.get('/spans/:spanId', async (req, res) => {

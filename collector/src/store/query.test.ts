@@ -2,6 +2,7 @@
 // meanwhile (gateway calls, exports) are served between slices, not after the whole batch.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouseClient } from './client.ts';
 import { insertRows } from './query.ts';
 import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
@@ -45,7 +46,7 @@ test('an empty insert sends nothing', async () => {
 });
 
 test("a statement's settings apply to it alone (an inline SETTINGS clause), quoted as they were given", async () => {
-  const setting = async (name: string, settings?: Record<string, unknown>) => {
+  const setting = async (name: string, settings?: ClickHouseSettings) => {
     const result = await store.client.query({ query: `SELECT toString(getSetting('${name}')) AS v`, format: 'JSONEachRow', clickhouse_settings: settings });
     return (await result.json<{ v: string }>())[0].v;
   };

@@ -46,7 +46,7 @@ export type SpanListItem = SpanRecord & { running: boolean; scores: Array<Pick<S
 export type SpanListRow = Pick<SpanListItem, 'tenant_id' | 'trace_id' | 'span_id'> & Partial<SpanListItem>;
 
 /** The row's keys and the fields asked for. */
-function withFields(item: SpanListItem, fields: ReadonlySet<string> | undefined): SpanListRow {
+export function withFields(item: SpanListItem, fields: ReadonlySet<string> | undefined): SpanListRow {
   if (!fields) return item;
   const picked: Record<string, unknown> = { tenant_id: item.tenant_id, trace_id: item.trace_id, span_id: item.span_id };
   for (const field of fields) if (field in item) picked[field] = item[field as keyof SpanListItem];

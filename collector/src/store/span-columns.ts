@@ -277,8 +277,24 @@ export function lightSelectFor(fields: ReadonlySet<string>): string {
  */
 export const LIGHT_SELECT = lightSelectFor(LIST_FIELDS);
 
-/** What a trace rollup needs of a span: light columns, texts cut to their previews. */
-export const ROLLUP_SELECT = [...LIGHT_COLUMNS, `${preview('input_text')} AS input_text`, `${preview('output_text')} AS output_text`, 'version'].join(', ');
+/**
+ * The API fields whose columns rollUp (trace-rollup.ts) reads of a span: a trace read for a
+ * few fields reads these too, to roll its summary up (span-store.test.ts checks the list
+ * against what the fold touches).
+ */
+export const ROLLUP_FIELDS: ReadonlySet<string> = new Set([
+  'parent_span_id', 'name', 'type', 'start_time', 'end_time', 'status', 'model', 'provider', 'service_name', 'routing_alias',
+  'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'cluster_id', 'user_id', 'session_id', 'metadata', 'tags',
+  'retention_days', 'input_preview', 'output_preview',
+]);
+
+/** What a trace rollup needs of a span (read back with rollupInput). */
+export const ROLLUP_SELECT = lightSelectFor(ROLLUP_FIELDS);
+
+/** A span to roll up from a row read without content: its texts are as long as its previews, all a rollup keeps. */
+export function rollupInput(row: SpanRow): SpanhouseSpan {
+  return fromRow({ ...row, input_text: row.input_preview ?? '', output_text: row.output_preview ?? '' });
+}
 
 /** The columns of an insert, in the order toRow gives the values. */
 const STORED_COLUMNS = SPAN_COLUMNS.filter((c) => !c.derived);

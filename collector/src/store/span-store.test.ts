@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mapSpan, type Attributes, type OtlpSpan } from '@spanhouse/model';
+import { mapSpan, rollUp, traceSummaryOf, type Attributes, type OtlpSpan, type SpanhouseSpan } from '@spanhouse/model';
+import { ROLLUP_FIELDS } from './span-columns.ts';
 import { SpanStore } from './span-store.ts';
 import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
 
@@ -69,11 +70,35 @@ test('rollup, dedup of re-sent spans, and fetching a trace and a span', async ()
   assert.equal(light?.spans[1].input_messages, undefined);
   assert.equal(light?.spans[1].input_preview, 'question for gpt-4o');
 
+  // read for a few fields, the trace rolls up the same summary from fewer columns
+  const few = await store.getTrace('default', A, false, new Set(['name', 'status']));
+  assert.deepEqual(few?.trace, light?.trace);
+  assert.equal(few?.spans.length, 4);
+  assert.equal(few?.spans.find((s) => s.span_id === 'a000000000000004')?.status, 'error');
+  assert.equal(few?.spans[0].agent_name, undefined, 'a field neither asked for nor rolled up is not read');
+
   const one = await store.getSpan('default', 'a000000000000004');
   assert.equal(one?.status, 'error');
   assert.equal(one?.model, 'gpt-4o-mini');
   assert.equal(await store.getSpan('other-tenant', 'a000000000000004'), null);
   assert.equal(await store.getTrace('other-tenant', A, false), null);
+});
+
+test('ROLLUP_FIELDS names every field the rollup reads of a span', () => {
+  const touched = new Set<string>();
+  const watched = (s: SpanhouseSpan) => new Proxy(s, { get: (target, key) => (touched.add(String(key)), target[key as keyof SpanhouseSpan]) });
+  const A = '3'.repeat(32);
+  const spans = [
+    map(span(A, 'c000000000000001', '', 0, 1000, { 'gen_ai.operation.name': 'invoke_agent', 'user.id': 'u', 'session.id': 's' })),
+    map(span(A, 'c000000000000002', 'c000000000000001', 10, 300, llm('gpt-4o', 100, 0.01))),
+    map(span(A, 'c000000000000003', 'c000000000000001', 400, 50, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' }, 2)),
+  ];
+  traceSummaryOf(rollUp(null, spans.map(watched)));
+  // the API field each span property is read under
+  const field: Record<string, string> = { start_time_us: 'start_time', end_time_us: 'end_time', input_text: 'input_preview', output_text: 'output_preview' };
+  const keys = new Set(['tenant_id', 'trace_id', 'span_id']);
+  const missing = [...touched].map((p) => field[p] ?? p).filter((f) => !keys.has(f) && !ROLLUP_FIELDS.has(f));
+  assert.deepEqual(missing, []);
 });
 
 test('a revision that moves a span\'s start is refused (span lists rely on a span keeping its start)', async () => {

@@ -11,7 +11,7 @@ import { backfillSpanMetrics } from './metrics.ts';
 import { backfillTraceGroups } from './trace-groups.ts';
 import { EncodedRows } from './encoded-rows.ts';
 import { BACKGROUND, BY_ID, exists, insertRows, insertText, queryRows } from './query.ts';
-import { FULL_SELECT, fromRow, LIGHT_SELECT, SPAN_INSERT_COLUMNS, spanRecord, toRows, type SpanRecord, type SpanRow } from './span-columns.ts';
+import { FULL_SELECT, fromRow, LIGHT_SELECT, lightSelectFor, ROLLUP_FIELDS, rollupInput, SPAN_INSERT_COLUMNS, spanRecord, toRows, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { RollupReadAhead } from './read-ahead.ts';
 import { SpanLogStore } from './span-logs.ts';
 import { TraceStore } from './traces.ts';
@@ -255,10 +255,17 @@ export class SpanStore {
    * The summary is rolled up from the spans read (the fold is a pure function of them), so
    * one primary-key read answers.
    */
-  async getTrace(tenantId: string, traceId: string, withContent: boolean): Promise<{ trace: TraceSummary; spans: SpanRecord[] } | null> {
+  async getTrace(
+    tenantId: string,
+    traceId: string,
+    withContent: boolean,
+    /** Light fields only these (and what the summary rolls up from): a key read costs per column. */
+    fields?: ReadonlySet<string>,
+  ): Promise<{ trace: TraceSummary; spans: SpanRecord[] } | null> {
+    const select = withContent ? FULL_SELECT : fields ? lightSelectFor(new Set([...fields, ...ROLLUP_FIELDS])) : LIGHT_SELECT;
     const rows = await queryRows<SpanRow>(this.client, {
       // Without content, the heavy columns (text, attributes, events) are never read: large traces stay cheap.
-      query: `SELECT ${withContent ? FULL_SELECT : LIGHT_SELECT} FROM spans
+      query: `SELECT ${select} FROM spans
               WHERE tenant_id = {tenant:String} AND trace_id = {trace:String}
               ORDER BY span_id, version DESC
               LIMIT 1 BY span_id`,
@@ -267,7 +274,7 @@ export class SpanStore {
     });
     if (rows.length === 0) return null;
     // light rows carry the texts only as far as their previews, which is what a rollup keeps
-    const rollup = rollUp(null, rows.map((row) => fromRow(withContent ? row : { ...row, input_text: row.input_preview, output_text: row.output_preview })));
+    const rollup = rollUp(null, rows.map((row) => (withContent ? fromRow(row) : rollupInput(row))));
     const spans = rows.map((row) => spanRecord(row, withContent)).sort((a, b) => (a.start_time < b.start_time ? -1 : a.start_time > b.start_time ? 1 : 0));
     return { trace: traceSummaryOf(rollup), spans };
   }

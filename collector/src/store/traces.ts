@@ -3,7 +3,7 @@
 // (see search.ts).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rollUp, type SpanhouseSpan, type TraceRollup, type TraceStatus } from '@spanhouse/model';
-import { fromRow, ROLLUP_SELECT, type SpanRow } from './span-columns.ts';
+import { ROLLUP_SELECT, rollupInput, type SpanRow } from './span-columns.ts';
 import { BY_ID, insertRows, queryRows } from './query.ts';
 import type { RollupReadAhead } from './read-ahead.ts';
 import { writeTraceGroups, type TraceChange } from './trace-groups.ts';
@@ -183,7 +183,7 @@ export class TraceStore {
         query_params: { tenant: tenantId, traces: traceIds.slice(i, i + TRACE_CHUNK) },
         clickhouse_settings: BY_ID,
       });
-      const spans = rows.map(fromRow);
+      const spans = rows.map(rollupInput);
       for (const traceSpans of groupByTrace(spans).get(tenantId)?.values() ?? []) rollups.push(rollUp(null, traceSpans));
     }
     return rollups.map((rollup) => ({ rollup, previous: stored.get(rollup.trace_id) ?? null }));

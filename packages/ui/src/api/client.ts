@@ -2,6 +2,7 @@
 // {"error":{"code","message"}}; ApiError carries both plus the HTTP status.
 // The stored API key goes in the Authorization header; a 401 is reported to the sign-in panel.
 import { reportUnauthorized, selectedTenant, storedApiKey } from './auth.ts';
+import { TRACE_VIEW_FIELDS } from './fields.ts';
 import type { Cluster, Dataset, DatasetItem, IngestHealth, ListPage, Me, MetricRow, OtelMetricPoint, SessionRow, Span, StoredEvent, TenantSummary, TraceDetail, TracePage, UserRow } from './types.ts';
 
 export class ApiError extends Error {
@@ -85,7 +86,8 @@ const enc = encodeURIComponent;
 
 export const api = {
   traces: (params: QueryParams, signal?: AbortSignal) => request<TracePage>('GET', `/api/traces${buildQuery(params)}`, undefined, signal),
-  trace: (traceId: string, signal?: AbortSignal) => request<TraceDetail>('GET', `/api/traces/${enc(traceId)}`, undefined, signal),
+  trace: (traceId: string, signal?: AbortSignal) =>
+    request<TraceDetail>('GET', `/api/traces/${enc(traceId)}${buildQuery({ fields: TRACE_VIEW_FIELDS.join(',') })}`, undefined, signal),
   span: (spanId: string, signal?: AbortSignal) => request<Span>('GET', `/api/spans/${enc(spanId)}`, undefined, signal),
   metrics: (params: QueryParams, signal?: AbortSignal) =>
     request<{ data: MetricRow[] }>('GET', `/api/metrics${buildQuery(params)}`, undefined, signal),

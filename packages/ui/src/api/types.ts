@@ -1,6 +1,7 @@
 // Shapes the REST API returns. Spans are the model's SpanhouseSpan with ISO times
 // instead of microseconds; messages may be left out of list/trace responses.
 import type { Message, SpanhouseSpan, TraceSummary, TraceStatus } from '@spanhouse/model';
+import type { TraceViewSpan } from './fields.ts';
 
 export type { Message, MessagePart, ToolCall, SpanType, TraceSummary, TraceStatus, SpanEvent } from '@spanhouse/model';
 // list and report rows, declared once with the collector's store
@@ -57,9 +58,10 @@ export interface DatasetItem {
   created_at: string;
 }
 
+/** A trace as the trace page reads it (`fields`: TRACE_VIEW_FIELDS). */
 export interface TraceDetail {
   trace: TraceSummary;
-  spans: Span[];
+  spans: TraceViewSpan[];
 }
 
 export interface MetricRow {

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { Span } from '../api/types.ts';
+import type { TraceViewSpan as Span } from '../api/fields.ts';
 import { agentGraph, layoutColumns, type GraphNode } from '../lib/agent-graph.ts';
 import type { SpanTree } from '../lib/span-tree.ts';
 

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link } from 'wouter';
 import { api, isMissingEndpoint } from '../api/client.ts';
 import type { Span } from '../api/types.ts';
+import type { TraceViewSpan } from '../api/fields.ts';
 import { toJson } from '../lib/json.ts';
 import { CopyButton } from './CopyButton.tsx';
 import { errorMessage } from './Notice.tsx';
@@ -84,7 +85,7 @@ function Thumb({ down }: { down?: boolean }) {
 }
 
 /** Copy JSON, permalink, dataset and thumbs feedback for one span. */
-export function QuickActions({ span, fullSpan, onFeedbackSent }: { span: Span; fullSpan: Span | undefined; onFeedbackSent: () => void }) {
+export function QuickActions({ span, fullSpan, onFeedbackSent }: { span: TraceViewSpan; fullSpan: Span | undefined; onFeedbackSent: () => void }) {
   const toast = useToast();
   const [sent, setSent] = useState<'up' | 'down' | null>(null);
   const permalink = spanPermalink(span.trace_id, span.span_id);

@@ -1,6 +1,7 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { api } from '../api/client.ts';
-import type { Message, Span, StoredEvent } from '../api/types.ts';
+import type { Message, StoredEvent } from '../api/types.ts';
+import type { TraceViewSpan as Span } from '../api/fields.ts';
 import { useApi } from '../hooks/useApi.ts';
 import { ancestors, type SpanTree } from '../lib/span-tree.ts';
 import { formatCost, formatCount, formatDuration, formatTimestamp } from '../lib/format.ts';
@@ -92,10 +93,11 @@ function Overview({ span, offsetMs, durationMs, parentName, onSelect }: { span: 
   const params = Object.entries(span.request_params ?? {});
   if (params.length > 0) rows.push(['Request', <span className="mono">{params.map(([k, v]) => `${k}=${String(v)}`).join(' · ')}</span>]);
   if (span.finish_reasons?.length) rows.push(['Finish reasons', span.finish_reasons.join(', ')]);
-  rows.push(['Service', <>{span.service_name}{span.scope_name && <span className="faint"> · {span.scope_name}</span>}</>]);
+  // a summary (the trace's view fields) has no service or kind: the full record brings them
+  if (span.service_name !== undefined) rows.push(['Service', <>{span.service_name}{span.scope_name && <span className="faint"> · {span.scope_name}</span>}</>]);
   if (span.session_id) rows.push(['Session', <span className="mono">{span.session_id}</span>]);
   if (span.user_id) rows.push(['User', span.user_id]);
-  rows.push(['Kind', span.kind]);
+  if (span.kind !== undefined) rows.push(['Kind', span.kind]);
   return (
     <dl className="kv">
       {rows.map(([label, value]) => (
@@ -148,11 +150,12 @@ function InputOutput({ span, loading }: { span: Span; loading: boolean }) {
 }
 
 function EventsList({ span, stored, traceStartMs }: { span: Span; stored: StoredEvent[]; traceStartMs: number }) {
-  if (span.events.length === 0 && stored.length === 0) return <div className="faint">None</div>;
+  const events = span.events ?? [];
+  if (events.length === 0 && stored.length === 0) return <div className="faint">None</div>;
   return (
     <table className="table">
       <tbody>
-        {span.events.map((event, i) => (
+        {events.map((event, i) => (
           <tr key={`o${i}`}>
             <td className="nowrap mono">+{formatDuration(Date.parse(event.time) - traceStartMs)}</td>
             <td>{event.name}</td>
@@ -181,6 +184,7 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
   const full = useApi(`span-${spanId}`, (signal) => api.span(spanId, signal));
   const events = useApi(`events-${spanId}`, (signal) => api.spanEvents(spanId, signal));
   const fullSpan = full.data && full.data.span_id === spanId ? full.data : undefined;
+  // until the full record arrives, the summary from the trace response (TRACE_VIEW_FIELDS)
   const span: Span = fullSpan ?? summary;
   const node = tree.byId.get(spanId);
   const parent = tree.byId.get(span.parent_span_id);
@@ -250,7 +254,7 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
           </div>
         </Section>
       ) : null}
-      {(span.events.length > 0 || storedEvents.length > 0) && (
+      {((span.events?.length ?? 0) > 0 || storedEvents.length > 0) && (
         <Section title="Events">
           <EventsList span={span} stored={storedEvents} traceStartMs={tree.startMs} />
         </Section>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { Span } from '../api/types.ts';
+import type { TraceViewSpan as Span } from '../api/fields.ts';
 import type { SpanTree as Tree, TreeNode } from '../lib/span-tree.ts';
 import { formatDuration } from '../lib/format.ts';
 import { TypeIcon, typeColor } from './TypeIcon.tsx';

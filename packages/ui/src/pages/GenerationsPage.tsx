@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/client.ts';
+import { GENERATION_TABLE_FIELDS } from '../api/fields.ts';
 import type { Span } from '../api/types.ts';
 import { BulkAddToDataset } from '../components/BulkAddToDataset.tsx';
 import { DataTable, type Column } from '../components/DataTable.tsx';
@@ -12,12 +13,6 @@ import { useCursorPages } from '../hooks/useCursorPages.ts';
 import { useKnownValues } from '../hooks/useKnownValues.ts';
 import { useQueryParams } from '../hooks/useQueryParams.ts';
 import { formatCost, formatCount, formatDuration, formatTime, formatTimestamp, oneLine } from '../lib/format.ts';
-
-/**
- * The fields the table shows: a span page reads its rows by key, column by column, so asking
- * for these (the API's `fields`) instead of every field makes a page about twice as fast.
- */
-const TABLE_FIELDS = 'name,status,start_time,model,input_preview,input_tokens,output_tokens,total_tokens,latency_ms,cost_usd,running';
 
 /** Every LLM call of the window: model, tokens, cost, latency, status, preview; sortable, with bulk "add to dataset". */
 export function GenerationsPage() {
@@ -35,7 +30,7 @@ export function GenerationsPage() {
       sort: sort.sort,
       order: sort.order,
       limit: 50,
-      fields: TABLE_FIELDS,
+      fields: GENERATION_TABLE_FIELDS.join(','),
     }),
     [params],
   );

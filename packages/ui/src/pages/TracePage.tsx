@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, ApiError } from '../api/client.ts';
-import type { Span, TraceSummary } from '../api/types.ts';
+import type { TraceSummary } from '../api/types.ts';
+import type { TraceViewSpan } from '../api/fields.ts';
 import { useApi } from '../hooks/useApi.ts';
 import { buildSpanTree, expandTo, initialCollapsed, visibleRows, type SpanTree as Tree } from '../lib/span-tree.ts';
 import { formatCost, formatCount, formatDuration, formatTimestamp, stepComposition } from '../lib/format.ts';
@@ -20,13 +21,13 @@ import { costliestSpan, EMPTY_SPAN_QUERY, isActive, matchingRows, slowestSpan } 
  * A running span has no end yet (the store keeps end = start): it is drawn up to the
  * trace's latest known end, or now, so it reads as still going rather than as instant.
  */
-export function withRunningEnds(spans: Span[]): Span[] {
+export function withRunningEnds(spans: TraceViewSpan[]): TraceViewSpan[] {
   if (!spans.some((s) => s.running)) return spans;
   const latest = Math.max(...spans.map((s) => Date.parse(s.end_time)).filter(Number.isFinite), Date.now());
   return spans.map((s) => (s.running && Date.parse(s.end_time) < latest ? { ...s, end_time: new Date(latest).toISOString() } : s));
 }
 
-function TraceStats({ trace, spans }: { trace: TraceSummary; spans: Span[] }) {
+function TraceStats({ trace, spans }: { trace: TraceSummary; spans: TraceViewSpan[] }) {
   const costKnown = trace.cost_usd !== null && trace.cost_usd !== undefined;
   return (
     <div className="stats" aria-label="Trace totals">
@@ -64,7 +65,7 @@ function TraceStats({ trace, spans }: { trace: TraceSummary; spans: Span[] }) {
   );
 }
 
-function TraceBody({ spans, tree }: { spans: Span[]; tree: Tree<Span> }) {
+function TraceBody({ spans, tree }: { spans: TraceViewSpan[]; tree: Tree<TraceViewSpan> }) {
   const search = useSearch();
   const [location, navigate] = useLocation();
   const selectedParam = new URLSearchParams(search).get('span') ?? '';
