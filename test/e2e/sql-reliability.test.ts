@@ -15,7 +15,7 @@ import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import { makeKey, withKeyStore } from '../support/keys.ts';
 
 const data = tempDataDir('sql-reliability');
-const SQL_LIMITS = { sqlMaxConcurrent: 1, sqlMaxConcurrentPerTenant: 1, sqlMaxQueuedPerTenant: 1, sqlQueueTimeoutMs: 2_000 };
+const SQL_LIMITS = { sqlMaxConcurrent: 1, sqlMaxConcurrentPerTenant: 1, sqlMaxQueuedPerTenant: 1, sqlQueueTimeoutMs: 2_000, sqlMaxMemoryBytes: 50_000_000 };
 let collector: RunningCollector;
 const keys = { acme: '', relay: '', admin: '' };
 const api = () => ({ acme: apiClient(collector.url, keys.acme), relay: apiClient(collector.url, keys.relay), admin: apiClient(collector.url, keys.admin) });
@@ -48,6 +48,17 @@ test("a tenant's SQL runs on the views made before any request", async () => {
   assert.equal(res.status, 200, res.text);
   assert.equal(Number(res.body.data[0].n), 1);
   assert.deepEqual(await databases(collector.store), before, 'the request created no schema object');
+});
+
+test("user SQL runs with its configured limits, not the store's own (here 50 MB of memory; the store's queries may take 400)", async () => {
+  const { acme } = api();
+  // ~100 MB of strings in one aggregate
+  const heavy = await acme('POST', '/api/sql', { query: "SELECT length(groupArray(repeat('x', 1000))) AS n FROM (SELECT arrayJoin(range(100000)) AS i)" });
+  assert.equal(heavy.status, 400, heavy.text);
+  assert.match(heavy.body.error.message, /memory limit/i);
+  const light = await acme('POST', '/api/sql', { query: "SELECT length(groupArray(repeat('x', 1000))) AS n FROM (SELECT arrayJoin(range(1000)) AS i)" });
+  assert.equal(light.status, 200, light.text);
+  assert.equal(Number(light.body.data[0].n), 1000);
 });
 
 test('a tenant first seen after start-up: 503 + Retry-After while a background job makes its views, then its rows', async () => {

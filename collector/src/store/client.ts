@@ -1,5 +1,5 @@
 // One ClickHouse client for both modes: embedded chDB (default) or a server by URL.
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createRequire } from 'node:module';
 import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection';
 import { SESSION_DEFAULTS } from './query.ts';
@@ -14,7 +14,8 @@ export interface ClickHouseOptions {
   database?: string;
 }
 
-export function createClickHouseClient(options: ClickHouseOptions): { client: ClickHouseClient; mode: 'chdb' | 'server' } {
+/** `settings`: sent with every statement (the store's bounds by default). */
+export function createClickHouseClient(options: ClickHouseOptions, settings: ClickHouseSettings = SESSION_DEFAULTS): { client: ClickHouseClient; mode: 'chdb' | 'server' } {
   if (options.url) {
     const client = createClient({
       url: options.url,
@@ -22,13 +23,13 @@ export function createClickHouseClient(options: ClickHouseOptions): { client: Cl
       password: options.password,
       database: options.database,
       request_timeout: 60_000,
-      clickhouse_settings: { ...SESSION_DEFAULTS, date_time_input_format: 'best_effort' },
+      clickhouse_settings: { ...settings, date_time_input_format: 'best_effort' },
     });
     return { client, mode: 'server' };
   }
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes match.
   const connection = withSettingsInline(loadChdb()({ path: options.dataDir }) as unknown as Connection);
-  const client = createClient({ connection, clickhouse_settings: SESSION_DEFAULTS });
+  const client = createClient({ connection, clickhouse_settings: settings });
   return { client, mode: 'chdb' };
 }
 
@@ -65,7 +66,7 @@ function withSettingsInline(inner: Connection): Connection {
 }
 
 /** `SETTINGS a = 1, b = 'x'` for the settings given (none: ''), quoted as SET would quote them. */
-export function settingsClause(settings: Settings): string {
+function settingsClause(settings: Settings): string {
   const items: string[] = [];
   for (const [name, value] of Object.entries(settings ?? {})) {
     if (value === undefined || name === 'default_format') continue;

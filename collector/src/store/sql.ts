@@ -13,7 +13,8 @@
 // 4. ClickHouse's analysed query tree (EXPLAIN QUERY TREE, names resolved with the
 //    tenant's database as the current one) may name only the tenant's views.
 // 5. It runs in a separate read-only session (readonly=1 on embedded chDB, set once,
-//    so the query cannot lift it) with time, memory and result-size limits.
+//    so the query cannot lift it) with time, memory and result-size limits, sent with each
+//    statement in place of the store's own defaults (SESSION_DEFAULTS).
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
 import { FairQueue, type FairQueueLimits } from './fair-queue.ts';
@@ -314,25 +315,24 @@ export class SqlStore {
     throw new SqlError('sql_unavailable', 'the SQL tables of this tenant are being created: retry in a second');
   }
 
-  private limitSettings() {
+  /** A user query's limits, sent with each of its statements (over the store's own defaults). */
+  private limitSettings(): ClickHouseSettings {
     return {
       max_execution_time: this.limits.maxExecutionSeconds,
-      max_memory_usage: this.limits.maxMemoryBytes,
-      max_result_rows: this.limits.maxResultRows,
+      max_memory_usage: String(this.limits.maxMemoryBytes),
+      max_result_rows: String(this.limits.maxResultRows),
       result_overflow_mode: 'throw',
-      priority: USER_SQL_PRIORITY,
-    } as const;
+      priority: String(USER_SQL_PRIORITY),
+    };
   }
 
   /** chDB: a further session on the same data directory, read-only for good. */
   private async embeddedSession(): Promise<ClickHouseClient> {
     const idle = this.idleSessions.pop();
     if (idle) return idle;
-    const { client } = createClickHouseClient({ dataDir: this.options.dataDir });
+    // its statements carry the user limits instead of the store's defaults; read-only from here on
+    const { client } = createClickHouseClient({ dataDir: this.options.dataDir }, this.limitSettings());
     this.sessions.push(client);
-    for (const [name, value] of Object.entries(this.limitSettings())) {
-      await client.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` });
-    }
     await client.command({ query: 'SET readonly = 1' });
     return client;
   }
@@ -346,13 +346,7 @@ export class SqlStore {
         this.serverClients.set(db, client);
       }
       // readonly=2: settings the API passes apply, while SETTINGS in the query are refused by the AST check.
-      return work(client, {
-        ...this.limitSettings(),
-        max_memory_usage: String(this.limits.maxMemoryBytes),
-        max_result_rows: String(this.limits.maxResultRows),
-        priority: String(USER_SQL_PRIORITY),
-        readonly: '2',
-      });
+      return work(client, { ...this.limitSettings(), readonly: '2' });
     }
     // The fair queue bounds the queries running, so there is never more than one session per slot.
     const client = await this.embeddedSession();
