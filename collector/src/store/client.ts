@@ -51,7 +51,8 @@ function withSettingsInline(inner: Connection): Connection {
     const { default_format, ...rest } = params.clickhouse_settings ?? {};
     return {
       ...params,
-      query: `${params.query.slice(0, format.index)} ${settingsClause(rest)}${format[0]}`,
+      // on a line of its own: a query may end in a `--` comment
+      query: `${params.query.slice(0, format.index)}\n${settingsClause(rest)}${format[0]}`,
       clickhouse_settings: default_format === undefined ? undefined : { default_format },
     };
   };

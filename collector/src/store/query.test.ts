@@ -55,6 +55,9 @@ test("a statement's settings apply to it alone (an inline SETTINGS clause), quot
   // a SET on the session would have stayed for the next statement
   assert.equal(await setting('max_threads'), before);
   assert.equal(await setting('log_comment', { log_comment: `it's a \\ "test"` }), `it's a \\ "test"`);
+  // a query ending in a comment keeps its settings
+  const commented = await store.client.query({ query: "SELECT toString(getSetting('max_threads')) AS v -- the last line", format: 'JSONEachRow', clickhouse_settings: { max_threads: 3 } });
+  assert.equal((await commented.json<{ v: string }>())[0].v, '3');
   // the client's defaults reach every statement
   assert.equal(await setting('max_memory_usage'), '400000000');
   // an insert takes its settings the same way
