@@ -239,6 +239,8 @@ describe('web UI', { skip: browserSkip() }, () => {
     const page = await openPage(`/traces/${rag.trace_id}?span=${retrieve.span_id}`);
     await page.getByTestId('span-detail').locator('h2', { hasText: 'retrieve docs-v3' }).waitFor();
     await page.getByTestId('span-detail').locator('details[aria-label=Mapping] > summary').click();
+    // the mapping comes with the span's full record, a moment after the trace's summary
+    await page.getByTestId('span-detail').getByText('Mapped by').waitFor();
     assert.match(await page.getByTestId('span-detail').innerText(), /Mapped by[\s\S]*otel-genai/);
 
     await page.goto(`${collector.url}/traces/${'0'.repeat(31)}1`);

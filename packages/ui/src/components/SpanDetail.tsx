@@ -300,7 +300,8 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
             </dd>
           </dl>
         ) : (
-          <div className="faint">Not available</div>
+          // the trace's summary of a span has no mapping: its full record brings it
+          <div className="faint">{fullSpan || full.error !== undefined ? 'Not available' : 'Loading…'}</div>
         )}
         {span.span_attributes && (
           <details style={{ marginTop: 10 }}>
