@@ -298,6 +298,15 @@ describe('span list fields', () => {
       assert.deepEqual(span, Object.fromEntries(Object.keys(span).map((key) => [key, full.body.spans[i][key]])));
     });
     assert.ok(narrow.body.spans.some((span: any) => span.scores.length > 0), 'span scores come along when named');
+    // a trace score comes with `scores`; without it neither the trace nor its spans carry scores (none are read)
+    const made = (await api('POST', '/api/traces', { model: 'm', input: 'a trace with a score of its own', service: 'fields-trace' })).body;
+    assert.equal((await api('POST', `/api/traces/${made.trace_id}/scores`, { name: 'quality', value: 0.9 })).status, 201);
+    const scored = await api('GET', `/api/traces/${made.trace_id}?fields=name,scores`);
+    assert.deepEqual(scored.body.trace.scores.map((s: any) => [s.name, s.value]), [['quality', 0.9]]);
+    const unscored = await api('GET', `/api/traces/${made.trace_id}?fields=name`);
+    const { scores: _, ...summary } = scored.body.trace;
+    assert.deepEqual(unscored.body.trace, summary);
+    assert.deepEqual(unscored.body.spans.map((span: any) => Object.keys(span).sort()), [['name', 'span_id', 'tenant_id', 'trace_id']]);
     const unknown = await api('GET', `/api/traces/${ids.c.trace_id}?fields=name,input_messages`);
     assert.equal(unknown.status, 400);
     assert.match(unknown.body.error.message, /fields: no field input_messages/);
