@@ -38,8 +38,8 @@ type Settings = Record<string, unknown> | undefined;
 
 /**
  * chDB's connection applies a statement's settings as one `SET` statement each before it
- * (nine with the store's defaults), ~0.2 ms apiece: about 1.8 ms of every read and insert at
- * 10M spans. A statement that ends in `FORMAT <name>` (every SELECT and INSERT the client
+ * (nine with the store's defaults), ~0.2 ms apiece: about 1.8 ms of every read and insert.
+ * A statement that ends in `FORMAT <name>` (every SELECT and INSERT the client
  * sends) takes them as its own SETTINGS clause instead, which applies to that statement
  * alone. Other statements (DDL, where SETTINGS would mean table settings) keep the SETs.
  */
