@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
 import { LIST_FIELDS, type SpanRecord } from '../store/span-columns.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from '../store/scores.ts';
-import { briefScore, isRunning, withFields, type SearchCursor, type SearchStore } from '../store/search.ts';
+import { briefScore, isRunning, readsScores, withFields, type SearchCursor, type SearchStore } from '../store/search.ts';
 import type { SpanStore } from '../store/span-store.ts';
 import type { CursorCodec } from './cursor.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -165,7 +165,7 @@ export function traceRoutes({ store, search, scores, cursors }: TraceRoutesOptio
     const q = traceQuery.parse(req.query);
     const tenantId = readTenant(req, q.tenant);
     // scores only when asked for (always without `fields`): one statement less for a page that shows none
-    const withScores = !q.fields || q.fields.has('scores');
+    const withScores = readsScores(q.fields);
     const [found, stored] = await Promise.all([
       store.getTrace(tenantId, traceId, q.include === 'content', q.fields),
       withScores ? scores.forTraces(tenantId, [traceId]) : [],

@@ -48,11 +48,11 @@ function withSettingsInline(inner: Connection): Connection {
     const clause = settingsClause(params.clickhouse_settings);
     const format = /\s+FORMAT\s+\w+\s*$/i.exec(params.query);
     if (!clause || !format) return params;
-    const { default_format, ...rest } = params.clickhouse_settings ?? {};
+    const default_format = params.clickhouse_settings?.default_format;
     return {
       ...params,
       // on a line of its own: a query may end in a `--` comment
-      query: `${params.query.slice(0, format.index)}\n${settingsClause(rest)}${format[0]}`,
+      query: `${params.query.slice(0, format.index)}\n${clause}${format[0]}`,
       clickhouse_settings: default_format === undefined ? undefined : { default_format },
     };
   };

@@ -45,6 +45,9 @@ export type SpanListItem = SpanRecord & { running: boolean; scores: Array<Pick<S
 /** A span list row as asked for: every field, or its keys and the fields named. */
 export type SpanListRow = Pick<SpanListItem, 'tenant_id' | 'trace_id' | 'span_id'> & Partial<SpanListItem>;
 
+/** Whether rows asked for these fields carry scores (read only then: a statement of its own). */
+export const readsScores = (fields: ReadonlySet<string> | undefined) => !fields || fields.has('scores');
+
 /** The row's keys and the fields asked for. */
 export function withFields(item: SpanListItem, fields: ReadonlySet<string> | undefined): SpanListRow {
   if (!fields) return item;
@@ -183,8 +186,7 @@ export class SearchStore {
       cursor = this.spanCursorAt(search, candidates[candidates.length - 1]);
     }
     const page = kept.slice(0, search.limit);
-    const withScores = !search.fields || search.fields.has('scores');
-    const scores = scoresByTarget(withScores ? await this.scores.forTraces(search.tenantId, [...new Set(page.map((k) => k.row.trace_id))]) : []);
+    const scores = scoresByTarget(readsScores(search.fields) ? await this.scores.forTraces(search.tenantId, [...new Set(page.map((k) => k.row.trace_id))]) : []);
     return {
       data: page.map(({ row }) => {
         const record = spanRecord(row, false);

@@ -242,8 +242,6 @@ const preview = (column: string) => `substringUTF8(${column}, 1, ${TRACE_PREVIEW
 /** Every column, times as microseconds, plus the row version. */
 export const FULL_SELECT = [...SPAN_COLUMNS.map((c) => c.select ?? c.name), 'version'].join(', ');
 
-const LIGHT_COLUMNS = SPAN_COLUMNS.filter((c) => !c.heavy).map((c) => c.select ?? c.name);
-
 /** The fields a span list row carries (lists never carry messages), each a valid `fields` choice. */
 export const LIST_FIELDS: ReadonlySet<string> = new Set([
   ...SPAN_COLUMNS.filter((c) => c.name !== 'input_messages' && c.name !== 'output_messages').flatMap((c) => c.fields ?? [c.name]),
