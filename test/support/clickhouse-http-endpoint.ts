@@ -14,7 +14,8 @@
 // - errors: the status ClickHouse maps the exception code to, `X-ClickHouse-Exception-Code`,
 //   and the exception text as the body; headers X-ClickHouse-Query-Id, -Format, -Timezone,
 //   -Summary; `GET /ping` answers `Ok.`.
-// What it cannot stand for is in the README (Testing the server path).
+// What it cannot stand for is listed in the README (Storage, "Server mode"); how the tests use it
+// is in docs/storage.md (Testing the server path).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';

@@ -2,7 +2,7 @@
 // OTLP/JSON exports from a few concurrent clients; once enough are acknowledged it is killed
 // with SIGKILL mid-load, and started again on the same data directory. After the last run,
 // every span ever acknowledged must be readable, once. Used by test/e2e/kill-nine.test.ts and
-// by `npx tsx scripts/kill-nine.ts` for the README's figures.
+// by `npx tsx scripts/kill-nine.ts` for the figures in docs/reliability.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';

@@ -11,8 +11,9 @@
 // for 128 chat spans, 14 ms when each carries 4 KB of prompt and response), and the batch
 // processors start an export inside span.end() or logger.emit() when a batch fills, so that
 // work lands inside whichever app call ended the batch's last span (most of the SDK's p99
-// overhead per call; README "Overhead"). Here no export work runs in the caller's turn, and
-// each later turn does a bounded part of it, so the app's own work runs in between:
+// overhead per call; docs/sdk-overhead.md, "Where the p99 went"). Here no export work runs
+// in the caller's turn, and each later turn does a bounded part of it, so the app's own work
+// runs in between:
 // - OTLP/HTTP protobuf (the default): a few items are serialised per turn (SLICE_LIMITS) and
 //   the batch goes out as one request. Concatenated protobuf requests are one valid request
 //   (a repeated field appends), so each slice is serialised as a request of its own.
@@ -33,9 +34,9 @@ export interface ChunkLimits {
   maxChars: number;
 }
 
-/** One request per chunk: about 0.5–1 ms of protobuf serialisation each (README "Overhead"). */
+/** One request per chunk: about 0.5–1 ms of protobuf serialisation each (docs/sdk-overhead.md). */
 export const CHUNK_LIMITS: ChunkLimits = { maxItems: 32, maxChars: 32 * 1024 };
-/** Serialised per turn into a batch's one request: about 0.1 ms each (README "Overhead"). */
+/** Serialised per turn into a batch's one request: about 0.1 ms each (docs/sdk-overhead.md). */
 export const SLICE_LIMITS: ChunkLimits = { maxItems: 8, maxChars: 8 * 1024 };
 
 /**
