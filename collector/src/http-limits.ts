@@ -147,3 +147,19 @@ export function boundedJsonBody(req: Request, _res: Response, next: NextFunction
   }
   next();
 }
+
+/**
+ * Before the JSON body parser: a request to the REST API that carries a body must send it as
+ * JSON. Without this, a text/plain body reached the routes as no body at all and was answered
+ * as if a field were missing.
+ */
+export function jsonBodyOnly(req: Request, _res: Response, next: NextFunction): void {
+  if (hasBody(req) && !req.is('json')) {
+    next(new ApiError(415, 'unsupported_media_type', `body: send it as JSON (Content-Type: application/json), not ${req.headers['content-type'] ?? 'no content type'}`));
+    return;
+  }
+  next();
+}
+
+const hasBody = (req: Request) => Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+

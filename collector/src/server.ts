@@ -27,7 +27,7 @@ import { Gateway } from './gateway/gateway.ts';
 import { gatewayRoutes, isGatewayPath, writeOpenAiProblem } from './gateway/routes.ts';
 import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
-import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, loadShedder } from './http-limits.ts';
+import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, jsonBodyOnly, loadShedder } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { Spool } from './pipeline/spool.ts';
 import { SpanMapper } from './pipeline/span-mapper.ts';
@@ -157,7 +157,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     ['/v1', '/api'],
     auth.middleware((res, error) => {
       if (isGatewayPath(res.req.originalUrl.split('?')[0])) writeOpenAiProblem(res.req, res, { status: error.status, code: error.code, message: error.message });
-      else if (res.req.baseUrl === '/v1') res.status(error.status).json({ code: 16, message: error.message });
+      else if (res.req.baseUrl === '/v1') writeOtlpProblem(res.req, res, { status: error.status, code: error.code, message: error.message });
       else res.status(error.status).json({ error: { code: error.code, message: error.message } });
     }),
   );
@@ -168,6 +168,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   app.use(otlpReceiver({ exporter, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)) }));
   app.use(
     '/api',
+    jsonBodyOnly,
     express.json({ limit: config.maxBodyBytes }),
     boundedJsonBody,
     traceRoutes({ store, search, scores, cursors }),

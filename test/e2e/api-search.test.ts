@@ -212,6 +212,26 @@ describe('sorting', () => {
     assert.equal(oldest.body.data[0].start_time.slice(0, 16), at(-10).slice(0, 16));
   });
 
+  test('cheapest first: priced rows ascending, unpriced ones after them, and pages that walk across both', async () => {
+    for (const list of ['spans', 'traces']) {
+      const first: any = await api('GET', `/api/${list}?sort=cost&order=asc&limit=500`);
+      assert.equal(first.status, 200, first.text);
+      const all = first.body.data.map((r: any) => r.cost_usd);
+      const priced = all.filter((c: number | null) => c !== null);
+      assert.ok(priced.length > 0 && priced.length < all.length, `${list}: the fixture has priced and unpriced rows`);
+      assert.deepEqual(all, [...[...priced].sort((x, y) => x - y), ...all.filter((c: number | null) => c === null)], list);
+      const walked: Array<number | null> = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await api('GET', `/api/${list}?sort=cost&order=asc&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(page.status, 200, page.text);
+        walked.push(...page.body.data.map((r: any) => r.cost_usd));
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      assert.deepEqual(walked, all, `${list}: pages of 2 give the same order`);
+    }
+  });
+
   test('traces by cost and latency', async () => {
     const byCost = await api('GET', '/api/traces?sort=cost&limit=2');
     assert.deepEqual(keysOf(byCost.body.data, 'trace_id'), ['b', 'c']);
@@ -285,6 +305,21 @@ describe('span list fields', () => {
     assert.equal(res.status, 400);
     assert.match(res.body.error.message, /fields: no field input_messages; a comma-separated list of: tenant_id, trace_id/);
     assert.equal((await api('GET', '/api/spans?fields=,')).status, 400);
+  });
+
+  test('a text with no word to look up is a 400, not a page of everything', async () => {
+    for (const path of ['/api/traces?q=%21%21', '/api/spans?q=%20', '/api/traces?q=%25', '/api/traces?q=%22%22']) {
+      const res = await api('GET', path);
+      assert.equal(res.status, 400, path);
+      assert.match(res.body.error.message, /q: has no word to search for/, path);
+    }
+    assert.equal((await api('GET', '/api/traces?q=capital')).status, 200);
+  });
+
+  test('a time that is not ISO-8601 says so once', async () => {
+    const res = await api('GET', '/api/traces?since=yesterday');
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.message, 'since: must be an ISO-8601 time');
   });
 
   test('a trace read for a few fields: the same summary, spans with their keys and those fields', async () => {

@@ -123,6 +123,18 @@ describe('POST /api/traces (log_trace)', () => {
     const notJson = await fetch(`${collector.url}/api/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     assert.equal(notJson.status, 400);
   });
+
+  test('a body that is not sent as JSON is a 415 saying so, not a missing field', async () => {
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await fetch(`${collector.url}/api/traces`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify({ model: 'm' }) });
+      assert.equal(res.status, 415, contentType);
+      const body = await res.json();
+      assert.equal(body.error.code, 'unsupported_media_type');
+      assert.match(body.error.message, /send it as JSON \(Content-Type: application\/json\)/);
+    }
+    const json = await fetch(`${collector.url}/api/traces`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ model: 'm' }) });
+    assert.equal(json.status, 201);
+  });
 });
 
 describe('custom spans', () => {

@@ -11,7 +11,7 @@ export function tempDataDir(label = 'e2e'): { dir: string; remove(): void } {
 }
 
 export async function startTestCollector(dataDir: string, overrides: Partial<CollectorConfig> = {}, processors: SpanProcessor[] = []): Promise<RunningCollector> {
-  return startCollector({ host: '127.0.0.1', port: 0, grpcPort: 0, dataDir, batchMaxDelayMs: 5, log: () => {}, ...overrides }, processors);
+  return startCollector({ host: '127.0.0.1', port: 0, grpcPort: 0, dataDir, batchMaxDelayMs: 5, log: process.env.SPANHOUSE_TEST_LOG ? (m: string) => process.stderr.write(`[collector] ${m}\n`) : () => {}, ...overrides }, processors);
 }
 
 export async function getJson<T = any>(url: string): Promise<{ status: number; body: T }> {

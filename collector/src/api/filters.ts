@@ -1,7 +1,7 @@
 // Query parameters shared by GET /api/traces, /api/spans and /api/metrics.
 import { SPAN_TYPES } from '@spanhouse/model';
 import { z } from 'zod';
-import type { ScoreFilter, SpanFilter } from '../store/span-filters.ts';
+import { searchTerms, type ScoreFilter, type SpanFilter } from '../store/span-filters.ts';
 import { ApiError } from './errors.ts';
 
 const text = z.string().min(1).max(1000);
@@ -16,7 +16,7 @@ export const MAX_TIME_MS = Date.UTC(2106, 0, 1);
 /** An ISO-8601 time parameter, parsed to a Date. */
 export const timeParam = z
   .string()
-  .refine((s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time')
+  .refine((s) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 time', abort: true })
   .refine((s) => Date.parse(s) >= MIN_TIME_MS && Date.parse(s) < MAX_TIME_MS, 'must be between 1970-01-01 and 2105-12-31')
   .transform((s) => new Date(s));
 /** Whole and decimal numbers stay below 2^53 (past it, a float no longer counts by ones). */
@@ -48,7 +48,8 @@ export const filterParams = {
   session_id: text.optional(),
   cluster_id: text.optional(),
   tag: z.union([text, z.array(text).max(20)]).optional(),
-  q: z.string().min(1).max(500).optional(),
+  // a text with no letter or digit has nothing to look up: an error, not a page of everything
+  q: z.string().min(1).max(500).refine((q) => searchTerms(q).length > 0, 'has no word to search for (letters or digits)').optional(),
   min_cost: amount.optional(),
   max_cost: amount.optional(),
   min_latency_ms: amount.optional(),

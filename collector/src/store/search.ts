@@ -97,16 +97,30 @@ export { OPEN_SPAN_ATTRIBUTE };
 export const SPAN_LIST_SETTINGS = fromProjection('p_spans_by_time');
 export const TRACE_LIST_SETTINGS = fromProjection('p_traces_by_time');
 
+/**
+ * Cost order: unpriced rows (no cost: tools, agents, models without a price) come after every
+ * priced one in both directions, so cheapest-first starts with the cheapest priced call.
+ */
+function costSort(order: SortOrder): { order: string; value: string; param: string } {
+  // a bound no cost reaches that still travels as a safe integer in a cursor
+  const unpriced = order === 'asc' ? `${Number.MAX_SAFE_INTEGER}.0` : '-1';
+  return { order: `ifNull(cost_usd, ${unpriced})`, value: `ifNull(cost_usd, ${unpriced})`, param: '{c_value:Float64}' };
+}
+
+/** A list's sort: its key's expression, cost's by direction. */
+const sortOf = (table: Record<SortKey, { order: string; value: string; param: string }>, search: { sort: SortKey; order: SortOrder }) =>
+  search.sort === 'cost' ? costSort(search.order) : table[search.sort];
+
 const SPAN_SORT: Record<SortKey, { order: string; value: string; param: string }> = {
   time: { order: 'start_time', value: 'toUnixTimestamp64Micro(start_time)', param: 'fromUnixTimestamp64Micro({c_value:Int64})' },
-  cost: { order: 'ifNull(cost_usd, -1)', value: 'ifNull(cost_usd, -1)', param: '{c_value:Float64}' },
+  cost: costSort('desc'),
   latency: { order: 'latency_ms', value: 'latency_ms', param: '{c_value:Float64}' },
   tokens: { order: 'total_tokens', value: 'total_tokens', param: '{c_value:UInt64}' },
 };
 
 const TRACE_SORT: Record<SortKey, { order: string; value: string; param: string }> = {
   time: { order: 'start_time', value: 'toUnixTimestamp64Micro(start_time)', param: 'fromUnixTimestamp64Micro({c_value:Int64})' },
-  cost: { order: 'ifNull(cost_usd, -1)', value: 'ifNull(cost_usd, -1)', param: '{c_value:Float64}' },
+  cost: costSort('desc'),
   latency: { order: 'duration_ms', value: 'duration_ms', param: '{c_value:Float64}' },
   tokens: { order: 'total_tokens', value: 'total_tokens', param: '{c_value:UInt64}' },
 };
@@ -203,7 +217,7 @@ export class SearchStore {
 
   private async spanCandidates(search: SpanSearch, cursor: SearchCursor | undefined, limit: number): Promise<Candidate[]> {
     const { where, params } = spanConditions(search);
-    const sort = SPAN_SORT[search.sort];
+    const sort = sortOf(SPAN_SORT, search);
     const dir = dirOf(search.order);
     if (cursor) {
       where.push(`(${sort.order}, trace_id, span_id, version) ${afterOf(search.order)} (${sort.param}, {c_trace:String}, {c_span:String}, {c_version:UInt64})`);
@@ -513,7 +527,7 @@ export function traceCandidateQuery(
   page: { sinceMs: number | undefined; cursor: SearchCursor | undefined; limit: number; columns: string; revised: boolean; from?: string },
 ): { query: string; query_params: Record<string, unknown>; clickhouse_settings: ClickHouseSettings } {
   const { where, params } = traceConditions(search, page.sinceMs, page.revised);
-  const sort = TRACE_SORT[search.sort];
+  const sort = sortOf(TRACE_SORT, search);
   const dir = dirOf(search.order);
   if (page.cursor) {
     where.push(`(${sort.order}, trace_id) ${afterOf(search.order)} (${sort.param}, {c_trace:String})`);

@@ -19,4 +19,5 @@ export { attachLogs, spanLogsFromRequest, tenantOfResource, logEventName, LOG_BO
 export { rollUp, traceSummaryOf, isoFromMicros, previewText, TRACE_PREVIEW_CHARS, type TraceRollup } from './trace-rollup.ts';
 export { storableProblem, wellFormed, wellFormedInPlace, TTL_WRAP_US, MAX_STORED_TIME_US, MAX_LABEL_CHARS, MAX_STORED_DEPTH, type StorableLimits } from './storable.ts';
 export * from './evaluations.ts';
+export { roundUsd } from './money.ts';
 export type { SessionRow, UserRow, DialectHealth, IngestHealth, OtelMetricPoint, ClusterSummary, RunSummary } from './api-rows.ts';

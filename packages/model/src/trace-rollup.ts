@@ -7,6 +7,7 @@
 // is skipped by id, so totals never count a span twice. A span that changes after it
 // was counted (a PATCH, a re-price) is not this function's business: the store rolls
 // such a trace up again from its stored spans.
+import { roundUsd } from './money.ts';
 import type { SpanhouseSpan, TraceStatus, TraceSummary } from './types.ts';
 
 /** Characters of input and output kept on the trace for list views. */
@@ -175,7 +176,7 @@ function countCalls(r: TraceRollup): void {
   r.output_tokens = calls.reduce((n, c) => n + c[3], 0);
   r.total_tokens = calls.reduce((n, c) => n + c[4], 0);
   const costs = calls.filter((c) => c[5] !== null);
-  r.cost_usd = costs.length > 0 ? costs.reduce((n, c) => n + (c[5] ?? 0), 0) : null;
+  r.cost_usd = costs.length > 0 ? roundUsd(costs.reduce((n, c) => n + (c[5] ?? 0), 0)) : null;
 }
 
 function addSpan(r: TraceRollup, span: SpanhouseSpan): void {

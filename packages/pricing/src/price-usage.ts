@@ -9,7 +9,7 @@
 // Gemini's candidates exclude thoughts). When a part exceeds its total that cannot be a partition,
 // so the part is added to the total instead of failing (see toGenAiPricesUsage).
 import { calcPrice, type ModelInfo, type ModelPrice, type PriceCalculation, type Provider, type Usage } from '@pydantic/genai-prices';
-import type { PricingInfo } from '@spanhouse/model';
+import { roundUsd, type PricingInfo } from '@spanhouse/model';
 import { findOverride, NO_OVERRIDES, type CompiledOverride, type CompiledOverrides } from './overrides.ts';
 import { activePriceVersion } from './price-data.ts';
 import { toGenAiPricesProvider } from './providers.ts';
@@ -158,7 +158,9 @@ function overrideProvider(override: CompiledOverride, model: string): Provider {
 }
 
 function priced(result: PriceCalculation, tokens: Usage, pricing: PricingInfo): PricedUsage {
-  return { unpriced: false, cost_usd: result.total_price, cost_details: costDetails(result, tokens), pricing };
+  const details = costDetails(result, tokens);
+  for (const part of Object.keys(details) as Array<keyof CostDetails>) details[part] = roundUsd(details[part] ?? 0);
+  return { unpriced: false, cost_usd: roundUsd(result.total_price), cost_details: details, pricing };
 }
 
 /** Splits genai-prices' total into parts using the same rates it applied (incl. input-size tiers). */
