@@ -3,10 +3,12 @@
 // Anthropic-compatible upstreams inside this test. Every answer is checked on the wire and
 // in the stored spans, read back through the REST API: content, tool calls, usage, cost,
 // routing alias, one child span per attempt, traceparent joins, header fields, streaming
-// order and time to first token, cancellation, error mapping and tenant isolation.
+// order and time to first token, cancellation, error mapping, missing provider keys,
+// refused alias targets at start-up, and tenant isolation.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
@@ -14,6 +16,7 @@ import type { RunningCollector } from '@spanhouse/collector';
 import { loadEnrichmentSettings } from '../../collector/src/enrichment/settings.ts';
 import { loadGatewaySettings } from '../../collector/src/gateway/settings.ts';
 import { apiClient } from '../support/api.ts';
+import { runCli } from '../support/cli.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import {
   ANTHROPIC_USAGE,
@@ -100,11 +103,14 @@ before(async () => {
         fakeai: { baseUrl: openaiUp.baseUrl, apiKey: FAKE_OPENAI_KEY, providerName: 'openai', models: ['gpt-4o-mini'] },
         fakeanthropic: { type: 'anthropic', baseUrl: anthropicUp.baseUrl, apiKey: FAKE_ANTHROPIC_KEY, providerName: 'anthropic' },
         byok: { baseUrl: openaiUp.baseUrl },
+        // the built-in, at the fake's address, still needing its key (the environment has none)
+        anthropic: { baseUrl: anthropicUp.baseUrl, apiKeyEnv: 'ANTHROPIC_API_KEY' },
       },
       aliases: {
         smart: { targets: ['fakeai/fail-500', 'fakeanthropic/claude-sonnet-4'], strategy: 'fallback', retries: 1 },
         quick: { targets: ['fakeai/slow', 'fakeai/gpt-4o-mini'], timeoutMs: 400, retries: 0 },
         stuck: { targets: ['fakeai/slow'], timeoutMs: 300, retries: 0 },
+        nokey: { targets: ['anthropic/claude-sonnet-4', 'fakeai/gpt-4o-mini'], retries: 1 },
       },
       defaultProvider: 'fakeai',
       allowClientKeys: true,
@@ -157,6 +163,7 @@ describe('gateway: answers and stored spans', () => {
     assert.ok(call.cost_usd > 0, `priced: ${call.cost_usd}`);
     assert.equal(call.cost_source, 'computed');
     assert.equal(call.span_attributes['gen_ai.request.temperature'], '0.3');
+    assert.deepEqual(call.request_params, { temperature: 0.3, max_tokens: 50, stream: false });
     assert.deepEqual(
       attempts.map((a) => [a.span_attributes['spanhouse.gateway.target'], a.status, a.span_attributes['http.response.status_code']]),
       [['fakeai/fail-500', 'error', '500'], ['fakeai/fail-500', 'error', '500'], ['fakeanthropic/claude-sonnet-4', 'success', '200']],
@@ -235,7 +242,7 @@ describe('gateway: answers and stored spans', () => {
     assert.equal(call.model, 'gated-stream-2025-01-01');
     assert.equal(call.provider, 'openai');
     assert.ok(call.ttft_ms !== null && call.ttft_ms >= 0 && call.ttft_ms <= call.latency_ms, `ttft ${call.ttft_ms} within latency ${call.latency_ms}`);
-    assert.equal(call.span_attributes['spanhouse.gateway.stream'], 'true');
+    assert.deepEqual(call.request_params, { stream: true }, 'stream is a request parameter like the others');
   });
 
   test('curl with a traceparent and x-spanhouse-* headers: the span joins the caller trace and carries the fields', { skip: existsSync('/usr/bin/curl') ? false : 'no curl' }, async () => {
@@ -266,7 +273,7 @@ describe('gateway: answers and stored spans', () => {
     assert.deepEqual(call.input_messages.map((m: any) => m.content), ['one', 'three']);
     const models = await client.models.list();
     const ids = models.data.map((m) => m.id);
-    assert.deepEqual(ids, ['smart', 'quick', 'stuck', 'fakeai/gpt-4o-mini']);
+    assert.deepEqual(ids, ['smart', 'quick', 'stuck', 'nokey', 'fakeai/gpt-4o-mini']);
   });
 
   test("a client's own upstream key is used when allowed and never stored", async () => {
@@ -297,12 +304,17 @@ describe('gateway: failures', () => {
   });
 
   test('429s are retried, then answered with the upstream status; an Anthropic error is translated', async () => {
-    const res = await chat({ model: 'rate-limited', messages: [{ role: 'user', content: 'x' }] });
+    const res = await chat({ model: 'fakeai/rate-limited', messages: [{ role: 'user', content: 'x' }] });
     assert.equal(res.status, 429);
     const body = await res.json();
     assert.equal(body.error.code, 'rate_limit_exceeded');
-    const { attempts } = await storedCall(res.headers.get('x-spanhouse-trace-id')!);
+    const traceId = res.headers.get('x-spanhouse-trace-id')!;
+    const { call, attempts } = await storedCall(traceId);
     assert.equal(attempts.length, 2, 'one retry (the default)');
+    // a failed call names the model as answered ones do (no provider prefix); request_model is what the client sent
+    assert.deepEqual([call.model, call.request_model, call.provider], ['rate-limited', 'fakeai/rate-limited', 'openai']);
+    const byModel = await acme('GET', '/api/traces?model=rate-limited');
+    assert.ok(byModel.body.data.some((t: any) => t.trace_id === traceId), byModel.text);
 
     const overloaded = await chat({ model: 'fakeanthropic/overloaded', messages: [{ role: 'user', content: 'x' }] });
     assert.equal(overloaded.status, 529);
@@ -320,6 +332,8 @@ describe('gateway: failures', () => {
     const res = await chat({ model: 'stuck', messages: [{ role: 'user', content: 'x' }] });
     assert.equal(res.status, 504);
     assert.equal((await res.json()).error.type, 'timeout');
+    const { call: stuck } = await storedCall(res.headers.get('x-spanhouse-trace-id')!);
+    assert.deepEqual([stuck.model, stuck.request_model, stuck.routing_alias], ['slow', 'stuck', 'stuck'], 'the last target tried names the model; the alias stays visible');
   });
 
   test('a client that goes away cancels the upstream stream; the cut-off call is stored with what arrived', { timeout: 60_000 }, async () => {
@@ -345,6 +359,46 @@ describe('gateway: failures', () => {
     assert.equal(JSON.parse(payloads.at(-2)!).error.type, 'network_error');
     const { call } = await storedCall(res.headers.get('x-spanhouse-trace-id')!);
     assert.equal(call.error_type, 'network_error');
+  });
+
+  test('a provider with no key is not called: the attempt fails naming the variable and the next target answers; with no other target the SDK gets a 500', async () => {
+    const asked = anthropicUp.requests.length;
+    const { data: completion, response } = await client.chat.completions.create({ model: 'nokey', messages: [{ role: 'user', content: 'keyless' }] }).withResponse();
+    assert.equal(completion.choices[0].message.content, echo('keyless'));
+    assert.equal(anthropicUp.requests.length, asked, 'the keyless upstream never saw the request');
+    const { call, attempts } = await storedCall(response.headers.get('x-spanhouse-trace-id')!);
+    assert.equal(call.status, 'success');
+    const message = 'anthropic: no API key: set ANTHROPIC_API_KEY or gateway.providers.anthropic.apiKey, or send one in x-spanhouse-upstream-key';
+    assert.deepEqual(
+      attempts.map((a) => [a.span_attributes['spanhouse.gateway.target'], a.status, a.error_type, a.error_message, a.span_attributes['http.response.status_code']]),
+      [['anthropic/claude-sonnet-4', 'error', 'missing_api_key', message, undefined], ['fakeai/gpt-4o-mini', 'success', '', '', '200']],
+      'one attempt for the keyless target (a retry has no key either), no HTTP status (no upstream answered)',
+    );
+
+    // a built-in with no key at all (groq: GROQ_API_KEY unset) and nothing to fall back to
+    const error = await client.chat.completions.create({ model: 'groq/llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    assert.ok(error instanceof OpenAI.InternalServerError, String(error));
+    assert.equal(error.status, 500);
+    assert.deepEqual(error.error, { message: 'groq: no API key: set GROQ_API_KEY or gateway.providers.groq.apiKey, or send one in x-spanhouse-upstream-key', type: 'missing_api_key', param: null, code: 'missing_api_key' });
+    const failed = await storedCall(error.headers.get('x-spanhouse-trace-id')!);
+    assert.deepEqual([failed.call.status, failed.call.error_type, failed.call.model, failed.call.provider], ['error', 'missing_api_key', 'llama-3.3-70b-versatile', 'groq']);
+    assert.match(failed.call.error_message, /set GROQ_API_KEY/);
+    assert.equal(failed.attempts.length, 1);
+
+    // the client's own key (allowed here) stands in for the missing one
+    const own = await chat({ model: 'anthropic/claude-sonnet-4', messages: [{ role: 'user', content: 'bring my own' }] }, { 'x-spanhouse-upstream-key': FAKE_ANTHROPIC_KEY });
+    assert.equal(own.status, 200, await own.clone().text());
+    assert.equal(anthropicUp.requests.length, asked + 1);
+  });
+
+  test('an alias target naming no configured provider stops start-up: one line, exit 1', async () => {
+    const config = join(data.dir, 'typo-gateway.json');
+    writeFileSync(config, JSON.stringify({ gateway: { providers: { fake: { baseUrl: openaiUp.baseUrl } }, defaultProvider: 'fake', aliases: { weird: { targets: ['nosuchprov/x'] } } } }));
+    const result = await runCli(['serve', '--port', '0', '--grpc-port', '0', '--config', config, '--data', join(data.dir, 'never-made')]);
+    assert.equal(result.code, 1, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0], /^spanhouse: invalid gateway settings: gateway\.aliases\.weird\.targets\.0: "nosuchprov\/x" names no configured provider "nosuchprov" .*write "fake\/nosuchprov\/x"/);
   });
 
   test('bad requests get OpenAI-format 400s before any upstream is asked', async () => {

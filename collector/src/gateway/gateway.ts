@@ -21,7 +21,7 @@ import {
   type UpstreamRequest,
   type Usage,
 } from './openai.ts';
-import { ClientCancelledError, describeFailure, planRoute, runRoute, type AttemptRecord, type RoutePlan, type RouteTarget } from './routing.ts';
+import { attemptKey, ClientCancelledError, describeFailure, planRoute, runRoute, type AttemptRecord, type RoutePlan, type RouteTarget } from './routing.ts';
 import type { GatewaySettings } from './settings.ts';
 import { newSpanId, newTraceId } from '../api/span-input.ts';
 import { callSpans, parseTraceparent, type CallFields, type CallRecord } from './trace.ts';
@@ -154,12 +154,23 @@ const hasContent = (chunk: ChatChunk) => chunk.choices?.some((c) => !!c.delta?.c
 /** A usage-only chunk the gateway asked for on its own (the client did not). */
 const isUsageOnly = (chunk: ChatChunk) => (chunk.choices?.length ?? 0) === 0 && !!chunk.usage;
 
+/**
+ * Status and code for a call whose last attempt failed without an upstream answer (anything
+ * else is a 502). A missing key is a 500: the gateway's configuration is incomplete; the
+ * client's own key is fine (401 would say otherwise) and no upstream was asked (502 would).
+ */
+const GATEWAY_FAILURES: Record<string, { status: number; code: string }> = {
+  timeout: { status: 504, code: 'upstream_timeout' },
+  cancelled: { status: 499, code: 'client_closed_request' },
+  missing_api_key: { status: 500, code: 'missing_api_key' },
+};
+
 /** The answer for a call no upstream answered: the upstream's error, or the gateway's. */
 function failureAnswer(attempts: AttemptRecord[], lastError: UpstreamAnswer | null): { status: number; body: OpenAiErrorBody } {
   if (lastError?.kind === 'error') return { status: lastError.status, body: lastError.body };
   const last = attempts[attempts.length - 1];
-  if (last?.errorType === 'timeout') return { status: 504, body: openAiError(last.errorMessage, 'timeout', 'upstream_timeout') };
-  if (last?.errorType === 'cancelled') return { status: 499, body: openAiError(last.errorMessage, 'cancelled', 'client_closed_request') };
+  const known = last && Object.hasOwn(GATEWAY_FAILURES, last.errorType) ? GATEWAY_FAILURES[last.errorType] : undefined;
+  if (known) return { status: known.status, body: openAiError(last.errorMessage, last.errorType, known.code) };
   return { status: 502, body: openAiError(last?.errorMessage ?? 'no upstream answered', 'upstream_error', 'bad_gateway') };
 }
 
@@ -217,14 +228,12 @@ export class Gateway {
   }
 
   private send(call: GatewayCall, kind: 'chat' | 'embeddings', body: Record<string, unknown>) {
-    const clientKey = this.settings.allowClientKeys ? call.clientKey : undefined;
-    return (target: RouteTarget, signal: AbortSignal): Promise<UpstreamAnswer> => {
-      const request: UpstreamRequest = { provider: target.provider, apiKey: clientKey || target.provider.apiKey, signal };
+    return async (target: RouteTarget, signal: AbortSignal): Promise<UpstreamAnswer> => {
+      const apiKey = attemptKey(target.provider, call.clientKey, this.settings.allowClientKeys);
+      const request: UpstreamRequest = { provider: target.provider, apiKey, signal };
       const upstreamBody = { ...body, model: target.model };
       if (kind === 'embeddings') {
-        if (target.provider.type !== 'openai') {
-          return Promise.resolve({ kind: 'error', status: 400, body: openAiError(`provider ${target.provider.name} has no embeddings endpoint`) });
-        }
+        if (target.provider.type !== 'openai') return { kind: 'error', status: 400, body: openAiError(`provider ${target.provider.name} has no embeddings endpoint`) };
         return openAiEmbeddings(upstreamBody, request);
       }
       return target.provider.type === 'anthropic' ? anthropicChat(upstreamBody as ChatRequest, request) : openAiChat(upstreamBody as ChatRequest, request);

@@ -36,6 +36,27 @@ export class ClientCancelledError extends Error {
   }
 }
 
+/** A provider that needs a key has none: the attempt fails before any upstream is asked. */
+export class MissingApiKeyError extends Error {
+  readonly name = 'MissingApiKeyError';
+  constructor(provider: ProviderSettings, clientKeysAllowed: boolean) {
+    super(
+      `${provider.name}: no API key: set ${provider.apiKeyEnv} or gateway.providers.${provider.name}.apiKey` +
+        (clientKeysAllowed ? ', or send one in x-spanhouse-upstream-key' : ''),
+    );
+  }
+}
+
+/**
+ * The key an attempt at `provider` sends: the client's (when the operator allows it), else the
+ * provider's own. A provider that needs a key and has none throws a MissingApiKeyError.
+ */
+export function attemptKey(provider: ProviderSettings, clientKey: string | undefined, clientKeysAllowed: boolean): string | undefined {
+  const key = (clientKeysAllowed && clientKey) || provider.apiKey;
+  if (!key && provider.apiKeyEnv) throw new MissingApiKeyError(provider, clientKeysAllowed);
+  return key;
+}
+
 /** USD for a nominal 1,000 input and 1,000 output tokens; null when no price is known. */
 export function nominalCost(target: RouteTarget): number | null {
   const result = priceUsage({ provider: target.provider.providerName, model: target.model, input_tokens: 1000, output_tokens: 1000 });
@@ -137,11 +158,12 @@ export function attemptController(ms: number, outer: AbortSignal): AttemptTimer 
   };
 }
 
-/** What a thrown attempt error means: timeout, cancel, or a network failure. */
+/** What a thrown attempt error means: timeout, cancel, a missing key, or a network failure. */
 export function describeFailure(error: unknown, signal: AbortSignal): { type: string; message: string } {
   const reason = signal.aborted ? signal.reason : error;
   if (reason instanceof GatewayTimeoutError) return { type: 'timeout', message: reason.message };
   if (reason instanceof ClientCancelledError) return { type: 'cancelled', message: reason.message };
+  if (reason instanceof MissingApiKeyError) return { type: 'missing_api_key', message: reason.message };
   const cause = (error as { cause?: { message?: string } })?.cause?.message;
   return { type: 'network_error', message: `the upstream could not be reached: ${(error as Error)?.message ?? String(error)}${cause ? ` (${cause})` : ''}` };
 }
@@ -189,6 +211,7 @@ export async function runRoute(
         record.errorMessage = failure.message;
         lastError = null;
         if (failure.type === 'cancelled') return { live: null, attempts, lastError };
+        if (failure.type === 'missing_api_key') break; // a retry has no key either: the next target
       }
       if (retry === plan.retries || waitMs > MAX_RETRY_WAIT_MS) break;
       try {

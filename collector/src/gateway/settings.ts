@@ -10,6 +10,9 @@ export type WireFormat = (typeof WIRE_FORMATS)[number];
 export const STRATEGIES = ['fallback', 'weighted', 'cheapest'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** How a provider's name is spelled (the keys of gateway.providers). */
+const PROVIDER_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
 const providerSchema = z
   .object({
     /** Wire format (default: anthropic for the provider named "anthropic", else openai). */
@@ -43,7 +46,7 @@ const aliasSchema = z
 
 export const gatewaySettingsSchema = z
   .object({
-    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'), providerSchema).optional(),
+    providers: z.record(z.string().regex(PROVIDER_NAME, 'lower-case letters, digits, ".", "_" and "-"'), providerSchema).optional(),
     aliases: z.record(z.string().min(1).max(200), aliasSchema).optional(),
     /** Provider of a model named without one (`gpt-4.1` rather than `openai/gpt-4.1`). */
     defaultProvider: z.string().min(1).optional(),
@@ -65,6 +68,11 @@ export interface ProviderSettings {
   type: WireFormat;
   baseUrl: string;
   apiKey?: string;
+  /**
+   * Set when the provider needs a key: the variable to put it in. The built-ins need one (unless
+   * given a baseUrl of one's own), other providers when their settings name an apiKeyEnv.
+   */
+  apiKeyEnv?: string;
   providerName: string;
   models: string[];
   headers: Record<string, string>;
@@ -111,6 +119,23 @@ export function parseTarget(target: string, settings: Pick<GatewaySettings, 'pro
   return { provider: settings.defaultProvider, model: target };
 }
 
+/**
+ * Pure: why an alias target is refused, or null. A target `x/…` whose `x` is spelled like a
+ * provider name but is no configured provider is a typo (`anthropc/claude-…`), unless the default
+ * provider lists the whole name among its models (an `org/model` id such as OpenRouter's).
+ * `provider/org/model` and names whose first part cannot be a provider (`Qwen/Qwen2.5-7B`) pass.
+ */
+export function targetProblem(target: string, settings: Pick<GatewaySettings, 'providers' | 'defaultProvider'>): string | null {
+  const slash = target.indexOf('/');
+  const prefix = target.slice(0, slash);
+  if (slash <= 0 || !PROVIDER_NAME.test(prefix) || Object.hasOwn(settings.providers, prefix)) return null;
+  if (settings.providers[settings.defaultProvider]?.models.includes(target)) return null;
+  return (
+    `"${target}" names no configured provider "${prefix}" (providers: ${Object.keys(settings.providers).join(', ')}); ` +
+    `add it under gateway.providers, or write "${settings.defaultProvider}/${target}" for a model of the default provider whose name has a slash`
+  );
+}
+
 /** The `gateway` section of the config file (unchecked JSON) plus the environment, checked and resolved. */
 export function loadGatewaySettings(raw: unknown, env: NodeJS.ProcessEnv): GatewaySettings {
   const parsed = gatewaySettingsSchema.safeParse(raw ?? {});
@@ -124,11 +149,14 @@ export function loadGatewaySettings(raw: unknown, env: NodeJS.ProcessEnv): Gatew
     const baseUrl = own.baseUrl ?? builtIn?.baseUrl;
     if (!baseUrl) throw new Error(`invalid gateway settings: gateway.providers.${name}.baseUrl: required for a provider that is not built in`);
     const keyEnv = own.apiKeyEnv ?? builtIn?.apiKeyEnv;
+    // a built-in moved to a base URL of one's own (a local proxy) may need no key
+    const needsKey = own.apiKeyEnv !== undefined || (builtIn !== undefined && own.baseUrl === undefined);
     providers[name] = {
       name,
       type: own.type ?? builtIn?.type ?? 'openai',
       baseUrl: baseUrl.replace(/\/+$/, ''),
       apiKey: own.apiKey ?? (keyEnv ? env[keyEnv] || undefined : undefined),
+      apiKeyEnv: needsKey ? keyEnv : undefined,
       providerName: own.providerName ?? builtIn?.providerName ?? name,
       models: own.models ?? [],
       headers: own.headers ?? {},
@@ -138,17 +166,21 @@ export function loadGatewaySettings(raw: unknown, env: NodeJS.ProcessEnv): Gatew
   if (!providers[defaultProvider]) throw new Error(`invalid gateway settings: gateway.defaultProvider: no provider "${defaultProvider}"`);
   const base = { providers, defaultProvider };
   const aliases: Record<string, AliasSettings> = {};
+  const problems: string[] = [];
   for (const [alias, a] of Object.entries(file.aliases ?? {})) {
     aliases[alias] = {
       strategy: a.strategy,
       timeoutMs: a.timeoutMs,
       retries: a.retries,
-      targets: a.targets.map((t) => {
+      targets: a.targets.map((t, i) => {
         const spec = typeof t === 'string' ? { model: t } : t;
+        const problem = targetProblem(spec.model, base);
+        if (problem) problems.push(`gateway.aliases.${alias}.targets.${i}${typeof t === 'string' ? '' : '.model'}: ${problem}`);
         return { ...parseTarget(spec.model, base), weight: 'weight' in spec && spec.weight !== undefined ? spec.weight : 1 };
       }),
     };
   }
+  if (problems.length > 0) throw new Error(`invalid gateway settings: ${problems.join('; ')}`);
   const allowClientKeys = env.SPANHOUSE_GATEWAY_ALLOW_CLIENT_KEYS ? /^(1|true|yes|on)$/i.test(env.SPANHOUSE_GATEWAY_ALLOW_CLIENT_KEYS) : (file.allowClientKeys ?? false);
   return {
     providers,

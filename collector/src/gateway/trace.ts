@@ -104,9 +104,13 @@ function inputMessages(record: CallRecord): unknown {
 /** Pure: the call's span and one child per attempt, as one OTLP export request. */
 export function callSpans(record: CallRecord): OtlpTraceRequest {
   const a: Attributes = { 'gen_ai.operation.name': record.operation, 'gen_ai.request.model': record.requestModel };
-  const provider = record.target?.provider ?? record.attempts[record.attempts.length - 1]?.target.provider;
-  if (provider) a['gen_ai.provider.name'] = provider.providerName;
-  if (record.responseModel || record.target) a['gen_ai.response.model'] = record.responseModel || record.target!.model;
+  // The target that answered, else the last one tried: a failed call names the upstream model
+  // (without the provider prefix) as an answered one does; request_model keeps what the client sent.
+  const target = record.target ?? record.attempts[record.attempts.length - 1]?.target;
+  if (target) {
+    a['gen_ai.provider.name'] = target.provider.providerName;
+    a['gen_ai.response.model'] = record.responseModel || target.model;
+  }
   a['gen_ai.input.messages'] = JSON.stringify(inputMessages(record));
   if (record.output) a['gen_ai.output.messages'] = JSON.stringify([{ ...record.output, finish_reason: record.finishReasons[0] }]);
   if (record.finishReasons.length > 0) a['gen_ai.response.finish_reasons'] = record.finishReasons;
@@ -114,7 +118,7 @@ export function callSpans(record: CallRecord): OtlpTraceRequest {
   if (record.ttftMs !== null) a['gen_ai.response.time_to_first_chunk'] = record.ttftMs / 1000;
   requestAttributes(record.request, a);
   fieldAttributes(record.fields, record.alias, a);
-  a['spanhouse.gateway.stream'] = record.stream;
+  if (record.operation === 'chat') a['gen_ai.request.stream'] = record.stream;
   a['spanhouse.gateway.attempts'] = record.attempts.length;
   a['http.response.status_code'] = record.httpStatus;
   if (record.error) a['error.type'] = record.error.type;
