@@ -14,7 +14,7 @@ const USAGE = `Usage: spanhouse <command> [options]
 
 Commands:
   serve     Run the collector: OTLP/HTTP, REST API and web UI on one port, OTLP/gRPC on another
-  keys      Manage API keys and tenants (create, list, revoke, tenants), offline or through a running collector
+  keys      Manage API keys and tenants (create, list, revoke, tenants, generate), offline or through a running collector
   demo      Send the sample traces to a running collector
   help      Show this help
 
@@ -32,7 +32,8 @@ Options:
   --data <dir>           Embedded ClickHouse data directory (default ./spanhouse-data, env SPANHOUSE_DATA_DIR)
   --clickhouse-url <url> Use a ClickHouse server instead of the embedded one (env CLICKHOUSE_URL;
                          CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE)
-  --config <file>        JSON settings: privacy, retention, prices, embeddings (env SPANHOUSE_CONFIG)
+  --config <file>        JSON settings: privacy, retention, prices, embeddings, and the LLM gateway
+                         (its \`gateway\` section: providers, routing aliases, retries) (env SPANHOUSE_CONFIG)
   -h, --help             Show this help
 `;
 
@@ -40,7 +41,8 @@ const KEYS_HELP = `Usage: spanhouse keys <action> [options]
 
 Actions:
   create --tenant <name> [--admin] [--trusted-relay] [--name <label>]
-                         Make a key; it is printed once (stdout), only its sha256 is stored
+                         Make a key; it is printed once (stdout), only its sha256 is stored.
+                           Through --url, a collector's first key must be --admin
   list [--tenant <name>] List keys (ids, tenants, traits; never the keys)
   revoke <key id>        Revoke a key (a running collector refuses it within a second)
   tenants                List tenants and their active keys
@@ -129,11 +131,15 @@ async function serve(argv: string[]): Promise<number> {
   console.log(`  API        ${collector.url}/api/traces`);
   console.log(`  UI         ${collector.url}/`);
   console.log(`  storage    ${storage}`);
+  // so `spanhouse keys --data <this directory>` can point at this collector's --url
+  const { forgetCollectorUrl, recordCollectorUrl } = await import('./startup-checks.ts');
+  if (collector.store.mode === 'chdb') recordCollectorUrl(collector.config.dataDir, collector.url);
 
   process.on('unhandledRejection', (reason) => console.error('[spanhouse] unhandled rejection:', reason));
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       console.log(`\n${signal}: storing accepted spans and shutting down…`);
+      if (collector.store.mode === 'chdb') forgetCollectorUrl(collector.config.dataDir);
       collector.close().then(done, (error) => {
         console.error(error);
         done();
@@ -197,10 +203,13 @@ async function plainStartError(error: Error & { code?: string }, overrides: Part
   return error;
 }
 
-/** Opens the store a key command works on, saying plainly when a running collector holds the data directory. */
-async function openStore(flags: { data?: string; 'clickhouse-url'?: string }): Promise<SpanStore | null> {
+/**
+ * Opens the store a key command works on, saying plainly when a running collector holds the
+ * data directory, or when it holds no store for an action that only reads or revokes.
+ */
+async function openStore(flags: { data?: string; 'clickhouse-url'?: string }, action: KeyAction): Promise<SpanStore | null> {
   const { configFromEnv, defaultConfig } = await import('./config.ts');
-  const { dataDirHolder } = await import('./startup-checks.ts');
+  const { collectorUrlOf, dataDirHolder, holdsStore } = await import('./startup-checks.ts');
   const { SpanStore } = await import('./store/span-store.ts');
   let env: Partial<CollectorConfig>;
   try {
@@ -212,15 +221,22 @@ async function openStore(flags: { data?: string; 'clickhouse-url'?: string }): P
   const config = { ...defaultConfig(), ...env };
   const dataDir = flags.data ? resolve(flags.data) : config.dataDir;
   const url = flags['clickhouse-url'] ?? config.clickhouseUrl;
+  const holder = url ? null : dataDirHolder(dataDir);
+  if (!url && holder === null && action !== 'create' && !holdsStore(dataDir)) {
+    // a typo in --data, or the wrong working directory: no store is made for a read
+    console.error(`spanhouse keys ${action}: no Spanhouse data in ${dataDir}: point at the collector's data directory with --data <dir> (env SPANHOUSE_DATA_DIR), or at a running collector with --url <collector>`);
+    return null;
+  }
   try {
     // a directory held by a live process is refused before chDB prints its own error
-    if (!url && dataDirHolder(dataDir) !== null) throw new Error('in use');
+    if (holder !== null) throw new Error('in use');
     return await SpanStore.open({ dataDir, url, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase });
   } catch (error) {
     if (!url) {
+      const address = (holder !== null && collectorUrlOf(dataDir, holder)) || "<the collector's URL>";
       console.error(
         `cannot open the data directory ${dataDir}: a running collector (or another spanhouse command) is using it.\n` +
-          'Manage keys through the running collector instead: add --url http://127.0.0.1:4318 (its address) and, once it has keys, --key <admin key>;\n' +
+          `Manage keys through the running collector instead: add --url ${address} and, once it has keys, --key <admin key>;\n` +
           'or stop the collector and run this command again; or run it against a ClickHouse server with --clickhouse-url.',
       );
     } else {
@@ -271,7 +287,7 @@ async function keys(argv: string[]): Promise<number> {
     return 2;
   }
   const url = flags.url ?? (flags.data || flags['clickhouse-url'] ? undefined : process.env.SPANHOUSE_URL);
-  const keyAdmin = url ? await remoteKeyAdmin(url, flags.key ?? process.env.SPANHOUSE_API_KEY) : await localKeyAdmin(flags);
+  const keyAdmin = url ? await remoteKeyAdmin(url, flags.key ?? process.env.SPANHOUSE_API_KEY) : await localKeyAdmin(flags, action);
   if (!keyAdmin) return 1;
   try {
     if (action === 'create') {
@@ -318,8 +334,10 @@ interface KeyAdmin {
   close(): Promise<void>;
 }
 
-async function localKeyAdmin(flags: { data?: string; 'clickhouse-url'?: string }): Promise<KeyAdmin | null> {
-  const store = await openStore(flags);
+type KeyAction = 'create' | 'list' | 'revoke' | 'tenants';
+
+async function localKeyAdmin(flags: { data?: string; 'clickhouse-url'?: string }, action: KeyAction): Promise<KeyAdmin | null> {
+  const store = await openStore(flags, action);
   if (!store) return null;
   const { KeyStore } = await import('./store/keys.ts');
   const { createKey, listTenants, publicKey } = await import('./auth/admin.ts');

@@ -80,6 +80,42 @@ export function dataDirHolder(dir: string): number | null {
   }
 }
 
+/** True when `dir` holds a Spanhouse store (its migrations table), so a read need not create one. */
+export function holdsStore(dir: string): boolean {
+  return existsSync(join(dir, 'metadata', 'default', 'schema_migrations.sql'));
+}
+
+/** Where `spanhouse serve` leaves its address in the embedded data directory it holds. */
+const COLLECTOR_FILE = 'spanhouse-collector.json';
+
+/**
+ * Notes the running collector's URL in its data directory, so a key command refused the
+ * directory can point at the collector itself (collectorUrlOf). Best effort.
+ */
+export function recordCollectorUrl(dir: string, url: string): void {
+  // a collector on every interface is reached on loopback from this machine
+  const local = url.replace(/^http:\/\/0\.0\.0\.0:/, 'http://127.0.0.1:').replace(/^http:\/\/\[::\]:/, 'http://[::1]:');
+  try {
+    writeFileSync(join(dir, COLLECTOR_FILE), `${JSON.stringify({ pid: process.pid, url: local })}\n`);
+  } catch {
+    // the hint falls back to "the collector's URL"
+  }
+}
+
+export function forgetCollectorUrl(dir: string): void {
+  rmSync(join(dir, COLLECTOR_FILE), { force: true });
+}
+
+/** The URL the collector with process id `pid` noted in `dir`, or null (another process, or none noted). */
+export function collectorUrlOf(dir: string, pid: number): string | null {
+  try {
+    const noted = JSON.parse(readFileSync(join(dir, COLLECTOR_FILE), 'utf8')) as { pid?: unknown; url?: unknown };
+    return noted.pid === pid && typeof noted.url === 'string' ? noted.url : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Fails when a ClickHouse server does not answer its /ping. */
 export async function checkClickHouse(url: string, timeoutMs = 5_000): Promise<void> {
   let base: URL;

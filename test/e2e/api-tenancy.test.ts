@@ -4,7 +4,7 @@
 // parameter are inert. Also the `spanhouse keys` command.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
@@ -210,6 +210,17 @@ describe('tenant isolation on every route', () => {
     assert.ok(read.body.data.length >= 4 && read.body.data.every((s: any) => s.tenant_id === 'globex'));
     const sql = await admin('POST', '/api/sql', { query: 'SELECT count() AS n FROM spans', tenant: 'acme' });
     assert.ok(Number(sql.body.data[0].n) >= 3);
+    // SQL takes ?tenant= as every other endpoint does (the body's field too; both must agree)
+    const models = "SELECT arraySort(groupUniqArray(model)) AS models FROM spans WHERE model LIKE '%-model'";
+    assert.deepEqual((await admin('POST', '/api/sql?tenant=globex', { query: models })).body.data[0].models, ['globex-model']);
+    assert.deepEqual((await admin('POST', '/api/sql?tenant=acme', { query: models, tenant: 'acme' })).body.data[0].models, ['acme-model']);
+    assert.deepEqual((await admin('POST', '/api/sql', { query: models })).body.data[0].models, [], "the admin key's own tenant");
+    const both = await admin('POST', '/api/sql?tenant=acme', { query: models, tenant: 'globex' });
+    assert.equal(both.status, 400, both.text);
+    assert.match(both.body.error.message, /^tenant: /);
+    assert.equal((await acme('POST', '/api/sql?tenant=globex', { query: models })).status, 403);
+    assert.deepEqual((await acme('POST', '/api/sql?tenant=acme', { query: models })).body.data[0].models, ['acme-model'], 'its own tenant named');
+    assert.equal((await admin('POST', "/api/sql?tenant=x'%20OR%201", { query: models })).status, 400);
     assert.equal((await admin('GET', "/api/spans?tenant=x'%20OR%201")).status, 400);
   });
 
@@ -220,6 +231,21 @@ describe('tenant isolation on every route', () => {
     const tracePage = await globex('GET', '/api/traces?limit=1');
     assert.equal((await acme('GET', `/api/traces?limit=1&cursor=${tracePage.body.next_cursor}`)).status, 400);
     assert.equal((await globex('GET', `/api/traces?limit=1&cursor=${tracePage.body.next_cursor}`)).status, 200);
+  });
+
+  test("OTLP/HTTP refuses a key as OTLP does: google.rpc.Status in the request's encoding, UNAUTHENTICATED or PERMISSION_DENIED", async () => {
+    const denied = await fetch(`${collector.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.acme}`, 'x-spanhouse-tenant': 'globex' },
+      body: JSON.stringify({ resourceSpans: [] }),
+    });
+    assert.equal(denied.status, 403);
+    assert.equal((await denied.json()).code, 7, 'PERMISSION_DENIED');
+    const unknown = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', authorization: 'Bearer shk_nope' }, body: new Uint8Array() });
+    assert.equal(unknown.status, 401);
+    assert.equal(unknown.headers.get('content-type'), 'application/x-protobuf');
+    // google.rpc.Status: field 1 (code) is the first varint
+    assert.deepEqual([...new Uint8Array(await unknown.arrayBuffer()).subarray(0, 2)], [0x08, 16], 'UNAUTHENTICATED');
   });
 
   test('only trusted relays may name a tenant (header or body); others get 403', async () => {
@@ -346,6 +372,32 @@ describe('SQL', () => {
       assert.ok(!mentionsGlobex(res.text), res.text);
     });
   }
+
+  test("the README's SQL examples run, and spans carry the API's previews", async () => {
+    // a long answer that got a thumbs down, for the examples' previews and feedback
+    const long = `${'é'.repeat(299)}xyz`;
+    const written = await acme('POST', '/api/traces', { model: 'acme-model', input: `slow ${long}`, output: long, latency_ms: 4_321 });
+    assert.equal(written.status, 201, written.text);
+    assert.equal((await acme('POST', `/api/spans/${written.body.span_id}/events`, { kind: 'feedback', source: 'ui', data: { value: 'down' } })).status, 201);
+    const span = (await acme('GET', `/api/spans/${written.body.span_id}`)).body;
+    assert.equal(span.output_preview.length, 300);
+
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /\n### SQL\n[\s\S]*?```sql\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(block, "the README's SQL section has its examples");
+    const examples = block.split(';').map((q) => q.trim()).filter(Boolean);
+    assert.equal(examples.length, 4, block);
+    const answers = [];
+    for (const query of examples) {
+      const res = await acme('POST', '/api/sql', { query });
+      assert.equal(res.status, 200, `${query}\n-> ${res.text}`);
+      assert.ok(res.body.rows > 0, query);
+      answers.push(res.body.data);
+    }
+    const [, slowest, , thumbsDown] = answers;
+    assert.deepEqual(slowest[0], { latency_ms: 4_321, model: 'acme-model', input_preview: span.input_preview });
+    assert.deepEqual(thumbsDown.map((r: Record<string, unknown>) => r['s.output_preview'] ?? r.output_preview), [span.output_preview]);
+  });
 
   test('nothing was dropped, written or changed by the attempts', async () => {
     assert.ok(!existsSync('/tmp/spanhouse-pwned.txt'));

@@ -1,8 +1,9 @@
 // `spanhouse serve` start-up problems, by spawning the real CLI: each is one plain line
-// saying what to do, exit code 1, no stack; and every subcommand answers --help.
+// saying what to do, exit code 1, no stack; and every subcommand answers --help. Key commands
+// that only read make no store where there is none, and point at a running collector's URL.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -13,9 +14,9 @@ const bin = fileURLToPath(new URL('../../collector/bin/spanhouse.mjs', import.me
 const tmp = tempDataDir('cli');
 after(() => tmp.remove());
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -31,20 +32,22 @@ function assertPlainFailure(result: { code: number; stderr: string }, pattern: R
   assert.doesNotMatch(result.stderr, /\n\s+at /);
 }
 
-/** `spanhouse serve` on free ports, once it says it listens. */
+/** `spanhouse serve` on free ports, once it says it listens; `url` is the address it printed. */
 async function serveInBackground(args: string[]) {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--grpc-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (chunk) => (err += chunk));
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      if (out.includes('listening on')) resolve();
+      const listening = /listening on (\S+)\n/.exec(out);
+      if (listening) resolve(listening[1]);
     });
     child.once('exit', (code) => reject(new Error(`spanhouse serve exited with ${code}: ${err}`)));
   });
   return {
+    url,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -77,9 +80,14 @@ test('a data directory held by a running collector, or not writable, is said pla
   const first = await serveInBackground(['--data', data]);
   try {
     assertPlainFailure(await run(['serve', '--port', '0', '--grpc-port', '0', '--data', data]), /data directory .*held is in use by another process \(pid \d+.*stop it, or use another --data/);
+    // a key command on that directory points at this collector's own address (its port is not 4318)
+    const keys = await run(['keys', 'list', '--data', data]);
+    assert.equal(keys.code, 1, keys.stderr);
+    assert.ok(keys.stderr.includes(`add --url ${first.url} and`), keys.stderr);
   } finally {
     await first.stop();
   }
+  assert.equal(existsSync(join(data, 'spanhouse-collector.json')), false, 'the address goes with the collector');
   const file = join(tmp.dir, 'a-file');
   writeFileSync(file, '');
   assertPlainFailure(await run(['serve', '--port', '0', '--grpc-port', '0', '--data', join(file, 'data')]), /cannot be created or written \(ENOTDIR\).*--data <dir>/);
@@ -117,6 +125,34 @@ test("the README's --config price-override example is accepted", async () => {
   await collector.stop();
 });
 
+test('key commands that only read make no store where there is none: one line, exit 1', async () => {
+  const missing = join(tmp.dir, 'no-such-data');
+  const empty = join(tmp.dir, 'empty-data');
+  mkdirSync(empty);
+  const cwd = join(tmp.dir, 'a-project');
+  mkdirSync(cwd);
+  for (const [args, dir, where] of [
+    [['keys', 'list', '--data', missing], missing, undefined],
+    [['keys', 'tenants', '--data', empty], empty, undefined],
+    [['keys', 'revoke', '0123456789abcdef', '--data', missing], missing, undefined],
+    // the default, ./spanhouse-data
+    [['keys', 'tenants'], join(cwd, 'spanhouse-data'), cwd],
+  ] as const) {
+    const result = await run([...args], { SPANHOUSE_DATA_DIR: '', SPANHOUSE_URL: '', CLICKHOUSE_URL: '' }, where);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`^spanhouse keys ${args[1]}: no Spanhouse data in ${dir}: .*--data <dir>.*--url <collector>`));
+  }
+  assert.equal(existsSync(missing), false);
+  assert.deepEqual(readdirSync(empty), []);
+  assert.deepEqual(readdirSync(cwd), []);
+  // creating a key does make the store (the README's first step, before `serve`)
+  const created = await run(['keys', 'create', '--tenant', 'acme', '--data', empty]);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match((await run(['keys', 'list', '--data', empty])).stdout, /tenant=acme/);
+});
+
 test('every subcommand answers --help', async () => {
   for (const [command, expected] of [
     ['serve', /--grpc-port/],
@@ -130,4 +166,6 @@ test('every subcommand answers --help', async () => {
   }
   const top = await run(['--help']);
   assert.match(top.stdout, /spanhouse <command> --help/);
+  assert.match(top.stdout, /keys .*\(create, list, revoke, tenants, generate\)/);
+  assert.match((await run(['serve', '--help'])).stdout, /--config <file> .*\n.*`gateway` section/);
 });

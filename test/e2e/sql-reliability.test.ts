@@ -3,7 +3,8 @@
 // later gets them from a background job and a 503 meanwhile); a data directory with a
 // half-written view database (what a full disk leaves) starts and is repaired; user SQL
 // has a fair share per tenant, answered 429/503 + Retry-After when it cannot run, and never
-// holds up the API's own queries.
+// holds up the API's own queries. It stops at its own time limit, and its errors speak of the
+// text the user wrote.
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { startTestCollector, tempDataDir } from '../support/collector.ts';
 import { makeKey, withKeyStore } from '../support/keys.ts';
 
 const data = tempDataDir('sql-reliability');
-const SQL_LIMITS = { sqlMaxConcurrent: 1, sqlMaxConcurrentPerTenant: 1, sqlMaxQueuedPerTenant: 1, sqlQueueTimeoutMs: 2_000, sqlMaxMemoryBytes: 50_000_000 };
+const SQL_LIMITS = { sqlMaxConcurrent: 1, sqlMaxConcurrentPerTenant: 1, sqlMaxQueuedPerTenant: 1, sqlQueueTimeoutMs: 2_000, sqlMaxMemoryBytes: 50_000_000, sqlMaxExecutionSeconds: 2 };
 let collector: RunningCollector;
 const keys = { acme: '', relay: '', admin: '' };
 const api = () => ({ acme: apiClient(collector.url, keys.acme), relay: apiClient(collector.url, keys.relay), admin: apiClient(collector.url, keys.admin) });
@@ -59,6 +60,41 @@ test("user SQL runs with its configured limits, not the store's own (here 50 MB 
   const light = await acme('POST', '/api/sql', { query: "SELECT length(groupArray(repeat('x', 1000))) AS n FROM (SELECT arrayJoin(range(1000)) AS i)" });
   assert.equal(light.status, 200, light.text);
   assert.equal(Number(light.body.data[0].n), 1000);
+});
+
+test("user SQL stops at its configured time limit (here 2 s; the store's own queries may take 60, the default for user SQL is 10)", async () => {
+  const { acme } = api();
+  // 10^10 rows through a cross join: minutes unless stopped
+  const started = Date.now();
+  const slow = await acme('POST', '/api/sql', { query: 'SELECT count() AS n FROM (SELECT arrayJoin(range(100000)) AS a) AS x, (SELECT arrayJoin(range(100000)) AS b) AS y' });
+  const tookMs = Date.now() - started;
+  assert.equal(slow.status, 400, slow.text);
+  assert.match(slow.body.error.message, /^Timeout exceeded: elapsed [\d.]+ ms, maximum: 2000 ms/);
+  assert.ok(tookMs < 8_000, `stopped after ${tookMs} ms`);
+});
+
+test('SQL errors speak of the text the user wrote, never of the statements that check it or their settings', async () => {
+  const { acme } = api();
+  const wrapper = /formatQuerySingleLine|SETTINGS|max_execution_time|In scope SELECT formatQuery/;
+  const cases: Array<[string, RegExp]> = [
+    ['SELECT 1; SELECT 2', /^multiple statements are not allowed: send one SELECT \(the first one ends at line 1, column 9\)$/],
+    ['SELECT 1 /* ; */; DROP TABLE default.spans', /^multiple statements are not allowed/],
+    // not read as `SELECT SELEC AS bad` (ClickHouse's implicit SELECT)
+    ['SELEC bad', /^syntax error at line 1, column 1, near "SELEC bad": only a SELECT query/],
+    ["SELECT model,\n  count( FROM spans WHERE input_text = 'é'", /^syntax error at line 2, column 8, near "\( FROM spans WHERE input_text = 'é'": unmatched parentheses/],
+    ["SELECT 'é', count() FROM spans WHERE", /^syntax error at the end of the query \(line 1, column 37\): expected one of: expression/],
+    ['SELECT nosuch FROM spans', /^Unknown expression identifier `nosuch` in scope SELECT nosuch FROM spans/],
+  ];
+  for (const [query, expected] of cases) {
+    const res = await acme('POST', '/api/sql', { query });
+    assert.equal(res.status, 400, `${query}: ${res.text}`);
+    assert.equal(res.body.error.code, 'sql_error', query);
+    assert.match(res.body.error.message, expected, query);
+    assert.doesNotMatch(res.body.error.message, wrapper, query);
+  }
+  // the clear refusals stay as they were
+  const refused = await acme('POST', '/api/sql', { query: 'DROP TABLE spans' });
+  assert.deepEqual(refused.body.error, { code: 'sql_not_allowed', message: 'only a SELECT query can run here' });
 });
 
 test('a tenant first seen after start-up: 503 + Retry-After while a background job makes its views, then its rows', async () => {

@@ -1,7 +1,8 @@
 // Keys and tenants while the collector runs: GET/POST /api/admin/keys,
 // DELETE /api/admin/keys/:keyId, GET /api/admin/tenants (admin keys; or anyone on a
 // loopback collector that has no keys yet, as `spanhouse keys` on the data directory
-// would be), and GET /api/me: who the caller is, for the UI.
+// would be, whose first key must then be an admin key), and GET /api/me: who the caller
+// is, for the UI.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { createKey, listTenants, publicKey } from '../auth/admin.ts';
@@ -47,6 +48,16 @@ export function adminRoutes({ keys, auth }: { keys: KeyStore; auth: Authenticato
   });
   router.post('/admin/keys', async (req, res) => {
     const body = newKeyBody.parse(req.body ?? {});
+    // Keyless (no key exists yet): the first key switches keys on, and a non-admin one would
+    // leave no key that may use this API (nor the UI's tenant switcher) until a restart.
+    if (authOf(req).keyId === null && body.admin !== true) {
+      throw new ApiError(
+        409,
+        'first_key_not_admin',
+        'the first key made through the admin API must be an admin key ("admin": true; spanhouse keys create --admin): it switches keys on, ' +
+          'and a non-admin key could not use this API. Make an admin key first, then this one with it (--key)',
+      );
+    }
     const created = await storageWrite(() => createKey(keys, { tenant: body.tenant, name: body.name, admin: body.admin, trustedRelay: body.trusted_relay }));
     // the first key ends keyless access at once, here; other collectors within their cache time
     auth.invalidate();

@@ -10,16 +10,23 @@ const sqlBody = z
   .object({
     query: z.string().min(1),
     format: z.enum(['json', 'csv']).default('json'),
-    /** Admin keys only. */
+    /** Admin keys only: read another tenant, as ?tenant= does (which other endpoints take). */
     tenant: z.string().min(1).optional(),
   })
   .strict();
+
+const sqlQuery = z.object({ tenant: z.string().min(1).optional() }).strict();
 
 export function sqlRoutes({ sql }: { sql: SqlStore }): Router {
   const router = Router();
   router.post('/sql', async (req, res) => {
     const input = sqlBody.parse(req.body ?? {});
-    const tenantId = readTenant(req, input.tenant);
+    // the tenant as every endpoint takes it (?tenant=), or the body's field; both must agree
+    const q = sqlQuery.parse(req.query);
+    if (q.tenant !== undefined && input.tenant !== undefined && q.tenant !== input.tenant) {
+      throw new ApiError(400, 'bad_request', 'tenant: ?tenant= and the body\'s "tenant" name different tenants; give one');
+    }
+    const tenantId = readTenant(req, q.tenant ?? input.tenant);
     try {
       const result = await sql.run(tenantId, input.query, input.format);
       if (typeof result === 'string') res.type('text/csv').send(result);

@@ -76,7 +76,7 @@ export interface TenantSummary extends TenantRecord {
   active_keys: number;
 }
 
-/** Tenants with keys, plus `default` (where keyless data goes) even when no key names it. */
+/** Every known tenant (with keys, or only data: store/tenants.ts), plus `default` (where keyless data goes) even when empty. */
 export async function listTenants(keys: KeyStore): Promise<TenantSummary[]> {
   const [tenants, all] = await Promise.all([keys.tenants(), keys.keys()]);
   const byId = new Map(tenants.map((t) => [t.tenant_id, t]));

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isoTime } from './query.ts';
 import { createTenantViews } from './sql.ts';
+import { knownTenants, type TenantRecord } from './tenants.ts';
+
+export type { TenantRecord };
 
 export interface ApiKeyRecord {
   key_id: string;
@@ -13,12 +16,6 @@ export interface ApiKeyRecord {
   trusted_relay: boolean;
   created_at: string;
   revoked: boolean;
-}
-
-export interface TenantRecord {
-  tenant_id: string;
-  name: string;
-  created_at: string;
 }
 
 type KeyRow = Omit<ApiKeyRecord, 'created_at'> & { created_at: string | number; version?: number };
@@ -50,9 +47,9 @@ export class KeyStore {
     await this.client.insert({ table: 'tenants', values: [{ tenant_id: tenantId, name, created_at: now, version: now }], format: 'JSONEachRow' });
   }
 
-  async tenants(): Promise<TenantRecord[]> {
-    const result = await this.client.query({ query: 'SELECT tenant_id, name, created_at FROM tenants FINAL ORDER BY tenant_id', format: 'JSONEachRow' });
-    return (await result.json<TenantRecord>()).map((t) => ({ ...t, created_at: isoTime(t.created_at) }));
+  /** Tenants made with a key, and those that only have data (a trusted relay named them). */
+  tenants(): Promise<TenantRecord[]> {
+    return knownTenants(this.client);
   }
 
   async insertKey(key: Omit<ApiKeyRecord, 'created_at' | 'revoked'>): Promise<ApiKeyRecord> {

@@ -237,7 +237,8 @@ function sideWords(column: 'input_messages' | 'output_messages'): string {
 
 export const MESSAGE_WORDS = `lowerUTF8(concat(${sideWords('input_messages')}, ' ', ${sideWords('output_messages')}))`;
 
-const preview = (column: string) => `substringUTF8(${column}, 1, ${TRACE_PREVIEW_CHARS})`;
+/** A text column's preview as the API gives it (previewText): its first TRACE_PREVIEW_CHARS characters. Also the SQL views' (sql.ts). */
+export const previewSql = (column: string) => `substringUTF8(${column}, 1, ${TRACE_PREVIEW_CHARS})`;
 
 /** Every column, times as microseconds, plus the row version. */
 export const FULL_SELECT = [...SPAN_COLUMNS.map((c) => c.select ?? c.name), 'version'].join(', ');
@@ -262,8 +263,8 @@ export function lightSelectFor(fields: ReadonlySet<string>): string {
   const columns = SPAN_COLUMNS.filter((c) => !c.heavy && (KEY_COLUMNS.has(c.name) || (c.fields ?? [c.name]).some((f) => fields.has(f))));
   return [
     ...columns.map((c) => c.select ?? c.name),
-    ...(fields.has('input_preview') ? [`${preview('input_text')} AS input_preview`] : []),
-    ...(fields.has('output_preview') ? [`${preview('output_text')} AS output_preview`] : []),
+    ...(fields.has('input_preview') ? [`${previewSql('input_text')} AS input_preview`] : []),
+    ...(fields.has('output_preview') ? [`${previewSql('output_text')} AS output_preview`] : []),
     'version',
   ].join(', ');
 }

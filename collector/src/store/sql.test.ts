@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testStorage } from '../../../test/support/storage.ts';
 import { createClickHouseClient } from './client.ts';
-import { checkAst, checkQueryTree, isAllowedFunction, loadFunctionAllowList, parseAstDump, tenantDatabase, type FunctionAllowList } from './sql.ts';
+import { checkAst, checkQueryTree, isAllowedFunction, loadFunctionAllowList, parseAstDump, syntaxErrorMessage, tenantDatabase, type FunctionAllowList } from './sql.ts';
 
 const DB = tenantDatabase('acme');
 const DATABASES = new Set(['default', 'system', 'INFORMATION_SCHEMA', 'information_schema', DB]);
@@ -24,6 +24,24 @@ const PLAIN = `SelectWithUnionQuery (children 1)
 test('tenant databases are plain identifiers whatever the tenant id', () => {
   assert.equal(tenantDatabase('acme'), 'sh_tenant_61636d65');
   assert.match(tenantDatabase("x'; DROP"), /^sh_tenant_[0-9a-f]+$/);
+});
+
+test("syntax errors are said about the user's text: line and column (ClickHouse counts bytes), what follows, what was expected", () => {
+  const scope = (sql: string) => `: In scope SELECT formatQuerySingleLine('${sql}') AS q SETTINGS max_execution_time = 60, priority = '1'.`;
+  assert.equal(
+    syntaxErrorMessage(`Syntax error (Multi-statements are not allowed): failed at position 9 (end of query): ; SELECT 2. ${scope('SELECT 1; SELECT 2')}`, 'SELECT 1; SELECT 2'),
+    'multiple statements are not allowed: send one SELECT (the first one ends at line 1, column 9)',
+  );
+  const sql = "SELECT 'é. Expected x',\n  count( FROM spans";
+  assert.equal(
+    syntaxErrorMessage(`Syntax error: failed at position 33 (() (line 2, col 8): ( FROM spans. Unmatched parentheses: (${scope(sql)}`, sql),
+    'syntax error at line 2, column 8, near "( FROM spans": unmatched parentheses: (',
+  );
+  assert.equal(
+    syntaxErrorMessage(`Syntax error: failed at position 11 (end of query): . Expected one of: token, OR, AND, OR, IN, NOT IN, LIKE${scope('SELECT 1 +')}`, 'SELECT 1 +'),
+    'syntax error at the end of the query (line 1, column 11): expected one of: token, OR, AND, IN, NOT IN, …',
+  );
+  assert.equal(syntaxErrorMessage('Unknown expression identifier `x` in scope SELECT x', 'SELECT x'), null);
 });
 
 test('a plain SELECT over the tenant tables passes; node depths give parents', () => {

@@ -18,6 +18,8 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { createClickHouseClient, type ClickHouseOptions } from './client.ts';
 import { FairQueue, type FairQueueLimits } from './fair-queue.ts';
+import { previewSql } from './span-columns.ts';
+import { knownTenants } from './tenants.ts';
 
 export interface SqlLimits extends FairQueueLimits {
   maxExecutionSeconds: number;
@@ -208,7 +210,8 @@ function viewStatements(db: string, hex: string): string[] {
   const tenant = `tenant_id = unhex('${hex}')`;
   return [
     `CREATE DATABASE IF NOT EXISTS ${db}`,
-    `CREATE OR REPLACE VIEW ${db}.spans AS SELECT * EXCEPT (tenant_id), input_text, output_text FROM spans FINAL WHERE ${tenant}`,
+    // the texts are derived from the messages (ALIAS columns, which * leaves out); the previews as the API gives them
+    `CREATE OR REPLACE VIEW ${db}.spans AS SELECT * EXCEPT (tenant_id), input_text, output_text, ${previewSql('input_text')} AS input_preview, ${previewSql('output_text')} AS output_preview FROM spans FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.traces AS SELECT * EXCEPT (tenant_id, span_ids, name_key, input_key, output_key, version) FROM traces FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.scores AS SELECT * EXCEPT (tenant_id, version) FROM scores FINAL WHERE ${tenant}`,
     `CREATE OR REPLACE VIEW ${db}.span_events AS SELECT * EXCEPT (tenant_id) FROM span_events FINAL WHERE ${tenant}`,
@@ -227,20 +230,54 @@ export async function createTenantViews(client: ClickHouseClient, tenantId: stri
   for (const statement of viewStatements(db, Buffer.from(tenantId, 'utf8').toString('hex'))) await client.command({ query: statement });
 }
 
-/** Every tenant that has a tenants row, stored traces or a view database. */
-async function knownTenants(client: ClickHouseClient): Promise<string[]> {
-  const result = await client.query({
-    query: `SELECT tenant_id FROM tenants
-            UNION DISTINCT SELECT DISTINCT tenant_id FROM traces
-            UNION DISTINCT SELECT unhex(substring(name, 11)) FROM system.databases WHERE match(name, '^sh_tenant_[0-9a-f]+$')`,
-    format: 'JSONEachRow',
-  });
-  return (await result.json<{ tenant_id: string }>()).map((r) => r.tenant_id);
+/** The tenant whose views a database holds (tenantDatabase's inverse), or null for other databases. */
+function viewDatabaseTenant(database: string): string | null {
+  const hex = /^sh_tenant_((?:[0-9a-f]{2})+)$/.exec(database)?.[1];
+  return hex ? Buffer.from(hex, 'hex').toString('utf8') : null;
 }
 
 function clickHouseMessage(error: unknown): string {
   const message = (error as Error)?.message ?? String(error);
-  return message.replace(/^Code: \d+\.\s*/, '').replace(/DB::Exception:\s*/g, '').replace(/\s*\(version [^)]*\)\s*$/, '').trim();
+  return message
+    .replace(/^Code: \d+\.\s*/, '')
+    .replace(/DB::Exception:\s*/g, '')
+    .replace(/\s*\(version [^)]*\)\s*$/, '')
+    // the settings the API sends with a statement, should ClickHouse quote the statement
+    .replace(/ SETTINGS (?:[A-Za-z_]\w* = (?:'(?:[^'\\]|\\.)*'|-?[\d.]+)(?:, )?)+/g, '')
+    .trim();
+}
+
+/** One-based line and column of a byte offset of `text` (ClickHouse counts positions in bytes). */
+function lineAndColumn(text: string, byteOffset: number): { line: number; column: number; rest: string } {
+  const before = Buffer.from(text, 'utf8').subarray(0, Math.max(0, byteOffset)).toString('utf8');
+  const lines = before.split('\n');
+  return { line: lines.length, column: lines[lines.length - 1].length + 1, rest: text.slice(before.length) };
+}
+
+/**
+ * A syntax error in the user's query, about the user's text: ClickHouse's own message names
+ * the statement that parsed it (formatQuerySingleLine(…) and the session's SETTINGS).
+ */
+export function syntaxErrorMessage(message: string, sql: string): string | null {
+  const syntax = /^Syntax error(?: \(([^)]*)\))?: failed at position (\d+)/.exec(message);
+  if (!syntax) return null;
+  const { line, column, rest } = lineAndColumn(sql, Number(syntax[2]) - 1);
+  const where = `line ${line}, column ${column}`;
+  if (/multi-statements/i.test(syntax[1] ?? '')) return `multiple statements are not allowed: send one SELECT (the first one ends at ${where})`;
+  const tail = rest.trimEnd();
+  const at = tail.trim() === '' ? `the end of the query (${where})` : `${where}, near "${tail.slice(0, 40)}${tail.length > 40 ? '…' : ''}"`;
+  if (line === 1 && column === 1) return `syntax error at ${at}: only a SELECT query (SELECT … or WITH … SELECT …) can run here`;
+  // what ClickHouse expected, after the rest of the query it quotes (the last such sentence is its own)
+  const scope = message.search(/:\s*In scope /);
+  const text = scope < 0 ? message : message.slice(0, scope);
+  const said = Math.max(text.lastIndexOf('. Expected '), text.lastIndexOf('. Unmatched parentheses'));
+  let detail = said < 0 ? '' : text.slice(said + 2).replace(/[.:\s]+$/, '');
+  const expected = /^Expected one of: (.*)$/s.exec(detail);
+  if (expected) {
+    const items = [...new Set(expected[1].split(', '))];
+    detail = `expected one of: ${items.slice(0, 5).join(', ')}${items.length > 5 ? ', …' : ''}`;
+  }
+  return `syntax error at ${at}${detail ? `: ${detail.charAt(0).toLowerCase()}${detail.slice(1)}` : ''}`;
 }
 
 export class SqlStore {
@@ -272,7 +309,9 @@ export class SqlStore {
    */
   async prepare(defaultTenant: string, log: (message: string) => void): Promise<void> {
     try {
-      for (const tenant of new Set([defaultTenant, ...(await knownTenants(this.main))])) {
+      // every known tenant (store/tenants.ts), and those with views already (brought up to date)
+      const withViews = [...(await this.knownDatabases(true))].map(viewDatabaseTenant).filter((t): t is string => t !== null);
+      for (const tenant of new Set([defaultTenant, ...(await knownTenants(this.main)).map((t) => t.tenant_id), ...withViews])) {
         await createTenantViews(this.main, tenant);
         this.ready.add(tenant);
       }
@@ -419,14 +458,24 @@ export class SqlStore {
     });
   }
 
-  /** ClickHouse's own single-line formatting of one statement (a syntax error otherwise). */
+  /**
+   * ClickHouse's own single-line formatting of one statement (a syntax error otherwise, said
+   * about the user's text). implicit_select off: `SELEC x` is a syntax error, not `SELECT SELEC AS x`.
+   */
   private async canonical(sql: string): Promise<string> {
     try {
-      const result = await this.main.query({ query: 'SELECT formatQuerySingleLine({sql:String}) AS q', query_params: { sql }, format: 'JSONEachRow' });
+      const result = await this.main.query({
+        query: 'SELECT formatQuerySingleLine({sql:String}) AS q',
+        query_params: { sql },
+        format: 'JSONEachRow',
+        clickhouse_settings: { implicit_select: 0 },
+      });
       const [row] = await result.json<{ q: string }>();
       return row.q;
     } catch (error) {
-      throw new SqlError('sql_error', clickHouseMessage(error));
+      const message = clickHouseMessage(error);
+      // any other failure of the statement: its text is ours, not the user's
+      throw new SqlError('sql_error', syntaxErrorMessage(message, sql) ?? message.replace(/[.:\s]*In scope SELECT formatQuerySingleLine\(.*$/s, ''));
     }
   }
 

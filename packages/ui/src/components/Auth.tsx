@@ -161,8 +161,12 @@ function SignInPanel({ reason, onSave, onCancel }: { reason: Prompt; onSave: (ke
       )}
       <section className="panel step">
         <div>
-          Create a key on the server with <span className="inline-code">npx spanhouse keys create --tenant &lt;name&gt;</span>. It prints the key once: paste it
-          here. The key is kept in this browser only and sent with each request as an <span className="inline-code">Authorization: Bearer</span> header.
+          Ask whoever runs this server for a key, or make one with an admin key:{' '}
+          <span className="inline-code">
+            npx spanhouse keys create --tenant &lt;name&gt; --url {window.location.origin} --key &lt;admin key&gt;
+          </span>{' '}
+          (with the collector stopped, <span className="inline-code">npx spanhouse keys create --tenant &lt;name&gt;</span> on its data directory). It prints
+          the key once: paste it here. The key is kept in this browser only and sent with each request as an <span className="inline-code">Authorization: Bearer</span> header.
         </div>
         {/* No `name` on the input: even a form submitted without script could not put the key in a URL. */}
         <form className="sign-in-form" onSubmit={submit}>
