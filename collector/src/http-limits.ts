@@ -163,3 +163,21 @@ export function jsonBodyOnly(req: Request, _res: Response, next: NextFunction): 
 
 const hasBody = (req: Request) => Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 
+/**
+ * A query string that is not valid percent-encoding (`%zz`, a `%` alone, bytes that are not
+ * UTF-8) is a 400, as such a path is: the query parser would otherwise keep the text as it came
+ * or replace its bytes, and answer a search for something the client never sent.
+ */
+export function validQueryEncoding(req: Request, _res: Response, next: NextFunction): void {
+  const query = req.originalUrl.indexOf('?');
+  if (query >= 0) {
+    try {
+      for (const part of req.originalUrl.slice(query + 1).split('&')) decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      next(new ApiError(400, 'bad_request', 'the query string is not valid percent-encoding (UTF-8)'));
+      return;
+    }
+  }
+  next();
+}
+

@@ -27,7 +27,7 @@ import { Gateway } from './gateway/gateway.ts';
 import { gatewayRoutes, isGatewayPath, writeOpenAiProblem } from './gateway/routes.ts';
 import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
-import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, jsonBodyOnly, loadShedder } from './http-limits.ts';
+import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, jsonBodyOnly, loadShedder, validQueryEncoding } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { Spool } from './pipeline/spool.ts';
 import { SpanMapper } from './pipeline/span-mapper.ts';
@@ -168,6 +168,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   app.use(otlpReceiver({ exporter, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)) }));
   app.use(
     '/api',
+    validQueryEncoding,
     jsonBodyOnly,
     express.json({ limit: config.maxBodyBytes }),
     boundedJsonBody,

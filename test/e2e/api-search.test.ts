@@ -316,6 +316,15 @@ describe('span list fields', () => {
     assert.equal((await api('GET', '/api/traces?q=capital')).status, 200);
   });
 
+  test('a query string that is not valid percent-encoding is a 400, as such a path is', async () => {
+    for (const path of ['/api/traces?q=%zz', '/api/traces?q=%E0%A4', '/api/spans?model=%FF', '/api/traces?q=50%']) {
+      const res = await api('GET', path);
+      assert.equal(res.status, 400, path);
+      assert.match(res.body.error.message, /not valid percent-encoding/, path);
+    }
+    assert.equal((await api('GET', '/api/traces?q=capital+city&model=gpt%2D4o')).status, 200);
+  });
+
   test('a time that is not ISO-8601 says so once', async () => {
     const res = await api('GET', '/api/traces?since=yesterday');
     assert.equal(res.status, 400);
