@@ -212,23 +212,33 @@ describe('sorting', () => {
     assert.equal(oldest.body.data[0].start_time.slice(0, 16), at(-10).slice(0, 16));
   });
 
-  test('cheapest first: priced rows ascending, unpriced ones after them, and pages that walk across both', async () => {
+  test('by cost, either way: priced rows in order, unpriced ones after them, and pages that walk across both', async () => {
     for (const list of ['spans', 'traces']) {
-      const first: any = await api('GET', `/api/${list}?sort=cost&order=asc&limit=500`);
-      assert.equal(first.status, 200, first.text);
-      const all = first.body.data.map((r: any) => r.cost_usd);
-      const priced = all.filter((c: number | null) => c !== null);
-      assert.ok(priced.length > 0 && priced.length < all.length, `${list}: the fixture has priced and unpriced rows`);
-      assert.deepEqual(all, [...[...priced].sort((x, y) => x - y), ...all.filter((c: number | null) => c === null)], list);
-      const walked: Array<number | null> = [];
-      let cursor: string | null = null;
-      do {
-        const page: any = await api('GET', `/api/${list}?sort=cost&order=asc&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-        assert.equal(page.status, 200, page.text);
-        walked.push(...page.body.data.map((r: any) => r.cost_usd));
-        cursor = page.body.next_cursor;
-      } while (cursor);
-      assert.deepEqual(walked, all, `${list}: pages of 2 give the same order`);
+      for (const order of ['asc', 'desc']) {
+        const first: any = await api('GET', `/api/${list}?sort=cost&order=${order}&limit=500`);
+        assert.equal(first.status, 200, first.text);
+        const all = first.body.data.map((r: any) => r.cost_usd);
+        const priced = all.filter((c: number | null) => c !== null);
+        assert.ok(priced.length >= 2 && all.length - priced.length >= 2, `${list}: the fixture has priced and unpriced rows`);
+        // a page size whose pages also end on an unpriced row with another after it (a cursor on a NULL cost)
+        const size = [2, 3, 4, 5].find((n) => Array.from({ length: all.length }, (_, k) => k * n).some((end) => end > priced.length && end < all.length));
+        assert.ok(size, `${list}: a page can end inside the unpriced rows`);
+        const sorted = [...priced].sort((x, y) => (order === 'asc' ? x - y : y - x));
+        assert.deepEqual(all, [...sorted, ...all.filter((c: number | null) => c === null)], `${list} ${order}`);
+        const walked: Array<number | null> = [];
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: any = await api('GET', `/api/${list}?sort=cost&order=${order}&limit=${size}${cursor ? `&cursor=${cursor}` : ''}`);
+          assert.equal(page.status, 200, page.text);
+          walked.push(...page.body.data.map((r: any) => r.cost_usd));
+          ids.push(...page.body.data.map((r: any) => r.span_id ?? r.trace_id));
+          cursor = page.body.next_cursor;
+        } while (cursor);
+        assert.deepEqual(walked, all, `${list} ${order}: pages of ${size} give the same order`);
+        assert.equal(new Set(ids).size, ids.length, `${list} ${order}: no row twice`);
+        assert.deepEqual(ids, first.body.data.map((r: any) => r.span_id ?? r.trace_id), `${list} ${order}: the same rows in the same order`);
+      }
     }
   });
 
