@@ -20,6 +20,8 @@ const ZERO_SPAN = '0'.repeat(16);
 
 /** Attributes that are not GenAI but are understood by the core mapper. */
 const CORE_KEYS = new Set(['error.type', 'exception.type', 'exception.message', 'exception.stacktrace']);
+/** Spanhouse's own gateway writes these for the record (attempts, targets, tool choice): kept, never mapped, not a gap. */
+const OWN_RECORD_PREFIX = 'spanhouse.gateway.';
 
 /**
  * Attributes that carry prompt or response content (tool calls' arguments and results
@@ -106,7 +108,7 @@ export function mapSpan({ span, resource, scope, tenantId }: MapSpanInput): Span
   const outputTokens = fields.output_tokens ?? 0;
   const endUs = Math.max(span.endTimeUs, span.startTimeUs);
   const unmapped = Object.keys(span.attributes)
-    .filter((key) => !consumed.has(key) && !CORE_KEYS.has(key))
+    .filter((key) => !consumed.has(key) && !CORE_KEYS.has(key) && !key.startsWith(OWN_RECORD_PREFIX))
     .slice(0, MAX_UNMAPPED_KEYS);
 
   return {

@@ -164,3 +164,10 @@ test('huge values are truncated with a flag, not rejected', () => {
   assert.equal(out.input_text.length, 1_000_000);
   assert.equal(out.input_messages[0].content.length, 1_000_000);
 });
+
+test("the gateway's own record attributes are kept, and not listed as keys no dialect understood", () => {
+  const out = map(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'spanhouse.gateway.attempts': 2, 'spanhouse.gateway.target': 'openai/gpt-4o', 'http.url': 'https://x' }));
+  assert.deepEqual(out.mapping.unmapped, ['http.url']);
+  assert.equal(out.span_attributes['spanhouse.gateway.attempts'], '2');
+  assert.equal(out.span_attributes['spanhouse.gateway.target'], 'openai/gpt-4o');
+});
