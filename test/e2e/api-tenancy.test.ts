@@ -248,9 +248,12 @@ describe('tenant isolation on every route', () => {
     assert.deepEqual([...new Uint8Array(await unknown.arrayBuffer()).subarray(0, 2)], [0x08, 16], 'UNAUTHENTICATED');
   });
 
-  test('only trusted relays may name a tenant (header or body); others get 403', async () => {
+  test('only trusted relays (header or body) and admin keys (body) may name a tenant; others get 403', async () => {
     assert.equal((await fetch(`${collector.url}/api/spans`, { headers: { authorization: `Bearer ${keys.acme}`, 'x-spanhouse-tenant': 'globex' } })).status, 403);
     assert.equal((await acme('POST', '/api/traces', { model: 'm', tenant_id: 'globex' })).status, 403);
+    const byAdmin = await apiClient(collector.url, keys.admin)('POST', '/api/traces', { model: 'admin-written', input: 'by an admin', tenant_id: 'acme' });
+    assert.equal(byAdmin.status, 201, byAdmin.text);
+    assert.equal((await acme('GET', `/api/spans/${byAdmin.body.span_id}`)).body.model, 'admin-written', 'an admin key writes to the tenant it names');
     const relay = apiClient(collector.url, keys.relay);
     const written = await relay('POST', '/api/traces', { model: 'relayed', input: 'via relay', tenant_id: 'acme' });
     assert.equal(written.status, 201, written.text);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningCollector } from '@spanhouse/collector';
 import { apiClient } from '../support/api.ts';
-import { browserSkip, launchChromium, openPage, saveScreenshot, type PageIncidents } from '../support/browser.ts';
+import { assertNoIncidents, browserSkip, launchChromium, openPage, saveScreenshot, type PageIncidents } from '../support/browser.ts';
 import { startTestCollector, tempDataDir } from '../support/collector.ts';
 
 const data = tempDataDir('ui-empty');
@@ -29,8 +29,7 @@ describe('web UI on an empty store', { skip: browserSkip() }, () => {
     await browser?.close();
     await collector?.close();
     data.remove();
-    assert.deepEqual(incidents.pageErrors, [], 'no uncaught errors in the page');
-    assert.deepEqual(incidents.dialogs, []);
+    assertNoIncidents(incidents);
   });
 
   test('the overview shows zeros and empty charts instead of failing', async () => {

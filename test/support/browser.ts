@@ -32,6 +32,12 @@ export interface PageIncidents {
   pageErrors: string[];
 }
 
+/** A suite's end: no page threw an uncaught error or opened a script dialog. */
+export function assertNoIncidents(incidents: PageIncidents): void {
+  assert.deepEqual(incidents.pageErrors, [], 'no uncaught errors in the page');
+  assert.deepEqual(incidents.dialogs, [], 'no script dialog opened');
+}
+
 /** A page in its own context (clipboard access granted for `origin`), with incidents recorded. */
 export async function openPage(browser: Browser, origin: string, incidents: PageIncidents, viewport = { width: 1440, height: 900 }): Promise<{ page: Page; context: BrowserContext }> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });

@@ -40,11 +40,15 @@ export function readTenant(req: Request, requested?: string): string {
   return requested;
 }
 
-/** The tenant a write goes to: a payload tenant counts only for trusted-relay keys. */
+/**
+ * The tenant a write goes to: a payload tenant counts for trusted-relay keys (they route data)
+ * and admin keys (they may read any tenant and make its keys; the UI writes to the tenant an
+ * admin is viewing).
+ */
 export function writeTenant(req: Request, payloadTenant?: string): string {
   const auth = authOf(req);
   if (payloadTenant === undefined || payloadTenant === auth.tenantId) return auth.tenantId;
-  if (!auth.trustedRelay) throw new ApiError(403, 'forbidden', 'tenant_id: only trusted-relay keys may name a tenant');
+  if (!auth.trustedRelay && !auth.admin) throw new ApiError(403, 'forbidden', 'tenant_id: only admin and trusted-relay keys may name a tenant');
   if (!isTenantId(payloadTenant)) throw new ApiError(400, 'bad_request', 'tenant_id: not a tenant id');
   return payloadTenant;
 }

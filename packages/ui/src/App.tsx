@@ -49,7 +49,7 @@ function TopBar() {
         <NavLink href="/ingest-health" label="Ingest health" active={location.startsWith('/ingest-health')} />
       </nav>
       <span className="spacer" />
-      <span className="faint" style={{ fontSize: 12 }}>
+      <span className="faint otlp-endpoint" style={{ fontSize: 12 }}>
         OTLP endpoint <span className="mono">{window.location.origin}/v1/traces</span>
       </span>
       <KeyControl />

@@ -15,9 +15,14 @@ export class ApiError extends Error {
   }
 }
 
-/** True when the endpoint itself does not exist on this server (older collector). */
+/**
+ * True when the endpoint itself does not exist on this server (older collector): 405/501, or a
+ * 404 for the route ("route POST /api/… not found", or a non-JSON 404). A 404 for a thing the
+ * request names (a span, a dataset item) is a real answer, not a missing feature.
+ */
 export const isMissingEndpoint = (error: unknown): boolean =>
-  error instanceof ApiError && (error.status === 404 || error.status === 405 || error.status === 501);
+  error instanceof ApiError &&
+  (error.status === 405 || error.status === 501 || (error.status === 404 && (error.code !== 'not_found' || /^route /.test(error.message))));
 
 export type QueryParams = Record<string, string | number | undefined | null>;
 
@@ -39,11 +44,58 @@ function requestHeaders(apiKey: string | null, hasBody: boolean): Record<string,
   return headers;
 }
 
-/** Reads go to the tenant an admin chose in the switcher (the API's `tenant` parameter). */
-function withTenant(method: string, path: string): string {
+/** Paths that always concern the key itself, whatever tenant is chosen. */
+const OWN_KEY_PATH = /^\/api\/(me|admin)(\/|\?|$)/;
+
+/**
+ * The tenant an admin chose in the switcher, on every request as the API takes it: reads carry
+ * `tenant=`; JSON writes a `tenant_id` field; a DELETE `tenant_id=` (the API's write parameter,
+ * which the server honours for trusted-relay keys and refuses with 403 for other keys).
+ */
+export function withTenant(method: string, path: string, body: unknown, tenant: string | null = selectedTenant()): { path: string; body: unknown } {
+  if (!tenant || !path.startsWith('/api/') || OWN_KEY_PATH.test(path)) return { path, body };
+  const join = path.includes('?') ? '&' : '?';
+  if (method === 'GET') return { path: `${path}${join}tenant=${encodeURIComponent(tenant)}`, body };
+  if (method === 'DELETE') return { path: `${path}${join}tenant_id=${encodeURIComponent(tenant)}`, body };
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return { path, body: { ...body, tenant_id: tenant } };
+  return { path, body };
+}
+
+/** A refused write to the chosen tenant, said as what it is (the server's message kept). */
+function tenantWriteRefused(tenant: string, message: string): string {
+  return `This key cannot write to tenant “${tenant}” (the server said: ${message})`;
+}
+
+/**
+ * One request to the collector with the stored key and the chosen tenant; the raw Response
+ * (for streams, text and blobs). A network failure is an ApiError with status 0.
+ */
+export async function apiFetch(method: string, path: string, options: { body?: unknown; signal?: AbortSignal; explicitKey?: string; accept?: string } = {}): Promise<Response> {
+  const apiKey = options.explicitKey ?? storedApiKey();
+  const target = withTenant(method, path, options.body);
+  const headers = requestHeaders(apiKey, target.body !== undefined);
+  if (options.accept) headers.accept = options.accept;
+  try {
+    return await fetch(target.path, { method, signal: options.signal, headers, body: target.body === undefined ? undefined : JSON.stringify(target.body) });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, 'network_error', `Cannot reach the Spanhouse server (${(error as Error).message})`);
+  }
+}
+
+/** The ApiError for a response that is not ok (its JSON error, or the status line). */
+export async function responseError(response: Response, method: string, text?: string): Promise<ApiError> {
+  const body = text ?? (await response.text().catch(() => ''));
+  let err: { code?: string; message?: string } | undefined;
+  try {
+    err = (JSON.parse(body) as { error?: { code?: string; message?: string } }).error;
+  } catch {
+    err = undefined;
+  }
+  let message = err?.message ?? (response.statusText || `HTTP ${response.status}`);
   const tenant = selectedTenant();
-  if (!tenant || method !== 'GET' || !path.startsWith('/api/') || /^\/api\/(me|admin)(\/|\?|$)/.test(path)) return path;
-  return `${path}${path.includes('?') ? '&' : '?'}tenant=${encodeURIComponent(tenant)}`;
+  if (response.status === 403 && method !== 'GET' && tenant && /^(tenant_id|x-spanhouse-tenant):/.test(message)) message = tenantWriteRefused(tenant, message);
+  return new ApiError(response.status, err?.code ?? `http_${response.status}`, message);
 }
 
 /**
@@ -51,34 +103,18 @@ function withTenant(method: string, path: string): string {
  * caller only, not to the sign-in panel.
  */
 async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, explicitKey?: string): Promise<T> {
-  const apiKey = explicitKey ?? storedApiKey();
-  let response: Response;
-  try {
-    response = await fetch(withTenant(method, path), {
-      method,
-      signal,
-      headers: requestHeaders(apiKey, body !== undefined),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiError(0, 'network_error', `Cannot reach the Spanhouse server (${(error as Error).message})`);
-  }
+  const response = await apiFetch(method, path, { body, signal, explicitKey });
   const text = await response.text();
+  if (response.status === 401 && explicitKey === undefined) reportUnauthorized(storedApiKey());
+  if (!response.ok) throw await responseError(response, method, text);
   let json: unknown = undefined;
   if (text) {
     try {
       json = JSON.parse(text);
     } catch {
-      json = undefined;
+      throw new ApiError(response.status, 'bad_response', 'The server did not answer with JSON');
     }
   }
-  if (response.status === 401 && explicitKey === undefined) reportUnauthorized(apiKey);
-  if (!response.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(response.status, err?.code ?? `http_${response.status}`, err?.message ?? (response.statusText || `HTTP ${response.status}`));
-  }
-  if (json === undefined && text) throw new ApiError(response.status, 'bad_response', 'The server did not answer with JSON');
   return json as T;
 }
 
@@ -98,8 +134,8 @@ export const api = {
     request<{ data: StoredEvent[] }>('GET', `/api/spans/${enc(spanId)}/events`, undefined, signal),
   sendFeedback: (spanId: string, value: 'up' | 'down') =>
     request<unknown>('POST', `/api/spans/${enc(spanId)}/events`, { kind: 'feedback', source: 'ui', data: { value } }),
-  addToDataset: (dataset: string, spanId: string) =>
-    request<unknown>('POST', `/api/datasets/${enc(dataset)}/items`, { span_id: spanId }),
+  addToDataset: (dataset: string, spanId: string, metadata?: Record<string, string>) =>
+    request<unknown>('POST', `/api/datasets/${enc(dataset)}/items`, metadata ? { span_id: spanId, metadata } : { span_id: spanId }),
   traceCount: (params: QueryParams, signal?: AbortSignal) => request<{ count: number | null }>('GET', `/api/traces/count${buildQuery(params)}`, undefined, signal),
   spans: (params: QueryParams, signal?: AbortSignal) => request<ListPage<Span>>('GET', `/api/spans${buildQuery(params)}`, undefined, signal),
   sessions: (params: QueryParams, signal?: AbortSignal) => request<ListPage<SessionRow>>('GET', `/api/sessions${buildQuery(params)}`, undefined, signal),
@@ -114,22 +150,33 @@ export const api = {
   deleteDatasetItem: (dataset: string, itemId: string) => request<unknown>('DELETE', `/api/datasets/${enc(dataset)}/items/${enc(itemId)}`),
   /** The dataset as JSONL text (fetched with the key, so a download works on keyed servers too). */
   exportDataset: async (dataset: string): Promise<string> => {
-    const response = await fetch(`/api/datasets/${enc(dataset)}/export`, { headers: requestHeaders(storedApiKey(), false) });
-    if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, `Export failed (HTTP ${response.status})`);
+    const response = await apiFetch('GET', `/api/datasets/${enc(dataset)}/export`);
+    if (!response.ok) throw await responseError(response, 'GET');
     return response.text();
   },
-  loadDemo: () => request<unknown>('POST', '/api/demo', {}),
+  /** Sample traces go to the key's own tenant (POST /api/demo names no other). */
+  loadDemo: () => {
+    const tenant = selectedTenant();
+    if (tenant) return Promise.reject(new ApiError(403, 'forbidden', `Sample traces load into this key's own tenant only; switch the tenant back from “${tenant}” to load them`));
+    return request<unknown>('POST', '/api/demo', {});
+  },
   ingestHealth: (signal?: AbortSignal) => request<IngestHealth>('GET', '/api/ingest-health', undefined, signal),
   /** The bytes of a message's blob part (an inline image), with the API key (an <img src> could not send it). */
   blob: async (spanId: string, blobId: string, signal?: AbortSignal): Promise<Blob> => {
-    const apiKey = storedApiKey();
-    const response = await fetch(`/api/spans/${enc(spanId)}/blobs/${enc(blobId)}`, { signal, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-    if (!response.ok) throw new ApiError(response.status, `http_${response.status}`, `blob: HTTP ${response.status}`);
+    const response = await apiFetch('GET', `/api/spans/${enc(spanId)}/blobs/${enc(blobId)}`, { signal, accept: '*/*' });
+    if (!response.ok) throw await responseError(response, 'GET');
     return response.blob();
   },
   /** GenAI OpenTelemetry metrics (gen_ai.client.token.usage, …) summed per bucket. */
   otelMetrics: (params: QueryParams, signal?: AbortSignal) =>
     request<{ data: OtelMetricPoint[] }>('GET', `/api/otel-metrics${buildQuery(params)}`, undefined, signal),
+  /** Model names the gateway routes (GET /v1/models); empty when it answers none. */
+  models: async (signal?: AbortSignal): Promise<string[]> => {
+    const response = await apiFetch('GET', '/v1/models', { signal });
+    if (!response.ok) return [];
+    const body = (await response.json()) as { data?: Array<{ id: string }> };
+    return (body.data ?? []).map((m) => m.id);
+  },
   /** Who this browser is to the server: tenant, admin, whether keys are on. */
   me: (signal?: AbortSignal) => request<Me>('GET', '/api/me', undefined, signal),
   /** Every tenant (admin keys only). */

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { TraceViewSpan as Span } from '../api/fields.ts';
 import { agentGraph, layoutColumns, type GraphNode } from '../lib/agent-graph.ts';
 import type { SpanTree } from '../lib/span-tree.ts';
+import { plural } from '../lib/format.ts';
 
 const BOX_W = 212;
 const BOX_H = 34;
@@ -68,7 +69,7 @@ export function AgentGraphView({ tree, selectedId, onSelect }: { tree: SpanTree<
               role="button"
               aria-label={`${n.kind} ${n.label}`}
             >
-              <title>{`${n.kind}: ${n.label} · ${n.spanIds.length} span${n.spanIds.length === 1 ? '' : 's'}${n.errors ? ` · ${n.errors} failed` : ''}`}</title>
+              <title>{`${n.kind}: ${n.label} · ${plural(n.spanIds.length, 'span')}${n.errors ? ` · ${n.errors} failed` : ''}`}</title>
               <rect width={BOX_W} height={BOX_H} rx={6} fill="#fff" stroke={n.errors ? 'var(--err)' : '#cbd5e1'} strokeWidth={selected ? 2.4 : 1.2} />
               <rect width={5} height={BOX_H} rx={2} fill={KIND_COLOR[n.kind]} />
               <text x={12} y={14} className="node-kind">

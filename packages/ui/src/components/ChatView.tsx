@@ -3,6 +3,7 @@ import { api } from '../api/client.ts';
 import type { Message, MessagePart } from '../api/types.ts';
 import { formatBytes } from '../lib/format.ts';
 import { prettyIfJson } from '../lib/json.ts';
+import { FoldedText } from './FoldedText.tsx';
 
 const ROLE_CLASSES = new Set(['system', 'user', 'assistant', 'tool']);
 
@@ -37,7 +38,7 @@ function Part({ part, spanId }: { part: MessagePart; spanId?: string }) {
     return (
       <details className="part-reasoning">
         <summary>reasoning</summary>
-        <div className="msg-body">{part.text}</div>
+        <div className="msg-body">{part.text && <FoldedText text={part.text} />}</div>
       </details>
     );
   }
@@ -61,7 +62,11 @@ function MessageCard({ message, spanId }: { message: Message; spanId?: string })
         {message.tool_call_id && <span className="meta mono">↩ {message.tool_call_id}</span>}
         {message.finish_reason && <span className="meta" style={{ marginLeft: 'auto' }}>finish: {message.finish_reason}</span>}
       </div>
-      {content && <div className="msg-body">{content}</div>}
+      {content && (
+        <div className="msg-body">
+          <FoldedText text={content} />
+        </div>
+      )}
       {message.parts && message.parts.length > 0 && (
         <div className="msg-parts">
           {message.parts.map((part, i) => (
@@ -76,7 +81,9 @@ function MessageCard({ message, spanId }: { message: Message; spanId?: string })
             {call.kind === 'server' && <span className="faint">server tool</span>}
             {call.id && <span className="mono faint">{call.id}</span>}
           </div>
-          <pre className="mono">{prettyIfJson(call.arguments ?? '')}</pre>
+          <pre className="mono">
+            <FoldedText text={prettyIfJson(call.arguments ?? '')} />
+          </pre>
         </div>
       ))}
     </div>

@@ -2,8 +2,8 @@ import { useMemo } from 'react';
 import uPlot from 'uplot';
 import type { TraceFilters } from '../lib/filters.ts';
 import { lineSeries, timeAxis, valueAxis, formatValue } from '../lib/chart.ts';
-import { sumRows, totalsByBucket } from '../lib/metrics.ts';
-import { formatCost, formatCount, formatDuration } from '../lib/format.ts';
+import { BUCKET_SECONDS, sumRows, totalsByBucket, windowPercentiles } from '../lib/metrics.ts';
+import { formatCostSum, formatDuration, plural } from '../lib/format.ts';
 import { useMetrics } from '../hooks/useMetrics.ts';
 import { UPlotChart, type ChartOptions } from './UPlotChart.tsx';
 import { ErrorNotice } from './Notice.tsx';
@@ -15,11 +15,13 @@ export function CostLatencyChart({ filters, nowMs }: { filters: TraceFilters; no
   const metrics = useMetrics(filters, nowMs);
   const rows = metrics.rows;
 
+  // half a bucket of room at each end, so the first and last bars are drawn whole
+  const half = BUCKET_SECONDS[metrics.bucket] / 2;
   const options = useMemo<ChartOptions>(
     () => ({
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      scales: { x: { time: true }, cost: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] }, ms: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1000] } },
+      scales: { x: { time: true, range: (_u, min, max) => [min - half, max + half] }, cost: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] }, ms: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1000] } },
       axes: [timeAxis(), valueAxis('cost', 'cost', 3), valueAxis('duration', 'ms', 1)],
       series: [
         {},
@@ -29,7 +31,7 @@ export function CostLatencyChart({ filters, nowMs }: { filters: TraceFilters; no
         lineSeries('Calls', '#64748b', 'count', 'count', { show: false }),
       ],
     }),
-    [],
+    [half],
   );
 
   const chart = useMemo(() => {
@@ -42,7 +44,7 @@ export function CostLatencyChart({ filters, nowMs }: { filters: TraceFilters; no
       totals.map((t) => t.p90),
       totals.map((t) => t.count),
     ];
-    return { data, total: sumRows(rows) };
+    return { data, total: sumRows(rows), latency: windowPercentiles(rows) };
   }, [rows, metrics.grid]);
 
   return (
@@ -52,7 +54,7 @@ export function CostLatencyChart({ filters, nowMs }: { filters: TraceFilters; no
         <span className="faint">per {metrics.bucket}</span>
         {chart && (
           <span className="legend-note muted">
-            {formatCost(chart.total.hasCost ? chart.total.cost : null)} · {formatCount(chart.total.count)} calls · p90 {formatDuration(chart.total.p90)}
+            {formatCostSum(chart.total.hasCost ? chart.total.cost : null)} · {plural(chart.total.count, 'call')} · {chart.latency.exact ? 'p90' : `highest p90 per ${metrics.bucket}`} {formatDuration(chart.latency.p90)}
           </span>
         )}
       </div>

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { CursorPages } from '../hooks/useCursorPages.ts';
-import { formatCount } from '../lib/format.ts';
+import { plural } from '../lib/format.ts';
 import { LoadMore } from './LoadMore.tsx';
 import { ErrorNotice } from './Notice.tsx';
 import { SortHeader, type SortState } from './SortHeader.tsx';
@@ -71,7 +71,7 @@ export function DataTable<T>({
       </div>
       <div className="list-foot">
         <span>
-          {formatCount(rows.length)} {rows.length === 1 ? noun[0] : noun[1]} loaded
+          {plural(rows.length, noun[0], noun[1])} loaded
         </span>
         <LoadMore hasMore={hasMore} loadingMore={loadingMore} loadMore={loadMore} />
       </div>

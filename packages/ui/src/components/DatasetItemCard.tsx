@@ -1,25 +1,13 @@
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/client.ts';
-import type { DatasetItem, Message } from '../api/types.ts';
+import type { DatasetItem } from '../api/types.ts';
 import { formatTimestamp } from '../lib/format.ts';
+import { messagesToText, textToMessages } from '../lib/dataset-edit.ts';
 import { toJson } from '../lib/json.ts';
 import { ChatView } from './ChatView.tsx';
 import { errorMessage } from './Notice.tsx';
 import { useToast } from './Toast.tsx';
-
-/** The text of messages for the editor: one message as its content, several as JSON. */
-const editable = (messages: Message[]) => (messages.length === 1 && messages[0].content !== undefined && !messages[0].tool_calls?.length ? messages[0].content : toJson(messages));
-/** The editor's text back: a JSON list of messages stays messages, anything else is text. */
-function parsed(text: string): unknown {
-  try {
-    const value = JSON.parse(text);
-    if (Array.isArray(value)) return value;
-  } catch {
-    // plain text
-  }
-  return text;
-}
 
 /** One dataset item: input, output, metadata and source; editable and deletable. */
 export function DatasetItemCard({ dataset, item, onChanged }: { dataset: string; item: DatasetItem; onChanged: () => void }) {
@@ -32,8 +20,8 @@ export function DatasetItemCard({ dataset, item, onChanged }: { dataset: string;
   // a delete asks once more, in place (no browser dialog)
   const [confirming, setConfirming] = useState(false);
   const startEdit = () => {
-    setInput(editable(item.input));
-    setOutput(editable(item.output));
+    setInput(messagesToText(item.input, 'input'));
+    setOutput(messagesToText(item.output, 'output'));
     setMetadata(toJson(item.metadata));
     setEditing(true);
   };
@@ -58,7 +46,7 @@ export function DatasetItemCard({ dataset, item, onChanged }: { dataset: string;
       toast('Metadata must be a JSON object');
       return;
     }
-    void run(() => api.editDatasetItem(dataset, item.id, { input: parsed(input), output: parsed(output), metadata: meta }), 'Item saved');
+    void run(() => api.editDatasetItem(dataset, item.id, { input: textToMessages(input, item.input, 'input'), output: textToMessages(output, item.output, 'output'), metadata: meta }), 'Item saved');
   };
   const remove = () => void run(() => api.deleteDatasetItem(dataset, item.id), 'Item deleted');
   return (

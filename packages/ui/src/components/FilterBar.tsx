@@ -117,7 +117,7 @@ export function FilterBar({
           </button>
         )}
         <span style={{ flex: 1 }} />
-        {right}
+        {right && <span className="filter-right">{right}</span>}
       </div>
       {open && (
         <div className="filter-row">

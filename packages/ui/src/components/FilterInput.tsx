@@ -21,7 +21,12 @@ export function FilterInput({ value, onCommit, delayMs = 400, className = 'input
 
   const commit = (next: string) => {
     clearTimeout(timer.current);
-    const trimmed = next.trim();
+    let trimmed = next.trim();
+    // a number input with a lower bound never sends less (typing "-5" in a min=0 box gives 0)
+    if (rest.type === 'number' && rest.min !== undefined && trimmed !== '' && Number(trimmed) < Number(rest.min)) {
+      trimmed = String(rest.min);
+      setDraft(trimmed);
+    }
     if (trimmed === committed.current) return;
     committed.current = trimmed;
     onCommit(trimmed);

@@ -19,6 +19,16 @@ function failureText(error: unknown, feature: string): string {
   return isMissingEndpoint(error) ? `${feature} is not available on this server yet` : `${feature} failed: ${errorMessage(error)}`;
 }
 
+/** The span's stored thumbs feedback (the `feedback` score a feedback event sets: true is up), if any. */
+export function feedbackOf(scores: Span['scores']): 'up' | 'down' | null {
+  const score = [...(scores ?? [])].reverse().find((s) => s.name === 'feedback');
+  if (!score) return null;
+  const value = typeof score.value === 'string' ? score.value.toLowerCase() : score.value;
+  if (value === true || value === 1 || value === 'true' || value === 'up' || value === '1') return 'up';
+  if (value === false || value === 0 || value === 'false' || value === 'down' || value === '0') return 'down';
+  return null;
+}
+
 function DatasetButton({ spanId }: { spanId: string }) {
   const toast = useToast();
   const [open, setOpen] = useState(false);
@@ -87,7 +97,9 @@ function Thumb({ down }: { down?: boolean }) {
 /** Copy JSON, permalink, dataset and thumbs feedback for one span. */
 export function QuickActions({ span, fullSpan, onFeedbackSent }: { span: TraceViewSpan; fullSpan: Span | undefined; onFeedbackSent: () => void }) {
   const toast = useToast();
+  // what was just sent, until the span (reloaded) carries it in its scores
   const [sent, setSent] = useState<'up' | 'down' | null>(null);
+  const pressed = sent ?? feedbackOf(fullSpan?.scores ?? span.scores);
   const permalink = spanPermalink(span.trace_id, span.span_id);
 
   const feedback = async (value: 'up' | 'down') => {
@@ -114,10 +126,10 @@ export function QuickActions({ span, fullSpan, onFeedbackSent }: { span: TraceVi
           Open in playground
         </Link>
       )}
-      <button type="button" className={`btn small ${sent === 'up' ? 'on' : ''}`} onClick={() => feedback('up')} aria-label="Thumbs up" title="Good output">
+      <button type="button" className={`btn small ${pressed === 'up' ? 'on' : ''}`} onClick={() => feedback('up')} aria-pressed={pressed === 'up'} aria-label="Thumbs up" title="Good output">
         <Thumb />
       </button>
-      <button type="button" className={`btn small ${sent === 'down' ? 'on' : ''}`} onClick={() => feedback('down')} aria-label="Thumbs down" title="Bad output">
+      <button type="button" className={`btn small ${pressed === 'down' ? 'on' : ''}`} onClick={() => feedback('down')} aria-pressed={pressed === 'down'} aria-label="Thumbs down" title="Bad output">
         <Thumb down />
       </button>
     </div>

@@ -1,4 +1,4 @@
-import { useMemo, useState, type ReactNode } from 'react';
+import { Fragment, useMemo, useState, type ReactNode } from 'react';
 import { api } from '../api/client.ts';
 import type { Message, StoredEvent } from '../api/types.ts';
 import type { TraceViewSpan as Span } from '../api/fields.ts';
@@ -149,6 +149,34 @@ function InputOutput({ span, loading }: { span: Span; loading: boolean }) {
   );
 }
 
+/**
+ * An event's attributes as key and value. A value on several lines (an exception's
+ * `exception.stacktrace`) shows as preformatted text with its real line breaks; every
+ * value is a text node, never HTML.
+ */
+function EventAttributes({ attributes }: { attributes: Record<string, unknown> }) {
+  const entries = Object.entries(attributes);
+  if (entries.length === 0) return null;
+  return (
+    <dl className="kv compact event-attrs">
+      {entries.map(([key, value]) => (
+        <Fragment key={key}>
+          <dt className="mono">{key}</dt>
+          <dd>
+            {typeof value === 'string' && value.includes('\n') ? (
+              <pre className="stacktrace mono">{value}</pre>
+            ) : (
+              <span className="mono">{typeof value === 'string' ? value : JSON.stringify(value)}</span>
+            )}
+          </dd>
+        </Fragment>
+      ))}
+    </dl>
+  );
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function EventsList({ span, stored, traceStartMs }: { span: Span; stored: StoredEvent[]; traceStartMs: number }) {
   const events = span.events ?? [];
   if (events.length === 0 && stored.length === 0) return <div className="faint">None</div>;
@@ -156,17 +184,28 @@ function EventsList({ span, stored, traceStartMs }: { span: Span; stored: Stored
     <table className="table">
       <tbody>
         {events.map((event, i) => (
-          <tr key={`o${i}`}>
-            <td className="nowrap mono">+{formatDuration(Date.parse(event.time) - traceStartMs)}</td>
-            <td>{event.name}</td>
-            <td className="mono" style={{ overflowWrap: 'anywhere' }}>{Object.keys(event.attributes ?? {}).length > 0 ? JSON.stringify(event.attributes) : ''}</td>
-          </tr>
+          <Fragment key={`o${i}`}>
+            <tr>
+              <td className="nowrap mono">+{formatDuration(Date.parse(event.time) - traceStartMs)}</td>
+              <td colSpan={2}>{event.name}</td>
+            </tr>
+            {Object.keys(event.attributes ?? {}).length > 0 && (
+              <tr className="event-attrs-row">
+                <td />
+                <td colSpan={2}>
+                  <EventAttributes attributes={event.attributes} />
+                </td>
+              </tr>
+            )}
+          </Fragment>
         ))}
         {stored.map((event, i) => (
           <tr key={`s${i}`}>
             <td className="nowrap">{event.created_at || event.time ? formatTimestamp(String(event.created_at ?? event.time)) : ''}</td>
             <td>{event.kind}{event.source ? <span className="faint"> · {event.source}</span> : null}</td>
-            <td className="mono" style={{ overflowWrap: 'anywhere' }}>{event.data === undefined ? '' : JSON.stringify(event.data)}</td>
+            <td className="mono" style={{ overflowWrap: 'anywhere' }}>
+              {event.data === undefined ? '' : isPlainObject(event.data) ? <EventAttributes attributes={event.data} /> : JSON.stringify(event.data)}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -202,7 +241,16 @@ export function SpanDetail({ summary, tree, onSelect }: { summary: Span; tree: S
           <span className="grow" style={{ flex: 1 }} />
           <span className="muted nowrap">{formatDuration(node?.durationMs ?? span.latency_ms)}</span>
         </div>
-        <QuickActions key={spanId} span={span} fullSpan={fullSpan} onFeedbackSent={events.reload} />
+        <QuickActions
+          key={spanId}
+          span={span}
+          fullSpan={fullSpan}
+          onFeedbackSent={() => {
+            // the event list and the span's scores (feedback sets a `feedback` score)
+            events.reload();
+            full.reload();
+          }}
+        />
       </div>
       {full.error !== undefined && !fullSpan && (
         <div className="section">

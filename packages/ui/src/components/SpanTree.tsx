@@ -37,7 +37,10 @@ function TimelineBar({ node, totalMs }: { node: TreeNode<Span>; totalMs: number 
   const width = totalMs > 0 ? (node.durationMs / totalMs) * 100 : 100;
   const failed = node.span.status !== 'success';
   const running = node.span.running === true;
-  const labelLeft = left + width > 78;
+  // the duration goes after the bar, else before it; a bar that fills the row from the
+  // start has room on neither side (before it is the span's name), so its label sits
+  // inside the bar's end
+  const place = left + width <= 78 ? 'after' : left >= 22 ? 'before' : 'inside';
   return (
     <div className="timeline">
       <div
@@ -45,8 +48,14 @@ function TimelineBar({ node, totalMs }: { node: TreeNode<Span>; totalMs: number 
         style={{ left: `${left}%`, width: `${width}%`, background: failed ? 'var(--err)' : typeColor(node.span.type) }}
       />
       <span
-        className="bar-label"
-        style={labelLeft ? { right: `calc(${100 - left}% + 4px)` } : { left: `calc(${left + width}% + 4px)` }}
+        className={`bar-label ${place === 'inside' ? 'inside' : ''}`}
+        style={
+          place === 'after'
+            ? { left: `calc(${left + width}% + 4px)` }
+            : place === 'before'
+              ? { right: `calc(${100 - left}% + 4px)` }
+              : { right: `calc(${100 - left - width}% + 3px)` }
+        }
       >
         {running ? `running ${formatDuration(node.durationMs)}` : formatDuration(node.durationMs)}
       </span>

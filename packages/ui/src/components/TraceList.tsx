@@ -5,7 +5,7 @@ import { SortHeader, type SortState } from './SortHeader.tsx';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link } from 'wouter';
 import type { TraceRow as TraceListRow } from '../api/types.ts';
-import { formatCost, formatCount, formatDuration, formatRelative, formatTime, formatTimestamp, oneLine, stepComposition } from '../lib/format.ts';
+import { formatCost, formatCount, formatDuration, formatRelative, formatTime, formatTimestamp, oneLine, plural, stepComposition } from '../lib/format.ts';
 import { StatusDot } from './StatusDot.tsx';
 import type { TracePages } from '../hooks/useTracePages.ts';
 import { LoadMore } from './LoadMore.tsx';
@@ -51,9 +51,9 @@ function TraceRow({ trace, nowMs }: { trace: TraceListRow; nowMs: number }) {
 
 /** "50 of 2,020 traces" (the total when the server counted it). */
 export function traceCount(loaded: number, total: number | null | undefined): string {
-  const noun = (n: number) => (n === 1 ? 'trace' : 'traces');
-  if (total === null || total === undefined) return `${loaded.toLocaleString('en-US')} ${noun(loaded)} loaded`;
-  return `${loaded.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${noun(total)}`;
+  const exact = (n: number | null | undefined) => (n ?? 0).toLocaleString('en-US');
+  if (total === null || total === undefined) return `${plural(loaded, 'trace', 'traces', exact)} loaded`;
+  return `${exact(loaded)} of ${plural(total, 'trace', 'traces', exact)}`;
 }
 
 /** The virtualised trace table; asks for the next page when the user scrolls near the end. */

@@ -1,5 +1,6 @@
 import { SPAN_TYPE_OPTIONS } from './TypeIcon.tsx';
 import type { SpanQuery } from '../lib/trace-search.ts';
+import { plural } from '../lib/format.ts';
 
 /** Search and filter inside one trace, plus jumps to the slowest and the costliest span. */
 export function TraceSearchBar({
@@ -37,7 +38,7 @@ export function TraceSearchBar({
       <label className="check">
         <input type="checkbox" checked={query.errorsOnly} onChange={(e) => onChange({ ...query, errorsOnly: e.target.checked })} /> Errors only
       </label>
-      {matches !== null && <span className="muted nowrap" aria-label="Matches">{matches} {matches === 1 ? 'match' : 'matches'}</span>}
+      {matches !== null && <span className="muted nowrap" aria-label="Matches">{plural(matches, 'match', 'matches')}</span>}
       <span className="grow" />
       {onJumpSlowest && (
         <button type="button" className="btn small" onClick={onJumpSlowest} title="Select the longest span below the root">

@@ -59,3 +59,12 @@ test('metadata pairs use the API parameter names, in the URL and in the request'
   assert.equal(isFilterParam('metadata.tier'), true);
   assert.equal(isFilterParam('group_by'), false);
 });
+
+test('filter problems are found before any request: inverted range, negative bounds, min above max', async () => {
+  const { filterProblem } = await import('./filters.ts');
+  assert.equal(filterProblem(parseFilters('status=error&min_latency_ms=5&max_latency_ms=10')), null);
+  assert.match(filterProblem(parseFilters('since=2026-12-02T03:00:00Z&until=2020-01-01T00:00:00Z'))!, /starts after it ends/);
+  assert.match(filterProblem(parseFilters('min_latency_ms=-5'))!, /min_latency_ms: must be a number of at least 0/);
+  assert.match(filterProblem(parseFilters('min_cost=abc'))!, /min_cost/);
+  assert.match(filterProblem(parseFilters('min_cost=2&max_cost=1'))!, /min_cost: must not be above max_cost/);
+});

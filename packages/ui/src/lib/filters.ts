@@ -118,6 +118,26 @@ export function serializeFilters(filters: TraceFilters, extra: Record<string, st
   return params.toString();
 }
 
+/** Filters whose lower bound may not be negative (the API refuses them). */
+const NON_NEGATIVE: FilterKey[] = ['min_cost', 'max_cost', 'min_latency_ms', 'max_latency_ms'];
+
+/**
+ * What is wrong with the filters before any request (one message for the whole view), or null:
+ * a custom range whose From is after its Until, a negative duration or cost, a min above its max.
+ */
+export function filterProblem(filters: TraceFilters): string | null {
+  if (filters.range === 'custom' && filters.since && filters.until && Date.parse(filters.since) > Date.parse(filters.until)) {
+    return 'The custom range starts after it ends: pick a From time before the Until time.';
+  }
+  for (const key of NON_NEGATIVE) {
+    if (filters[key] !== '' && !(Number(filters[key]) >= 0)) return `${key}: must be a number of at least 0.`;
+  }
+  for (const [min, max] of [['min_cost', 'max_cost'], ['min_latency_ms', 'max_latency_ms'], ['min_score', 'max_score']] as const) {
+    if (filters[min] !== '' && filters[max] !== '' && Number(filters[min]) > Number(filters[max])) return `${min}: must not be above ${max}.`;
+  }
+  return null;
+}
+
 /** Number of filters a user set, besides the time range. */
 export function activeFilterCount(filters: TraceFilters): number {
   return FILTER_KEYS.filter((k) => k !== 'range' && k !== 'since' && k !== 'until' && !ORDER_KEYS.includes(k) && filters[k] !== '').length;

@@ -28,3 +28,51 @@ test('plainDecimal keeps significant digits without exponents', async () => {
   assert.equal(plainDecimal(0.30000000000000004, 3), '0.3');
   assert.equal(plainDecimal(-2.5e-7, 2), '-0.00000025');
 });
+
+test('plural: one noun for exactly one, the plural otherwise', async () => {
+  const { plural } = await import('./format.ts');
+  assert.equal(plural(1, 'span'), '1 span');
+  assert.equal(plural(0, 'span'), '0 spans');
+  assert.equal(plural(2, 'trace'), '2 traces');
+  assert.equal(plural(1, 'match', 'matches'), '1 match');
+  assert.equal(plural(3, 'match', 'matches'), '3 matches');
+  assert.equal(plural(1500, 'call'), '1.5k calls');
+  assert.equal(plural(2020, 'trace', 'traces', (n) => (n ?? 0).toLocaleString('en-US')), '2,020 traces');
+  assert.equal(plural(null, 'call'), '— calls');
+});
+
+test('stepComposition counts steps with the right noun', async () => {
+  const { stepComposition } = await import('./format.ts');
+  assert.equal(stepComposition(1, 1, 0), '1 step · 1 llm');
+  assert.equal(stepComposition(4, 1, 2), '4 steps · 1 llm · 2 tool');
+});
+
+test('unknown costs read the same everywhere; a summed 0 is unknown', async () => {
+  const { formatCostSum, UNKNOWN_COST } = await import('./format.ts');
+  assert.equal(formatCost(null), UNKNOWN_COST);
+  assert.equal(formatCostSum(0), UNKNOWN_COST);
+  assert.equal(formatCostSum(null), UNKNOWN_COST);
+  assert.equal(formatCostSum(0.248), '$0.248');
+});
+
+test('foldText keeps short text whole and cuts long text after a word', async () => {
+  const { foldText } = await import('./format.ts');
+  assert.deepEqual(foldText('short'), { head: 'short', folded: false });
+  assert.equal(foldText('x'.repeat(2100)).folded, false, 'a little over the limit is not folded');
+  const long = 'Lorem ipsum dolor sit amet. '.repeat(800);
+  const { head, folded } = foldText(long);
+  assert.ok(folded);
+  assert.ok(head.length <= 2001 && head.length > 1800);
+  assert.match(head, /[a-z.]…$/);
+  assert.ok(long.startsWith(head.slice(0, -1)));
+  // no lone surrogate where a word-less text is cut
+  const emoji = foldText('😀'.repeat(1500)).head;
+  assert.ok(!/[\uD800-\uDBFF]…$/.test(emoji));
+});
+
+test('previewWithEllipsis marks a preview the API cut', async () => {
+  const { previewWithEllipsis } = await import('./format.ts');
+  assert.deepEqual(previewWithEllipsis('hello'), { text: 'hello', cut: false });
+  const cut = previewWithEllipsis('a'.repeat(300));
+  assert.ok(cut.cut && cut.text.endsWith('…'));
+});

@@ -17,8 +17,13 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
+/** What an unknown cost shows (no price for the model): the same everywhere. */
+export const UNKNOWN_COST = DASH;
+/** The tooltip that goes with UNKNOWN_COST. */
+export const UNKNOWN_COST_TITLE = 'Cost unknown: no price for this model';
+
 export function formatCost(usd: number | null | undefined): string {
-  if (usd === null || usd === undefined || !Number.isFinite(usd)) return DASH;
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return UNKNOWN_COST;
   if (usd === 0) return '$0';
   const abs = Math.abs(usd);
   // Tiny per-call costs keep their significant digits in plain decimals ($0.0000105, never
@@ -28,6 +33,15 @@ export function formatCost(usd: number | null | undefined): string {
   if (abs < 1) return `$${usd.toFixed(3)}`;
   if (abs < 1000) return `$${usd.toFixed(2)}`;
   return `$${Math.round(usd).toLocaleString('en-US')}`;
+}
+
+/**
+ * A summed cost from the API (users, sessions, metrics), where calls without a price
+ * count as 0: a total of exactly 0 means nothing in it was priced (or every priced call
+ * was free), so it shows as unknown rather than as "$0".
+ */
+export function formatCostSum(usd: number | null | undefined): string {
+  return usd === 0 ? UNKNOWN_COST : formatCost(usd);
 }
 
 /** `value` with `digits` significant digits, written without an exponent, trailing zeros dropped. */
@@ -47,6 +61,14 @@ export function formatCount(n: number | null | undefined): string {
   if (abs < 10_000_000) return `${(n / 1_000_000).toFixed(2)}M`;
   if (abs < 1_000_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
   return `${(n / 1_000_000_000).toFixed(2)}B`;
+}
+
+/**
+ * A count with its noun, singular for exactly one: "1 span", "2 spans", "1.2k traces".
+ * `many` defaults to `one` + "s"; `format` writes the number (formatCount, abbreviated, by default).
+ */
+export function plural(n: number | null | undefined, one: string, many = `${one}s`, format: (n: number | null | undefined) => string = formatCount): string {
+  return `${format(n)} ${n === 1 ? one : many}`;
 }
 
 export function formatPercent(ratio: number | null | undefined): string {
@@ -95,7 +117,7 @@ export function formatRelative(iso: string, nowMs: number = Date.now()): string 
 
 /** "28 steps · 8 llm · 11 tool" */
 export function stepComposition(spanCount: number, llmCount: number, toolCount: number): string {
-  const parts = [`${spanCount} ${spanCount === 1 ? 'step' : 'steps'}`];
+  const parts = [plural(spanCount, 'step')];
   if (llmCount > 0) parts.push(`${llmCount} llm`);
   if (toolCount > 0) parts.push(`${toolCount} tool`);
   return parts.join(' · ');
@@ -120,4 +142,27 @@ export function formatBytes(n: number): string {
     unit++;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/**
+ * The first `limit` characters of a long text, cut after a word where one ends near the
+ * limit (never inside a surrogate pair), with whether anything was left out. A text only a
+ * little over the limit (less than `slack` more) is kept whole: folding would hide too little.
+ */
+export function foldText(text: string, limit = 2000, slack = 200): { head: string; folded: boolean } {
+  if (text.length <= limit + slack) return { head: text, folded: false };
+  let end = limit;
+  const space = text.slice(Math.max(0, limit - 200), limit).search(/\s\S*$/);
+  if (space >= 0) end = Math.max(0, limit - 200) + space;
+  else if (/[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end -= 1;
+  return { head: `${text.slice(0, end).trimEnd()}…`, folded: true };
+}
+
+/**
+ * A preview the API cut at `limit` characters (the trace list's input and output, 300)
+ * ends in "…": the text is as long as a preview gets, so there may be more.
+ */
+export function previewWithEllipsis(text: string, limit = 300): { text: string; cut: boolean } {
+  const cut = Array.from(text).length >= limit;
+  return { text: cut ? `${text.trimEnd()}…` : text, cut };
 }

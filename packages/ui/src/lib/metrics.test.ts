@@ -45,3 +45,12 @@ test('groups sort by cost; small groups fold into "other"; pivot aligns series',
   assert.equal(xs.length, 2);
   assert.deepEqual(series, [[30, 5], [10, 5]]);
 });
+
+test('window percentiles never average: exact for one bucket, else the highest bucket value', async () => {
+  const { windowPercentiles } = await import('./metrics.ts');
+  const one = windowPercentiles([row(H0, '', 40, 0.8, 1500)]);
+  assert.deepEqual(one, { p50: 750, p90: 1500, p99: 1500, exact: true });
+  const two = windowPercentiles([row(H0, '', 40, 0.8, 1500), row(H1, '', 10, 0.01, 200), row('2025-06-01T12:00:00Z', '', 0, null, null)]);
+  assert.deepEqual(two, { p50: 750, p90: 1500, p99: 1500, exact: false });
+  assert.deepEqual(windowPercentiles([]), { p50: null, p90: null, p99: null, exact: true });
+});

@@ -40,6 +40,31 @@ export function sumRows(rows: MetricRow[]): Totals {
   return totals;
 }
 
+export interface WindowPercentiles {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  /**
+   * False when the calls span several buckets: the API answers percentiles per bucket only,
+   * and percentiles cannot be combined, so each figure is then the highest per-bucket value.
+   */
+  exact: boolean;
+}
+
+/**
+ * Latency percentiles of a window from ungrouped /api/metrics rows (one per bucket), so they
+ * do not depend on any grouping. Never an average of percentiles: the row's own values when
+ * the calls fall in one bucket, else the highest value of any bucket (`exact: false`).
+ */
+export function windowPercentiles(rows: MetricRow[]): WindowPercentiles {
+  const withCalls = rows.filter((r) => num(r.count) > 0);
+  const highest = (key: 'p50_latency_ms' | 'p90_latency_ms' | 'p99_latency_ms') => {
+    const values = withCalls.map((r) => r[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    return values.length > 0 ? Math.max(...values) : null;
+  };
+  return { p50: highest('p50_latency_ms'), p90: highest('p90_latency_ms'), p99: highest('p99_latency_ms'), exact: withCalls.length <= 1 };
+}
+
 const bucketSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /** Sorted distinct bucket times in unix seconds (uPlot's x axis). */

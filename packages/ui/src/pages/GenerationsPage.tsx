@@ -34,7 +34,15 @@ export function GenerationsPage() {
     }),
     [params],
   );
-  const pages = useCursorPages(JSON.stringify(query), (cursor, signal) => api.spans({ ...query, cursor }, signal));
+  const listKey = JSON.stringify(query);
+  const pages = useCursorPages(listKey, (cursor, signal) => api.spans({ ...query, cursor }, signal));
+  // a new search, filter, range or sort starts a new selection: rows no longer shown are never added
+  const [selectionKey, setSelectionKey] = useState(listKey);
+  if (selectionKey !== listKey) {
+    setSelectionKey(listKey);
+    setSelected(new Set());
+  }
+  const visibleSelection = useMemo(() => pages.rows.filter((s) => selected.has(s.span_id)).map((s) => s.span_id), [pages.rows, selected]);
   const toggle = (spanId: string) =>
     setSelected((prev) => {
       const next = new Set(prev);
@@ -76,7 +84,7 @@ export function GenerationsPage() {
             <option value="timeout">Timeout</option>
           </select>
           <span style={{ flex: 1 }} />
-          <BulkAddToDataset spanIds={[...selected]} onDone={() => setSelected(new Set())} />
+          <BulkAddToDataset spanIds={visibleSelection} onDone={() => setSelected(new Set())} />
         </div>
         <datalist id="sh-gen-models">{models.map((m) => <option key={m} value={m} />)}</datalist>
       </div>

@@ -4,7 +4,7 @@
 import { api } from '../api/client.ts';
 import type { DialectHealth } from '../api/types.ts';
 import { useApi } from '../hooks/useApi.ts';
-import { formatCount, formatPercent } from '../lib/format.ts';
+import { formatCount, formatPercent, plural } from '../lib/format.ts';
 import { ErrorNotice } from '../components/Notice.tsx';
 
 const share = (part: number, whole: number) => formatPercent(whole > 0 ? part / whole : null);
@@ -86,7 +86,7 @@ export function IngestHealthPage() {
                 <ul className="panel-body plain-list">
                   {h.top_unmapped.map((u) => (
                     <li key={u.key}>
-                      <span className="mono">{u.key}</span> <span className="faint">on {formatCount(u.spans)} spans</span>
+                      <span className="mono">{u.key}</span> <span className="faint">on {plural(u.spans, 'span')}</span>
                     </li>
                   ))}
                 </ul>

@@ -7,8 +7,8 @@ import { useMetrics } from '../hooks/useMetrics.ts';
 import { useUrlFilters } from '../hooks/useUrlFilters.ts';
 import { colorAt } from '../lib/chart.ts';
 import { EMPTY_FILTERS, resolveTimeWindow, serializeFilters, type TraceFilters } from '../lib/filters.ts';
-import { foldGroups, pivot, sumRows, totalsByBucket, totalsByGroup, type GroupTotals } from '../lib/metrics.ts';
-import { formatCost, formatCount, formatDuration, formatPercent } from '../lib/format.ts';
+import { foldGroups, pivot, sumRows, totalsByBucket, totalsByGroup, windowPercentiles, type GroupTotals } from '../lib/metrics.ts';
+import { formatCost, formatCostSum, formatCount, formatDuration, formatPercent } from '../lib/format.ts';
 import { FilterBar } from '../components/FilterBar.tsx';
 import { LineChart } from '../components/GroupChart.tsx';
 import { ErrorNotice } from '../components/Notice.tsx';
@@ -16,24 +16,33 @@ import { GenAiMetricsPanel } from '../components/GenAiMetricsPanel.tsx';
 
 const MAX_GROUPS = 8;
 
-function Kpis({ rows }: { rows: MetricRow[] }) {
+/** The window's figures, from the ungrouped metrics (one row per bucket): the same whatever the grouping. */
+function Kpis({ rows, bucket }: { rows: MetricRow[]; bucket: string }) {
   const t = sumRows(rows);
-  const cards: [string, string, string][] = [
-    ['Cost', formatCost(t.hasCost ? t.cost : null), t.count > 0 && t.hasCost ? `${formatCost(t.cost / t.count)} per call` : ''],
+  const latency = windowPercentiles(rows);
+  const latencyNote = latency.exact ? '' : `highest per ${bucket}`;
+  // [label, value, sub, sub's tooltip]
+  const cards: [string, string, string, string?][] = [
+    [
+      'Cost',
+      formatCostSum(t.hasCost ? t.cost : null),
+      t.count > 0 && t.hasCost && t.cost > 0 ? `${formatCost(t.cost / t.count)} per call` : '',
+      'Average over all calls: calls without a price count as $0',
+    ],
     ['Tokens', formatCount(t.inputTokens + t.outputTokens), `${formatCount(t.inputTokens)} in · ${formatCount(t.outputTokens)} out`],
     ['Calls', formatCount(t.count), `${formatCount(t.errors)} failed`],
     ['Error rate', formatPercent(t.count > 0 ? t.errors / t.count : null), ''],
-    ['Latency p50', formatDuration(t.p50), ''],
-    ['Latency p90', formatDuration(t.p90), ''],
-    ['Latency p99', formatDuration(t.p99), ''],
+    ['Latency p50', formatDuration(latency.p50), latencyNote],
+    ['Latency p90', formatDuration(latency.p90), latencyNote],
+    ['Latency p99', formatDuration(latency.p99), latencyNote],
   ];
   return (
     <div className="kpis">
-      {cards.map(([label, value, sub]) => (
-        <div className="panel kpi" key={label}>
+      {cards.map(([label, value, sub, subTitle]) => (
+        <div className="panel kpi" key={label} data-kpi={label}>
           <div className="label">{label}</div>
           <div className="value">{value}</div>
-          <div className="sub">{sub || '\u00a0'}</div>
+          <div className="sub" title={sub ? subTitle : undefined}>{sub || '\u00a0'}</div>
         </div>
       ))}
     </div>
@@ -75,7 +84,7 @@ function GroupTable({ groups, groupBy, filters }: { groups: GroupTotals[]; group
               <td className="num">{formatCount(g.count)}</td>
               <td className="num bar-cell">
                 <div className="fill" style={{ width: `${maxCost > 0 ? (g.cost / maxCost) * 100 : 0}%`, right: 'auto' }} />
-                <span>{formatCost(g.hasCost ? g.cost : null)}</span>
+                <span>{formatCostSum(g.hasCost ? g.cost : null)}</span>
               </td>
               <td className="num">{formatCount(g.inputTokens + g.outputTokens)}</td>
               <td className="num" style={{ color: g.count > 0 && g.errors / g.count > 0.05 ? 'var(--err)' : undefined }}>
@@ -126,7 +135,7 @@ function Clusters({ tick }: { tick: number }) {
                   <Link href={`/?${serializeFilters({ ...EMPTY_FILTERS, range: 'all', cluster_id: c.cluster_id })}`}>{c.label || c.cluster_id}</Link>
                 </td>
                 <td className="num">{formatCount(c.size)}</td>
-                <td className="num">{formatCost(c.cost_usd)}</td>
+                <td className="num">{formatCostSum(c.cost_usd)}</td>
                 <td className="num">{formatDuration(c.size > 0 ? c.latency_ms_avg : null)}</td>
               </tr>
             ))}
@@ -143,6 +152,9 @@ export function OverviewPage() {
   const [tick, setTick] = useState(0);
   const nowMs = useMemo(() => Date.now(), [query, tick]);
   const metrics = useMetrics(filters, nowMs, groupBy);
+  // the cards and the overall latency chart: the same window, no grouping
+  const overallMetrics = useMetrics(filters, nowMs);
+  const overallRows = overallMetrics.rows;
   const timeWindow = useMemo(() => resolveTimeWindow(filters, nowMs), [filters, nowMs]);
   const rows = metrics.rows;
 
@@ -157,9 +169,9 @@ export function OverviewPage() {
     const cost = pivot(folded, labels, (r) => r.cost_usd ?? 0, 0, grid);
     const tokens = pivot(folded, labels, (r) => r.input_tokens + r.output_tokens, 0, grid);
     const errors = pivot(folded, labels, (r) => (r.count > 0 ? r.error_count / r.count : null), null, grid);
-    const overall = totalsByBucket(rows, grid);
-    return { groups, labels, colors, cost, tokens, errors, overall };
+    return { groups, labels, colors, cost, tokens, errors };
   }, [rows, metrics.grid]);
+  const overall = useMemo(() => (overallRows ? totalsByBucket(overallRows, overallMetrics.grid) : null), [overallRows, overallMetrics.grid]);
 
   return (
     <main className="page scroll">
@@ -183,13 +195,13 @@ export function OverviewPage() {
           </>
         }
       />
-      {metrics.error !== undefined && !rows ? (
-        <ErrorNotice error={metrics.error} missing="The overview needs /api/metrics, which this server does not offer yet." />
-      ) : !view || !rows ? (
+      {(metrics.error !== undefined && !rows) || (overallMetrics.error !== undefined && !overallRows) ? (
+        <ErrorNotice error={metrics.error ?? overallMetrics.error} missing="The overview needs /api/metrics, which this server does not offer yet." />
+      ) : !view || !rows || !overall || !overallRows ? (
         <div className="muted">Loading metrics…</div>
       ) : (
         <>
-          <Kpis rows={rows} />
+          <Kpis rows={overallRows} bucket={overallMetrics.bucket} />
           <div className="grid-2">
             <LineChart title={`Cost by ${groupBy} (per ${metrics.bucket})`} kind="cost" labels={view.labels} colors={view.colors} xs={view.cost.xs} series={view.cost.series} />
             <LineChart title={`Tokens by ${groupBy}`} kind="count" labels={view.labels} colors={view.colors} xs={view.tokens.xs} series={view.tokens.series} />
@@ -199,8 +211,8 @@ export function OverviewPage() {
               kind="duration"
               labels={['p50', 'p90', 'p99']}
               colors={['#0891b2', '#d97706', '#dc2626']}
-              xs={view.overall.xs}
-              series={[view.overall.totals.map((t) => t.p50), view.overall.totals.map((t) => t.p90), view.overall.totals.map((t) => t.p99)]}
+              xs={overall.xs}
+              series={[overall.totals.map((t) => t.p50), overall.totals.map((t) => t.p90), overall.totals.map((t) => t.p99)]}
             />
           </div>
           <div className="grid-2">

@@ -5,10 +5,9 @@
 // is rendered as React text (inputs and text nodes), never as markup.
 import { useEffect, useRef, useState } from 'react';
 import { Link, useSearch } from 'wouter';
-import { api } from '../api/client.ts';
-import { storedApiKey } from '../api/auth.ts';
+import { api, apiFetch, responseError } from '../api/client.ts';
 import type { Message, RunSummary, Span, ToolCall } from '../api/types.ts';
-import { ErrorNotice, Notice } from '../components/Notice.tsx';
+import { ErrorNotice, Notice, errorMessage } from '../components/Notice.tsx';
 import { useToast } from '../components/Toast.tsx';
 import { formatCost, formatCount, formatDuration } from '../lib/format.ts';
 
@@ -57,24 +56,24 @@ function messagesOf(turns: Turn[]): Array<Record<string, unknown>> {
 
 const numberOrUndefined = (text: string) => (text.trim() === '' ? null : Number(text));
 
-function authHeaders(): Record<string, string> {
-  const key = storedApiKey();
-  return { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+/** What the browser can check before sending: a model (the source span's when there is one), and a temperature of 0–2. */
+export function settingsProblem(model: string, sourceModel: string, temperature: string, maxTokens: string): string | null {
+  if (!model.trim() && !sourceModel) return 'Give a model or routing alias to run';
+  if (temperature.trim() !== '') {
+    const t = Number(temperature);
+    if (!Number.isFinite(t) || t < 0 || t > 2) return 'Temperature must be a number from 0 to 2';
+  }
+  if (maxTokens.trim() !== '') {
+    const m = Number(maxTokens);
+    if (!Number.isInteger(m) || m < 1) return 'Max tokens must be a whole number of at least 1';
+  }
+  return null;
 }
 
 /** Runs through the API's SSE answer: `onText` for each piece of output, the result at the end. */
 async function streamRun(body: unknown, onText: (text: string) => void, signal: AbortSignal): Promise<RunResult> {
-  const res = await fetch('/api/playground/runs', { method: 'POST', headers: authHeaders(), body: JSON.stringify(body), signal });
-  if (!res.ok || !res.body) {
-    const text = await res.text();
-    let message = text || `HTTP ${res.status}`;
-    try {
-      message = JSON.parse(text).error?.message ?? message;
-    } catch {
-      // not JSON
-    }
-    throw new Error(message);
-  }
+  const res = await apiFetch('POST', '/api/playground/runs', { body, signal, accept: 'text/event-stream' });
+  if (!res.ok || !res.body) throw await responseError(res, 'POST');
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   let result: RunResult | null = null;
@@ -139,14 +138,28 @@ function TurnEditor({ turn, index, onChange, onDelete, onRunFromHere, running }:
   );
 }
 
-function Side({ title, summary, liveText, testId }: { title: string; summary: RunSummary | null; liveText?: string; testId: string }) {
-  const text = summary ? summary.output_text || summary.error_message : (liveText ?? '');
+/**
+ * One side of the result. `liveText` is a run streaming in ("Waiting…" until its first text);
+ * `failed` a run that ended without an answer, shown above the previous answer it leaves in place.
+ */
+function Side({ title, summary, liveText, failed, testId }: { title: string; summary: RunSummary | null; liveText?: string; failed?: string | null; testId: string }) {
+  const text = liveText !== undefined ? liveText : summary ? summary.output_text || summary.error_message : '';
   return (
-    <div className="pg-side" data-testid={testId}>
+    <div className="pg-side" data-testid={testId} data-state={liveText !== undefined ? 'running' : failed ? 'failed' : summary ? 'done' : 'empty'}>
       <div className="io-label">{title}</div>
-      <div className="msg assistant">
-        <div className="msg-body pg-output">{text || <span className="faint">{liveText === undefined ? 'None' : 'Waiting…'}</span>}</div>
-      </div>
+      {failed && liveText === undefined && (
+        <div className="msg assistant" data-testid={`${testId}-failed`}>
+          <div className="msg-body pg-output" style={{ color: 'var(--err)' }}>
+            Failed: {failed}
+          </div>
+        </div>
+      )}
+      {failed && liveText === undefined && summary && <div className="io-label">Previous run (kept)</div>}
+      {(!failed || liveText !== undefined || summary) && (
+        <div className="msg assistant">
+          <div className="msg-body pg-output">{text || <span className="faint">{liveText === undefined ? 'None' : 'Waiting…'}</span>}</div>
+        </div>
+      )}
     </div>
   );
 }
@@ -157,7 +170,7 @@ function Comparison({ original, run }: { original: RunSummary | null; run: RunSu
     ['Status', (s) => s.status],
     ['Input tokens', (s) => formatCount(s.input_tokens)],
     ['Output tokens', (s) => formatCount(s.output_tokens)],
-    ['Cost', (s) => (s.cost_usd === null ? 'unknown' : formatCost(s.cost_usd))],
+    ['Cost', (s) => formatCost(s.cost_usd)],
     ['Latency', (s) => formatDuration(s.latency_ms)],
     ['First token', (s) => (s.ttft_ms === null ? '–' : formatDuration(s.ttft_ms))],
   ];
@@ -197,16 +210,15 @@ export function PlaygroundPage() {
   const [live, setLive] = useState<string | undefined>(undefined);
   const [result, setResult] = useState<RunResult | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
+  /** The last run's failure (it ended without an answer); the previous result stays shown. */
+  const [failure, setFailure] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
   const [dataset, setDataset] = useState(() => localStorage.getItem(DATASET_KEY) ?? '');
   const abort = useRef<AbortController | null>(null);
 
   useEffect(() => {
     document.title = 'Playground · Spanhouse';
-    fetch('/v1/models', { headers: authHeaders() })
-      .then((r) => (r.ok ? r.json() : { data: [] }))
-      .then((body) => setModels((body.data ?? []).map((m: { id: string }) => m.id)))
-      .catch(() => {});
+    api.models().then(setModels, () => {});
     return () => abort.current?.abort();
   }, []);
 
@@ -232,6 +244,11 @@ export function PlaygroundPage() {
 
   const run = async (upTo = turns.length - 1) => {
     setRunError(null);
+    const problem = settingsProblem(model, source ? source.request_model || source.model || '' : '', temperature, maxTokens);
+    if (problem) {
+      setRunError(problem);
+      return;
+    }
     let body: Record<string, unknown>;
     try {
       let toolList: unknown = null;
@@ -246,18 +263,26 @@ export function PlaygroundPage() {
       return;
     }
     abort.current?.abort();
-    abort.current = new AbortController();
+    const controller = new AbortController();
+    abort.current = controller;
     setRunning(true);
-    setResult(null);
+    setFailure(null);
     setLive('');
     try {
-      const answer = await streamRun(body, (text) => setLive((prev) => (prev ?? '') + text), abort.current.signal);
+      // the previous result stays until this run answers
+      const answer = await streamRun(body, (text) => setLive((prev) => (prev ?? '') + text), controller.signal);
       setResult(answer);
       if (answer.error) setRunError(answer.error.message);
     } catch (error) {
-      if ((error as Error).name !== 'AbortError') setRunError((error as Error).message);
+      if ((error as Error).name === 'AbortError') return;
+      const message = errorMessage(error);
+      setRunError(message);
+      setFailure(message);
     } finally {
-      setRunning(false);
+      if (abort.current === controller) {
+        setRunning(false);
+        setLive(undefined);
+      }
     }
   };
 
@@ -272,12 +297,11 @@ export function PlaygroundPage() {
         metadata.original_model = result.original.model;
         metadata.original_output = result.original.output_text.slice(0, 10_000);
       }
-      const res = await fetch(`/api/datasets/${encodeURIComponent(name)}/items`, { method: 'POST', headers: authHeaders(), body: JSON.stringify({ span_id: runSummary.span_id, metadata }) });
-      if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error?.message ?? `HTTP ${res.status}`);
+      await api.addToDataset(name, runSummary.span_id, metadata);
       localStorage.setItem(DATASET_KEY, name);
       toast(`Saved to dataset “${name}”`);
     } catch (error) {
-      toast(`Saving failed: ${(error as Error).message}`);
+      toast(`Saving failed: ${errorMessage(error)}`);
     }
   };
 
@@ -364,7 +388,7 @@ export function PlaygroundPage() {
         <div className="panel-body">
           <div className="pg-sides">
             <Side title="Original" summary={original} testId="pg-original" />
-            <Side title="This run" summary={result?.run ?? null} liveText={live} testId="pg-run" />
+            <Side title="This run" summary={result?.run ?? null} liveText={running ? live : undefined} failed={failure} testId="pg-run" />
           </div>
           <Comparison original={original} run={result?.run ?? null} />
         </div>

@@ -4,33 +4,44 @@ import type { TraceRow } from '../api/types.ts';
 import { ErrorNotice, Notice } from '../components/Notice.tsx';
 import { StatusDot } from '../components/StatusDot.tsx';
 import { useCursorPages } from '../hooks/useCursorPages.ts';
-import { formatCost, formatCount, formatDuration, formatTimestamp } from '../lib/format.ts';
+import { formatCost, formatCount, formatDuration, formatTimestamp, plural, previewWithEllipsis } from '../lib/format.ts';
 
 /** One trace of the session as a turn: what came in, what went out (text nodes only). */
 function Turn({ trace }: { trace: TraceRow }) {
+  const href = `/traces/${encodeURIComponent(trace.trace_id)}`;
+  const side = (role: 'user' | 'assistant', text: string) => {
+    const preview = previewWithEllipsis(text);
+    return (
+      <div className={`msg ${role}`} data-role={role}>
+        <div className="msg-body">
+          {preview.text}
+          {preview.cut && (
+            <>
+              {' '}
+              <Link href={href} className="nowrap">
+                Full text in the trace
+              </Link>
+            </>
+          )}
+        </div>
+      </div>
+    );
+  };
   return (
     <article className="turn" data-trace-id={trace.trace_id}>
       <div className="turn-head">
         <StatusDot status={trace.status} />
         <span className="muted nowrap">{formatTimestamp(trace.start_time)}</span>
-        <Link href={`/traces/${encodeURIComponent(trace.trace_id)}`} className="turn-name">
+        <Link href={href} className="turn-name">
           {trace.name || '(unnamed)'}
         </Link>
         <span className="grow" />
         <span className="muted nowrap">
-          {formatDuration(trace.duration_ms)} · {formatCount(trace.total_tokens)} tokens · {formatCost(trace.cost_usd)}
+          {formatDuration(trace.duration_ms)} · {plural(trace.total_tokens, 'token')} · {formatCost(trace.cost_usd)}
         </span>
       </div>
-      {trace.input && (
-        <div className="msg user" data-role="user">
-          <div className="msg-body">{trace.input}</div>
-        </div>
-      )}
-      {trace.output && (
-        <div className="msg assistant" data-role="assistant">
-          <div className="msg-body">{trace.output}</div>
-        </div>
-      )}
+      {trace.input && side('user', trace.input)}
+      {trace.output && side('assistant', trace.output)}
     </article>
   );
 }
@@ -41,7 +52,8 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
     api.traces({ session_id: sessionId, sort: 'time', order: 'asc', limit: 100, cursor }, signal),
   );
   const { rows } = pages;
-  const cost = rows.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0);
+  // unknown (not $0) when no trace of the session has a price
+  const cost = rows.some((t) => t.cost_usd !== null && t.cost_usd !== undefined) ? rows.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0) : null;
   const user = rows.find((t) => t.user_id)?.user_id;
   return (
     <main className="page scroll">
@@ -58,7 +70,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           </span>
         )}
         <span className="muted">
-          {formatCount(rows.length)} traces{pages.hasMore ? '+' : ''} · {formatCost(cost)}
+          {pages.hasMore ? `${formatCount(rows.length)}+ traces` : plural(rows.length, 'trace')} · {formatCost(cost)}
         </span>
       </div>
       {pages.loading && <div className="loading-bar" />}

@@ -8,7 +8,7 @@ import type { SortState } from '../components/SortHeader.tsx';
 import { WindowSelect, windowSince } from '../components/WindowSelect.tsx';
 import { useCursorPages } from '../hooks/useCursorPages.ts';
 import { useQueryParams } from '../hooks/useQueryParams.ts';
-import { formatCost, formatCount, formatRelative, formatTime, formatTimestamp } from '../lib/format.ts';
+import { formatCostSum, formatCount, formatRelative, formatTime, formatTimestamp } from '../lib/format.ts';
 import { ModelChips } from '../components/ModelChips.tsx';
 
 const enc = encodeURIComponent;
@@ -21,7 +21,7 @@ const COLUMNS: Column<SessionRow>[] = [
   { key: 'traces', label: 'Traces', sort: 'traces', num: true, render: (s) => formatCount(s.trace_count) },
   { key: 'errors', label: 'Errors', sort: 'errors', num: true, render: (s) => (s.error_count > 0 ? <span style={{ color: 'var(--err)' }}>{s.error_count}</span> : '0') },
   { key: 'tokens', label: 'Tokens', sort: 'tokens', num: true, render: (s) => formatCount(s.total_tokens) },
-  { key: 'cost', label: 'Cost', sort: 'cost', num: true, render: (s) => formatCost(s.cost_usd) },
+  { key: 'cost', label: 'Cost', sort: 'cost', num: true, render: (s) => formatCostSum(s.cost_usd) },
   { key: 'models', label: 'Models', render: (s) => <ModelChips models={s.models} max={2} /> },
 ];
 

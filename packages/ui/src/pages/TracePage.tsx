@@ -5,7 +5,7 @@ import type { TraceSummary } from '../api/types.ts';
 import type { TraceViewSpan } from '../api/fields.ts';
 import { useApi } from '../hooks/useApi.ts';
 import { buildSpanTree, expandTo, initialCollapsed, visibleRows, type SpanTree as Tree } from '../lib/span-tree.ts';
-import { formatCost, formatCount, formatDuration, formatTimestamp, stepComposition } from '../lib/format.ts';
+import { formatCost, formatCount, formatDuration, formatTimestamp, plural, stepComposition, UNKNOWN_COST_TITLE } from '../lib/format.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ErrorNotice, Notice } from '../components/Notice.tsx';
 import { SpanDetail } from '../components/SpanDetail.tsx';
@@ -28,7 +28,6 @@ export function withRunningEnds(spans: TraceViewSpan[]): TraceViewSpan[] {
 }
 
 function TraceStats({ trace, spans }: { trace: TraceSummary; spans: TraceViewSpan[] }) {
-  const costKnown = trace.cost_usd !== null && trace.cost_usd !== undefined;
   return (
     <div className="stats" aria-label="Trace totals">
       <div className="stat">
@@ -49,7 +48,7 @@ function TraceStats({ trace, spans }: { trace: TraceSummary; spans: TraceViewSpa
       </div>
       <div className="stat">
         <div className="label">Cost</div>
-        <div className="value">{costKnown ? formatCost(trace.cost_usd) : <small>unknown</small>}</div>
+        <div className="value" title={trace.cost_usd === null || trace.cost_usd === undefined ? UNKNOWN_COST_TITLE : undefined}>{formatCost(trace.cost_usd)}</div>
       </div>
       {trace.error_count > 0 && (
         <div className="stat">
@@ -116,7 +115,7 @@ function TraceBody({ spans, tree }: { spans: TraceViewSpan[]; tree: Tree<TraceVi
       <section className="panel" aria-label="Span tree">
         <div className="tree-toolbar">
           <span className="muted">
-            {formatCount(spans.length)} spans{hidden > 0 ? ` · ${formatCount(hidden)} folded` : ''}
+            {plural(spans.length, 'span')}{hidden > 0 ? ` · ${formatCount(hidden)} folded` : ''}
           </span>
           <span className="grow" />
           {agents && (

@@ -3,7 +3,7 @@ import { api } from '../api/client.ts';
 import { useApi } from '../hooks/useApi.ts';
 import { useTracePages } from '../hooks/useTracePages.ts';
 import { useUrlFilters } from '../hooks/useUrlFilters.ts';
-import { activeFilterCount, listParams, toApiParams, DEFAULT_RANGE } from '../lib/filters.ts';
+import { activeFilterCount, filterProblem, listParams, toApiParams, DEFAULT_RANGE } from '../lib/filters.ts';
 import { buildQuery } from '../api/client.ts';
 import { useKnownValues } from '../hooks/useKnownValues.ts';
 import type { SortState } from '../components/SortHeader.tsx';
@@ -29,6 +29,11 @@ export function TracesPage() {
   const knownServices = useKnownValues('service');
   const knownNames = useKnownValues('name');
   const filtered = activeFilterCount(filters) > 0 || filters.range !== DEFAULT_RANGE;
+
+  // One error for the view: a filter the browser can tell is wrong, else the list's failure.
+  // Neither the chart (same filters) nor a "0 traces" count is shown beside it.
+  const problem = filterProblem(filters);
+  const failure: unknown = problem !== null ? new Error(problem) : pages.error !== undefined && pages.traces.length === 0 ? pages.error : undefined;
 
   // With nothing on screen, ask once whether the store is empty at all (new install).
   const noResults = pages.loaded && !pages.loading && pages.traces.length === 0 && pages.error === undefined;
@@ -78,9 +83,9 @@ export function TracesPage() {
         }
       />
       <IgnoredFilters keys={pages.ignored} />
-      <CostLatencyChart filters={filters} nowMs={nowMs} />
-      {pages.error !== undefined && pages.traces.length === 0 ? (
-        <ErrorNotice error={pages.error} />
+      {failure === undefined && <CostLatencyChart filters={filters} nowMs={nowMs} />}
+      {failure !== undefined ? (
+        <ErrorNotice error={failure} />
       ) : noResults ? (
         <Notice kind="plain">
           No traces match {filtered ? 'these filters' : 'this time range'}.{' '}
@@ -91,14 +96,16 @@ export function TracesPage() {
           )}
         </Notice>
       ) : null}
-      <TraceList
-        pages={pages}
-        nowMs={nowMs}
-        sort={sort}
-        onSort={(next) => setFilters({ sort: next.sort === 'time' ? '' : next.sort, order: next.order === 'desc' ? '' : next.order }, { replace: true })}
-        total={total.data?.count}
-        resetKey={buildQuery(params)}
-      />
+      {failure === undefined && (
+        <TraceList
+          pages={pages}
+          nowMs={nowMs}
+          sort={sort}
+          onSort={(next) => setFilters({ sort: next.sort === 'time' ? '' : next.sort, order: next.order === 'desc' ? '' : next.order }, { replace: true })}
+          total={total.data?.count}
+          resetKey={buildQuery(params)}
+        />
+      )}
     </main>
   );
 }
