@@ -430,6 +430,25 @@ describe('GET /api/metrics', () => {
     assert.equal(claude[0].cost_usd, 0.5);
   });
 
+  test('bucket=window: one row per group for the whole window, its percentiles over every call (not per bucket)', async () => {
+    const window = `since=${encodeURIComponent(at(0))}&until=${encodeURIComponent(at(7.5))}`;
+    const res = await api('GET', `/api/metrics?bucket=window&group_by=model&${window}`);
+    assert.equal(res.status, 200, res.text);
+    const claude = res.body.data.filter((p: any) => p.group === 'claude-sonnet-4');
+    assert.equal(claude.length, 1, 'one row for the model');
+    assert.equal(claude[0].bucket, new Date(at(0)).toISOString(), 'named by the window start');
+    assert.deepEqual([claude[0].count, claude[0].error_count, claude[0].input_tokens, claude[0].output_tokens], [2, 1, 2020, 155]);
+    // per minute each call is its own bucket; over the window the percentiles span both calls
+    const perMinute = (await api('GET', `/api/metrics?bucket=minute&group_by=model&${window}`)).body.data.filter((p: any) => p.group === 'claude-sonnet-4');
+    const [low, high] = perMinute.map((p: any) => p.p50_latency_ms).sort((a: number, b: number) => a - b);
+    assert.ok(low < high);
+    assert.ok(claude[0].p50_latency_ms > low && claude[0].p50_latency_ms < high, JSON.stringify(claude[0]));
+    assert.ok(claude[0].p99_latency_ms > 0.98 * high && claude[0].p99_latency_ms <= high, JSON.stringify(claude[0]));
+    const all = (await api('GET', `/api/metrics?bucket=window&${window}`)).body.data;
+    assert.equal(all.length, 1);
+    assert.equal(all[0].count, res.body.data.reduce((n: number, p: any) => n + p.count, 0), 'ungrouped: the same calls');
+  });
+
   test('one bucket per day, grouped by provider, LLM calls only by default', async () => {
     const res = await api('GET', `/api/metrics?bucket=day&group_by=provider&since=${encodeURIComponent(at(0))}&until=${encodeURIComponent(at(7.5))}`);
     // the calls may straddle midnight: add up each group's buckets

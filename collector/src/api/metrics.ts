@@ -3,17 +3,20 @@ import { SPAN_TYPES } from '@spanhouse/model';
 import { Router } from 'express';
 import { z } from 'zod';
 import { readTenant } from '../auth/authenticate.ts';
-import { BUCKET_SECONDS, GROUP_COLUMNS, type Bucket, type GroupColumn, type MetricsStore } from '../store/metrics.ts';
+import { BUCKET_SECONDS, GROUP_COLUMNS, type Bucket, type GroupColumn, type MetricsStore, type TimeBucket } from '../store/metrics.ts';
 import { ApiError } from './errors.ts';
 import { filterParams, spanFilterOf, splitMetadata, timeWindow } from './filters.ts';
 
 /** Most buckets one answer may span. */
 export const MAX_BUCKETS = 10_000;
 /** Window when `since` is not given: enough buckets for a chart, few enough to be quick. */
-const DEFAULT_WINDOW_BUCKETS: Record<Bucket, number> = { minute: 360, hour: 168, day: 90 };
+const DEFAULT_WINDOW_BUCKETS: Record<TimeBucket, number> = { minute: 360, hour: 168, day: 90 };
+/** Window when `since` is not given and the window is one bucket: a week. */
+const DEFAULT_WINDOW_MS = 7 * 86_400_000;
 
 /** The window of a bucketed answer: `until` defaults to now, `since` to a chart's worth of buckets before it. */
 export function bucketWindow(q: { since?: Date; until?: Date; bucket: Bucket }): { since: Date; until: Date } {
+  if (q.bucket === 'window') return timeWindow(q, DEFAULT_WINDOW_MS);
   const { since, until } = timeWindow(q, DEFAULT_WINDOW_BUCKETS[q.bucket] * BUCKET_SECONDS[q.bucket] * 1000);
   if ((until.getTime() - since.getTime()) / 1000 / BUCKET_SECONDS[q.bucket] > MAX_BUCKETS) {
     throw new ApiError(400, 'bad_request', `bucket: more than ${MAX_BUCKETS} ${q.bucket} buckets between since and until; use a larger bucket`);
@@ -26,7 +29,8 @@ export const metricsQuery = z
     ...filterParams,
     /** One span type, or `all`; LLM calls (generation and embedding) when absent. */
     type: z.enum([...SPAN_TYPES, 'all']).optional(),
-    bucket: z.enum(['minute', 'hour', 'day']).default('hour'),
+    /** `window`: one bucket for the whole window, with its exact percentiles (a chart's totals, a table by group). */
+    bucket: z.enum(['minute', 'hour', 'day', 'window']).default('hour'),
     group_by: z
       .string()
       .refine((g) => Object.hasOwn(GROUP_COLUMNS, g) || (g.startsWith('metadata.') && g.length > 'metadata.'.length && g.length <= 209), {

@@ -105,6 +105,9 @@ describe('span metrics from the hourly rollup', () => {
       base({ since: at(3.1), until: at(20.9), model: 'gpt-4.1' }),
       base({ since: at(1.5), until: at(29), provider: 'openai', status: 'error', groupBy: { column: 'service' } }),
       base({ since: at(-5), until: at(40), types: undefined, type: 'generation', groupBy: { column: 'provider' } }),
+      // the whole window as one bucket: the hours' histograms merged, then its percentiles
+      base({ since: at(2.5), until: at(27.25), bucket: 'window', groupBy: { column: 'model' } }),
+      base({ since: at(0), until: at(31), bucket: 'window' }),
     ]) {
       assert.ok(rollupHours(q), 'the rollup plan applies');
       const [fast, slow] = [await rollup.query(q), await exact.query(q)];

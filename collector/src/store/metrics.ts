@@ -11,12 +11,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { BACKGROUND, exists, isoTime, queryRows } from './query.ts';
 import { newestVersionsOnly, revisionsIn, spanConditions, type SpanFilter } from './span-filters.ts';
 
-export type Bucket = 'minute' | 'hour' | 'day';
-export const BUCKET_SECONDS: Record<Bucket, number> = { minute: 60, hour: 3600, day: 86_400 };
+/** A time bucket, or `window`: the whole window as one bucket (exact percentiles of the window). */
+export type Bucket = 'minute' | 'hour' | 'day' | 'window';
+export type TimeBucket = Exclude<Bucket, 'window'>;
+export const BUCKET_SECONDS: Record<TimeBucket, number> = { minute: 60, hour: 3600, day: 86_400 };
 const BUCKET_START: Record<Bucket, (time: string) => string> = {
   minute: (time) => `toStartOfMinute(${time})`,
   hour: (time) => `toStartOfHour(${time})`,
   day: (time) => `toStartOfDay(${time})`,
+  // one bucket, named by the window's start
+  window: () => 'fromUnixTimestamp64Milli({window_start:Int64})',
 };
 
 /**
@@ -121,7 +125,7 @@ export class MetricsStore {
               GROUP BY bucket, group
               ORDER BY bucket, group
               LIMIT {max_rows:UInt32}`,
-      query_params: { ...params, max_rows: MAX_METRIC_ROWS },
+      query_params: { ...params, window_start: windowStart(q), max_rows: MAX_METRIC_ROWS },
     });
   }
 
@@ -130,7 +134,7 @@ export class MetricsStore {
     const { since: _since, until: _until, ...keyFilters } = q;
     const rollup = spanConditions(keyFilters, 'r');
     const edges = spanConditions(q, 'e');
-    const params = { ...rollup.params, ...edges.params, hour_from: hours.from / 1000, hour_to: hours.to / 1000, max_rows: MAX_METRIC_ROWS };
+    const params = { ...rollup.params, ...edges.params, hour_from: hours.from / 1000, hour_to: hours.to / 1000, window_start: windowStart(q), max_rows: MAX_METRIC_ROWS };
     const group = groupExpression(q, params);
     edges.where.push('(start_time < fromUnixTimestamp({hour_from:Int64}) OR start_time >= fromUnixTimestamp({hour_to:Int64}))');
     edges.where.push(...(await this.newestOnly(q, params)));
@@ -226,6 +230,9 @@ export function rollupHours(q: MetricsQuery): { from: number; to: number } | nul
   const to = Math.floor(((q.until ?? new Date('2100-01-01T00:00:00Z')).getTime() + 0.001) / HOUR_MS) * HOUR_MS;
   return from < to ? { from, to } : null;
 }
+
+/** The start a `window` bucket is named by (epoch ms; 0 for a window open at its start). */
+const windowStart = (q: MetricsQuery) => q.since?.getTime() ?? 0;
 
 function metricPoint(row: MetricRow): MetricPoint {
   const count = Number(row.count);

@@ -5,7 +5,7 @@
 // (the whole value for a series' first point, or after a reset).
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { OtelMetricRow } from '../receivers/otlp-metrics.ts';
-import { BUCKET_SECONDS, type Bucket } from './metrics.ts';
+import { BUCKET_SECONDS, type TimeBucket } from './metrics.ts';
 import { INSERT, isoTime, queryRows } from './query.ts';
 import type { OtelMetricPoint } from '@spanhouse/model';
 export type { OtelMetricPoint };
@@ -24,7 +24,7 @@ export interface OtelMetricsQuery {
   tenantId: string;
   since: Date;
   until: Date;
-  bucket: Bucket;
+  bucket: TimeBucket;
   name?: string;
   groupBy?: OtelMetricGroup;
 }

@@ -16,11 +16,11 @@ import { GenAiMetricsPanel } from '../components/GenAiMetricsPanel.tsx';
 
 const MAX_GROUPS = 8;
 
-/** The window's figures, from the ungrouped metrics (one row per bucket): the same whatever the grouping. */
-function Kpis({ rows, bucket }: { rows: MetricRow[]; bucket: string }) {
+/** The window's figures, from the ungrouped metrics of the whole window (one row): the same whatever the grouping, percentiles over every call. */
+function Kpis({ rows }: { rows: MetricRow[] }) {
   const t = sumRows(rows);
   const latency = windowPercentiles(rows);
-  const latencyNote = latency.exact ? '' : `highest per ${bucket}`;
+  const latencyNote = latency.exact ? '' : 'highest per bucket';
   // [label, value, sub, sub's tooltip]
   const cards: [string, string, string, string?][] = [
     [
@@ -152,9 +152,13 @@ export function OverviewPage() {
   const [tick, setTick] = useState(0);
   const nowMs = useMemo(() => Date.now(), [query, tick]);
   const metrics = useMetrics(filters, nowMs, groupBy);
-  // the cards and the overall latency chart: the same window, no grouping
+  // the overall latency chart: the same window, no grouping
   const overallMetrics = useMetrics(filters, nowMs);
   const overallRows = overallMetrics.rows;
+  // the cards and the table by group: the whole window as one bucket (exact percentiles)
+  const wholeMetrics = useMetrics(filters, nowMs, undefined, true);
+  const wholeByGroup = useMetrics(filters, nowMs, groupBy, true);
+  const tableGroups = useMemo(() => (wholeByGroup.rows ? totalsByGroup(wholeByGroup.rows) : null), [wholeByGroup.rows]);
   const timeWindow = useMemo(() => resolveTimeWindow(filters, nowMs), [filters, nowMs]);
   const rows = metrics.rows;
 
@@ -195,13 +199,16 @@ export function OverviewPage() {
           </>
         }
       />
-      {(metrics.error !== undefined && !rows) || (overallMetrics.error !== undefined && !overallRows) ? (
-        <ErrorNotice error={metrics.error ?? overallMetrics.error} missing="The overview needs /api/metrics, which this server does not offer yet." />
-      ) : !view || !rows || !overall || !overallRows ? (
+      {[metrics, overallMetrics, wholeMetrics, wholeByGroup].some((m) => m.error !== undefined && !m.rows) ? (
+        <ErrorNotice
+          error={[metrics, overallMetrics, wholeMetrics, wholeByGroup].find((m) => m.error !== undefined)?.error}
+          missing="The overview needs /api/metrics, which this server does not offer yet."
+        />
+      ) : !view || !rows || !overall || !overallRows || !wholeMetrics.rows || !tableGroups ? (
         <div className="muted">Loading metrics…</div>
       ) : (
         <>
-          <Kpis rows={overallRows} bucket={overallMetrics.bucket} />
+          <Kpis rows={wholeMetrics.rows} />
           <div className="grid-2">
             <LineChart title={`Cost by ${groupBy} (per ${metrics.bucket})`} kind="cost" labels={view.labels} colors={view.colors} xs={view.cost.xs} series={view.cost.series} />
             <LineChart title={`Tokens by ${groupBy}`} kind="count" labels={view.labels} colors={view.colors} xs={view.tokens.xs} series={view.tokens.series} />
@@ -216,7 +223,7 @@ export function OverviewPage() {
             />
           </div>
           <div className="grid-2">
-            <GroupTable groups={view.groups} groupBy={groupBy} filters={filters} />
+            <GroupTable groups={tableGroups} groupBy={groupBy} filters={filters} />
             <Clusters tick={tick} />
           </div>
           <GenAiMetricsPanel since={timeWindow.since} until={timeWindow.until} tick={tick} />
