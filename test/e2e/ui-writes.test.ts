@@ -121,6 +121,17 @@ describe('web UI writes and honest views', { skip: browserSkip() }, () => {
     assert.ok(other.scores.some((s: { name: string; value: unknown }) => s.name === 'feedback' && s.value === true), JSON.stringify(other.scores));
   });
 
+  test("the trace page shows the trace's own scores in its header", async () => {
+    const traceId = spans.up.trace_id;
+    const scored = await acme('POST', `/api/traces/${traceId}/scores`, { name: 'resolved', value: true, comment: 'closed by the agent' });
+    assert.equal(scored.status, 201, scored.text);
+    const page = await pageWithKey(keys.acme, `/traces/${traceId}`);
+    const chips = page.getByTestId('trace-scores');
+    await chips.waitFor();
+    assert.match(await chips.innerText(), /resolved\s*true/);
+    await page.context().close();
+  });
+
   test('thumbs show the stored feedback; a click shows the new score at once and stays pressed after a reload', async () => {
     assert.equal((await acme('POST', `/api/spans/${spans.down.span_id}/events`, { kind: 'feedback', data: { value: 'down' } })).status, 201);
     const page = await pageWithKey(keys.acme, `/traces/${spans.down.trace_id}?span=${spans.down.span_id}`);

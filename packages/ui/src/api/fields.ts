@@ -10,13 +10,14 @@ export const GENERATION_TABLE_FIELDS = [
 
 /**
  * What the trace page draws of every span: the tree, timeline, agent graph and search, and
- * the selected span's first paint (its full record, scores included, replaces it when it
- * arrives). No `scores`: the page shows no trace scores, and the trace is then read without them.
+ * the selected span's first paint (its full record replaces it when it arrives), and `scores`:
+ * the trace's own scores in its header (and the spans', which the tree does not draw; the API
+ * reads both in the one extra statement).
  */
 export const TRACE_VIEW_FIELDS = [
   'parent_span_id', 'name', 'type', 'status', 'start_time', 'end_time', 'running', 'latency_ms', 'model', 'provider', 'routing_alias',
   'tool_name', 'agent_name', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'input_preview', 'output_preview',
-  'error_type', 'error_message',
+  'error_type', 'error_message', 'scores',
 ] as const;
 
 /** A span of the trace page: its keys and TRACE_VIEW_FIELDS; the rest only in its full record. */

@@ -60,7 +60,8 @@ export interface DatasetItem {
 
 /** A trace as the trace page reads it (`fields`: TRACE_VIEW_FIELDS). */
 export interface TraceDetail {
-  trace: TraceSummary;
+  /** With its own scores (the trace's, not its spans'). */
+  trace: TraceRow;
   spans: TraceViewSpan[];
 }
 

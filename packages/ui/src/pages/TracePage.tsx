@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, ApiError } from '../api/client.ts';
-import type { TraceSummary } from '../api/types.ts';
+import type { TraceRow } from '../api/types.ts';
 import type { TraceViewSpan } from '../api/fields.ts';
 import { useApi } from '../hooks/useApi.ts';
 import { buildSpanTree, expandTo, initialCollapsed, visibleRows, type SpanTree as Tree } from '../lib/span-tree.ts';
 import { formatCost, formatCount, formatDuration, formatTimestamp, plural, stepComposition, UNKNOWN_COST_TITLE } from '../lib/format.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
+import { ScoreChips } from '../components/ScoreChips.tsx';
 import { ErrorNotice, Notice } from '../components/Notice.tsx';
 import { SpanDetail } from '../components/SpanDetail.tsx';
 import { SpanTree } from '../components/SpanTree.tsx';
@@ -27,7 +28,7 @@ export function withRunningEnds(spans: TraceViewSpan[]): TraceViewSpan[] {
   return spans.map((s) => (s.running && Date.parse(s.end_time) < latest ? { ...s, end_time: new Date(latest).toISOString() } : s));
 }
 
-function TraceStats({ trace, spans }: { trace: TraceSummary; spans: TraceViewSpan[] }) {
+function TraceStats({ trace, spans }: { trace: TraceRow; spans: TraceViewSpan[] }) {
   return (
     <div className="stats" aria-label="Trace totals">
       <div className="stat">
@@ -60,6 +61,14 @@ function TraceStats({ trace, spans }: { trace: TraceSummary; spans: TraceViewSpa
         <div className="label">Started</div>
         <div className="value" style={{ fontSize: 13 }}>{formatTimestamp(trace.start_time)}</div>
       </div>
+      {trace.scores && trace.scores.length > 0 && (
+        <div className="stat" data-testid="trace-scores">
+          <div className="label">Scores</div>
+          <div className="value" style={{ fontSize: 13 }}>
+            <ScoreChips scores={trace.scores} />
+          </div>
+        </div>
+      )}
     </div>
   );
 }
