@@ -50,7 +50,7 @@ const OWN_KEY_PATH = /^\/api\/(me|admin)(\/|\?|$)/;
 /**
  * The tenant an admin chose in the switcher, on every request as the API takes it: reads carry
  * `tenant=`; JSON writes a `tenant_id` field; a DELETE `tenant_id=` (the API's write parameter,
- * which the server honours for trusted-relay keys and refuses with 403 for other keys).
+ * which the server honours for admin and trusted-relay keys and refuses with 403 for others).
  */
 export function withTenant(method: string, path: string, body: unknown, tenant: string | null = selectedTenant()): { path: string; body: unknown } {
   if (!tenant || !path.startsWith('/api/') || OWN_KEY_PATH.test(path)) return { path, body };
