@@ -276,6 +276,9 @@ describe('datasets', () => {
     const page2 = await api('GET', `/api/datasets/golden-set/items?limit=3&cursor=${page1.body.next_cursor}`);
     assert.equal(page2.body.data.length, 1);
     assert.equal(page2.body.next_cursor, null);
+    // in the order they were added (spans[0] was added again, after the others)
+    const order = [spans[1].span_id, spans[2].span_id, spans[0].span_id, 'hand-1'];
+    assert.deepEqual([...page1.body.data, ...page2.body.data].map((x: any) => x.id), order);
     const item = [...page1.body.data, ...page2.body.data].find((x: any) => x.id === spans[1].span_id);
     assert.deepEqual(item.input, [{ role: 'user', content: 'question 1' }]);
     assert.deepEqual(item.metadata, { n: '1', source: 'prod' });
@@ -286,6 +289,7 @@ describe('datasets', () => {
     assert.match(exported.headers.get('content-type') ?? '', /ndjson/);
     const lines = exported.text.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, 4);
+    assert.deepEqual(lines.map((l) => l.id), order, 'the export keeps the same order');
     assert.deepEqual(lines.find((l) => l.id === 'hand-1'), { id: 'hand-1', input: [{ role: 'user', content: 'handmade' }], output: [{ role: 'assistant', content: 'yes' }], metadata: {}, source: { trace_id: '', span_id: '' } });
     assert.equal((await api('GET', '/api/datasets/nope/items')).status, 404);
     assert.equal((await api('GET', '/api/datasets/nope/export')).status, 404);

@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { readTenant, writeTenant } from '../auth/authenticate.ts';
-import type { DatasetStore } from '../store/datasets.ts';
+import type { DatasetStore, ItemPosition } from '../store/datasets.ts';
 import type { SpanStore } from '../store/span-store.ts';
 import type { CursorCodec } from './cursor.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -91,12 +91,13 @@ export function datasetRoutes({ store, datasets, cursors }: { store: SpanStore; 
       .parse(req.query);
     const tenantId = readTenant(req, q.tenant);
     if (!(await datasets.exists(tenantId, name))) throw notFound(`dataset ${name}`);
-    const after = q.cursor ? cursors.decode<{ dataset: string; after: string }>('dataset-items', tenantId, q.cursor) : undefined;
+    const after = q.cursor ? cursors.decode<{ dataset: string; after: ItemPosition }>('dataset-items', tenantId, q.cursor) : undefined;
     if (after && after.dataset !== name) throw new ApiError(400, 'bad_request', 'cursor: it belongs to another dataset');
+    if (after && (typeof after.after?.createdUs !== 'number' || typeof after.after?.itemId !== 'string')) throw new ApiError(400, 'bad_request', 'cursor: not a cursor this API returned for this request');
     const rows = await datasets.items(tenantId, name, q.limit + 1, after?.after);
     const page = rows.slice(0, q.limit);
-    const next = rows.length > q.limit ? cursors.encode('dataset-items', tenantId, { dataset: name, after: page[page.length - 1].id }) : null;
-    res.json({ data: page, next_cursor: next });
+    const next = rows.length > q.limit ? cursors.encode('dataset-items', tenantId, { dataset: name, after: page[page.length - 1].position }) : null;
+    res.json({ data: page.map((r) => r.item), next_cursor: next });
   });
 
   const itemEdit = z
@@ -143,14 +144,14 @@ export function datasetRoutes({ store, datasets, cursors }: { store: SpanStore; 
     if (!(await datasets.exists(tenantId, name))) throw notFound(`dataset ${name}`);
     res.attachment(`${name}.jsonl`).type('application/x-ndjson');
     // Page through the items so a large dataset never sits in memory at once.
-    let after = '';
+    let after: ItemPosition | undefined;
     for (;;) {
       const rows = await datasets.items(tenantId, name, EXPORT_PAGE, after);
-      for (const item of rows) {
+      for (const { item } of rows) {
         res.write(`${JSON.stringify({ id: item.id, input: item.input, output: item.output, metadata: item.metadata, source: { trace_id: item.source_trace_id, span_id: item.source_span_id } })}\n`);
       }
       if (rows.length < EXPORT_PAGE) break;
-      after = rows[rows.length - 1].id;
+      after = rows[rows.length - 1].position;
     }
     res.end();
   });

@@ -47,6 +47,12 @@ interface ItemRow {
   created_at: string | number;
 }
 
+/** Where an item stands in a dataset's order (a page's cursor). */
+export interface ItemPosition {
+  createdUs: number;
+  itemId: string;
+}
+
 function fromItemRow(row: ItemRow): DatasetItemRecord {
   return {
     id: row.item_id,
@@ -170,15 +176,22 @@ export class DatasetStore {
     });
   }
 
-  /** Items in id order after `afterId` (keyset). */
-  async items(tenantId: string, dataset: string, limit: number, afterId = ''): Promise<DatasetItemRecord[]> {
+  /**
+   * Items in the order they were added (an edit keeps an item's place), after `after` (keyset:
+   * the creation time in microseconds, then the id for items added in the same microsecond).
+   */
+  async items(tenantId: string, dataset: string, limit: number, after?: ItemPosition): Promise<Array<{ item: DatasetItemRecord; position: ItemPosition }>> {
     const result = await this.client.query({
-      query: `SELECT * FROM dataset_items FINAL
-              WHERE tenant_id = {tenant:String} AND dataset = {dataset:String} AND item_id > {after:String}
-              ORDER BY item_id LIMIT {limit:UInt32}`,
-      query_params: { tenant: tenantId, dataset, after: afterId, limit },
+      query: `SELECT *, toUnixTimestamp64Micro(created_at) AS created_us FROM dataset_items FINAL
+              WHERE tenant_id = {tenant:String} AND dataset = {dataset:String}
+                AND (created_at, item_id) > (fromUnixTimestamp64Micro({after_us:Int64}), {after_id:String})
+              ORDER BY created_at, item_id LIMIT {limit:UInt32}`,
+      query_params: { tenant: tenantId, dataset, after_us: after?.createdUs ?? -1, after_id: after?.itemId ?? '', limit },
       format: 'JSONEachRow',
     });
-    return (await result.json<ItemRow>()).map(fromItemRow);
+    return (await result.json<ItemRow & { created_us: string | number }>()).map((row) => ({
+      item: fromItemRow(row),
+      position: { createdUs: Number(row.created_us), itemId: row.item_id },
+    }));
   }
 }
