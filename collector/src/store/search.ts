@@ -171,10 +171,12 @@ const orderOf = (sort: ListSort, order: SortOrder) => `${sort.order} ${dirOf(ord
 /**
  * The rows after a cursor in a list's order: by sort value, then by `keys` (the tie-breakers,
  * compared with `keyParams`). NULL sort values come last, so after a row with one only NULLs
- * remain, and after any other row the NULLs still do.
+ * remain, and after any other row the NULLs still do. Sets the value's parameter (c_value) in
+ * `params` when the condition names it.
  */
-function afterCursor(sort: ListSort, order: SortOrder, value: number | null, keys: string, keyParams: string): string {
+function afterCursor(sort: ListSort, order: SortOrder, value: number | null, keys: string, keyParams: string, params: Record<string, unknown>): string {
   const after = afterOf(order);
+  if (value !== null) params.c_value = value;
   if (!sort.nullsLast) return `(${sort.order}, ${keys}) ${after} (${sort.param}, ${keyParams})`;
   if (value === null) return `(${sort.order} IS NULL AND (${keys}) ${after} (${keyParams}))`;
   return `(${sort.order} IS NULL OR (${sort.order}, ${keys}) ${after} (${sort.param}, ${keyParams}))`;
@@ -228,8 +230,8 @@ export class SearchStore {
     const sort = SPAN_SORT[search.sort];
     const dir = dirOf(search.order);
     if (cursor) {
-      where.push(afterCursor(sort, search.order, cursor.value, 'trace_id, span_id, version', '{c_trace:String}, {c_span:String}, {c_version:UInt64}'));
-      Object.assign(params, { c_trace: cursor.traceId, c_span: cursor.spanId ?? '', c_version: cursor.version ?? '0' }, cursor.value === null ? {} : { c_value: cursor.value });
+      where.push(afterCursor(sort, search.order, cursor.value, 'trace_id, span_id, version', '{c_trace:String}, {c_span:String}, {c_version:UInt64}', params));
+      Object.assign(params, { c_trace: cursor.traceId, c_span: cursor.spanId ?? '', c_version: cursor.version ?? '0' });
     }
     return queryRows<Candidate>(this.client, {
       query: `SELECT trace_id, span_id, version, ${sort.value} AS sort_value, toUnixTimestamp64Micro(start_time) AS start_us FROM spans
@@ -537,10 +539,10 @@ export function traceCandidateQuery(
   const sort = TRACE_SORT[search.sort];
   const dir = dirOf(search.order);
   if (page.cursor) {
-    where.push(afterCursor(sort, search.order, page.cursor.value, 'trace_id', '{c_trace:String}'));
+    where.push(afterCursor(sort, search.order, page.cursor.value, 'trace_id', '{c_trace:String}', params));
     // the same bound alone, which the primary key of the time projection can use
     if (search.sort === 'time') where.push(`start_time ${afterOf(search.order)}= ${sort.param}`);
-    Object.assign(params, { c_trace: page.cursor.traceId }, page.cursor.value === null ? {} : { c_value: page.cursor.value });
+    params.c_trace = page.cursor.traceId;
   }
   return {
     query: `SELECT ${page.columns}, ${sort.value} AS sort_value FROM ${page.from ?? 'traces'}
