@@ -160,7 +160,9 @@ export function foldText(text: string, limit = 2000, slack = 200): { head: strin
 
 /**
  * A preview the API cut at `limit` characters (the trace list's input and output, 300)
- * ends in "…": the text is as long as a preview gets, so there may be more.
+ * ends in "…": the text is as long as a preview gets, so there may be more. 300 is the model's
+ * TRACE_PREVIEW_CHARS (a value the browser bundle does not import: the UI takes only types from
+ * @spanhouse/model).
  */
 export function previewWithEllipsis(text: string, limit = 300): { text: string; cut: boolean } {
   const cut = Array.from(text).length >= limit;
