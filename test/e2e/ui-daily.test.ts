@@ -326,4 +326,48 @@ describe('web UI for daily use', { skip: browserSkip() }, () => {
     assert.equal(clipped, 0, 'no model chip is cut');
     await closePage(page);
   });
+
+  // last: its traces would change the other tests' pages
+  test('a shared session lists its users; summed costs say which calls had no price', async () => {
+    const people = { session_id: 'sess_shared', start_time: iso(Date.now() - 50_000), end_time: iso(Date.now() - 40_000) };
+    const usage = { type: 'generation', input_tokens: 1000, output_tokens: 100, start_time: iso(Date.now() - 49_000), end_time: iso(Date.now() - 45_000) };
+    const root = await api('POST', '/api/spans', { ...people, name: 'shared agent', type: 'agent', user_id: 'ann' });
+    assert.equal(root.status, 201, root.text);
+    const child = { ...usage, trace_id: root.body.trace_id, parent_span_id: root.body.span_id, session_id: 'sess_shared', user_id: 'ann' };
+    for (const call of [{ ...child, name: 'priced', model: 'gpt-4o', cost_usd: 0.25 }, { ...child, name: 'unpriced', model: 'acme-private-llm-7', provider: 'acme' }]) {
+      const res = await api('POST', '/api/spans', call);
+      assert.equal(res.status, 201, res.text);
+    }
+    const zed = await api('POST', '/api/traces', { ...people, name: 'zed asks', user_id: 'zed', model: 'acme-private-llm-7', provider: 'acme', input_tokens: 500, output_tokens: 50, input: 'hi', output: 'hello' });
+    assert.equal(zed.status, 201, zed.text);
+
+    const page = await openPage('/sessions?search=sess_shared');
+    const row = page.locator('tr[data-session-id="sess_shared"]');
+    await row.waitFor();
+    assert.deepEqual(await row.locator('.session-users a').allInnerTexts(), ['ann', 'zed']);
+    const cost = row.locator('td').nth(7).locator('span');
+    assert.equal(await cost.innerText(), '$0.250 + 2 unpriced');
+    assert.equal(await cost.getAttribute('title'), '2 calls with no price for their model: not in this cost');
+    await row.locator('.session-users a', { hasText: 'zed' }).click();
+    await page.waitForURL((u) => u.searchParams.get('user_id') === 'zed');
+    await waitForOrder(page, 'tr[data-session-id]', 'data-session-id', ['sess_shared']);
+
+    await page.goto(`${collector.url}/users?search=zed`);
+    const user = page.locator('tr[data-user-id="zed"]');
+    await user.waitFor();
+    assert.equal(await user.locator('td').nth(5).innerText(), '—', "nothing of zed's was priced: unknown, not $0");
+
+    await page.goto(`${collector.url}/sessions/sess_shared`);
+    await page.locator('.turn').nth(1).waitFor();
+    assert.deepEqual(await page.locator('.title-line .chip a').allInnerTexts(), ['ann', 'zed']);
+    assert.match(await page.locator('.title-line .muted').innerText(), /2 traces · \$0\.250 \+ 2 unpriced/);
+    await saveScreenshot(page, 'session-shared');
+
+    await page.goto(`${collector.url}/?range=all&session_id=sess_shared`);
+    const partial = page.locator(`.trace-row[data-trace-id="${root.body.trace_id}"] .cell.num`).last();
+    await partial.waitFor();
+    assert.equal(await partial.innerText(), '$0.250+', 'at least $0.25');
+    assert.match((await partial.getAttribute('title')) ?? '', /^1 call with no price/);
+    await closePage(page);
+  });
 });

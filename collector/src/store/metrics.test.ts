@@ -33,7 +33,8 @@ function generation(i: number, tenantId = 'default'): SpanhouseSpan {
     events: [], links: [], status: { code: i % 11 === 0 ? 2 : 0, message: '' },
   };
   const mapped = mapSpan({ span, resource: { 'service.name': i % 2 ? 'api' : 'worker' }, scope: { name: 's', version: '' }, tenantId });
-  return { ...mapped, cost_usd: i % 13 === 0 ? null : 0.0001 * (i % 40) };
+  // every 13th call has no price (the pricing stage marks such a call unpriced)
+  return { ...mapped, cost_usd: i % 13 === 0 ? null : 0.0001 * (i % 40), unpriced: i % 13 === 0 };
 }
 
 before(async () => {
@@ -50,7 +51,8 @@ before(async () => {
   await store.writeRevisions(
     stored.map((previous) => ({
       previous,
-      span: { ...previous.span, model: 'gpt-4.1', cost_usd: 0.5, status: 'error', latency_ms: previous.span.latency_ms * 3 + 7 },
+      // re-priced too: the unpriced ones among them (104, 117, 130) no longer count as such
+      span: { ...previous.span, model: 'gpt-4.1', cost_usd: 0.5, unpriced: false, status: 'error', latency_ms: previous.span.latency_ms * 3 + 7 },
     })),
   );
   rollup = new MetricsStore(store.client, { exactBelow: 0 });
@@ -63,8 +65,8 @@ after(async () => {
 
 function assertSameAnswer(fast: MetricPoint[], slow: MetricPoint[]): void {
   assert.deepEqual(
-    fast.map((p) => [p.bucket, p.group, p.count, p.error_count, p.input_tokens, p.output_tokens]),
-    slow.map((p) => [p.bucket, p.group, p.count, p.error_count, p.input_tokens, p.output_tokens]),
+    fast.map((p) => [p.bucket, p.group, p.count, p.error_count, p.unpriced_count, p.input_tokens, p.output_tokens]),
+    slow.map((p) => [p.bucket, p.group, p.count, p.error_count, p.unpriced_count, p.input_tokens, p.output_tokens]),
   );
   fast.forEach((p, i) => {
     const q = slow[i];
@@ -82,10 +84,12 @@ const base = (over: Partial<MetricsQuery>): MetricsQuery => ({ tenantId: 'defaul
 
 describe('span metrics from the hourly rollup', () => {
   test('the rollup counts every stored span once, with its newest values, in the buckets the spans give', async () => {
-    const [sums] = await queryRows<{ spans: string; errors: string; hist: string }>(store.client, {
-      query: `SELECT sum(spans) AS spans, sum(errors) AS errors, arraySum(mapValues(sumMap(latency_hist))) AS hist FROM span_metrics WHERE tenant_id = 'default'`,
+    const [sums] = await queryRows<{ spans: string; errors: string; hist: string; unpriced: string }>(store.client, {
+      query: `SELECT sum(spans) AS spans, sum(errors) AS errors, arraySum(mapValues(sumMap(latency_hist))) AS hist, sum(unpriced) AS unpriced
+              FROM span_metrics WHERE tenant_id = 'default'`,
     });
-    assert.deepEqual([Number(sums.spans), Number(sums.hist)], [600, 600]);
+    // 47 of the 600 calls had no price; 3 of them were re-priced by a revision
+    assert.deepEqual([Number(sums.spans), Number(sums.hist), Number(sums.unpriced)], [600, 600, 44]);
     // the materialized views' bucket expression and LATENCY_BUCKET agree on every stored latency
     const [diff] = await queryRows<{ n: string }>(store.client, {
       query: `SELECT count() AS n FROM (

@@ -65,7 +65,10 @@ export interface MetricPoint {
   count: number;
   error_count: number;
   error_rate: number;
+  /** Sum over the priced spans; see unpriced_count. */
   cost_usd: number;
+  /** LLM calls with token usage but no price: their cost is not in cost_usd. */
+  unpriced_count: number;
   input_tokens: number;
   output_tokens: number;
   p50_latency_ms: number;
@@ -82,6 +85,7 @@ interface MetricRow {
   count: string | number;
   error_count: string | number;
   sum_cost_usd: number;
+  unpriced_count: string | number;
   sum_input_tokens: string | number;
   sum_output_tokens: string | number;
   latency: number[];
@@ -117,6 +121,7 @@ export class MetricsStore {
                      countIf(status != 'success') AS error_count,
                      -- aliases unlike the columns: WHERE filters on cost and tokens read the columns
                      sum(ifNull(cost_usd, 0)) AS sum_cost_usd,
+                     countIf(unpriced) AS unpriced_count,
                      sum(input_tokens) AS sum_input_tokens,
                      sum(output_tokens) AS sum_output_tokens,
                      quantiles(0.5, 0.9, 0.99)(latency_ms) AS latency
@@ -141,14 +146,14 @@ export class MetricsStore {
     const bucket = BUCKET_START[q.bucket];
     const percentile = (p: number) => BUCKET_VALUE(`keys[arrayFirstIndex(c -> c > ${p} * (arraySum(counts) - 1), arrayCumSum(counts))]`);
     return queryRows<MetricRow>(this.client, {
-      query: `SELECT bucket, group, count, error_count, sum_cost_usd, sum_input_tokens, sum_output_tokens,
+      query: `SELECT bucket, group, count, error_count, sum_cost_usd, unpriced_count, sum_input_tokens, sum_output_tokens,
                      [${percentile(0.5)}, ${percentile(0.9)}, ${percentile(0.99)}] AS latency
               FROM (
-                SELECT bucket, group, sum(n) AS count, sum(errors) AS error_count, sum(cost) AS sum_cost_usd,
+                SELECT bucket, group, sum(n) AS count, sum(errors) AS error_count, sum(cost) AS sum_cost_usd, sum(unpriced_n) AS unpriced_count,
                        sum(tokens_in) AS sum_input_tokens, sum(tokens_out) AS sum_output_tokens,
                        sumMap(hist) AS merged, mapKeys(merged) AS keys, mapValues(merged) AS counts
                 FROM (
-                  SELECT ${bucket('hour')} AS bucket, ${group} AS group, spans AS n, errors, cost_usd AS cost,
+                  SELECT ${bucket('hour')} AS bucket, ${group} AS group, spans AS n, errors, cost_usd AS cost, unpriced AS unpriced_n,
                          input_tokens AS tokens_in, output_tokens AS tokens_out, latency_hist AS hist
                   FROM span_metrics
                   WHERE ${rollup.where.join(' AND ')}
@@ -156,11 +161,11 @@ export class MetricsStore {
                   UNION ALL
                   -- the edge hours' spans, counted per latency bucket first: one small map per
                   -- bucket and group instead of one per span
-                  SELECT bucket, group, sum(c) AS n, sum(e) AS errors, sum(cost_in) AS cost, sum(tin) AS tokens_in, sum(tout) AS tokens_out,
+                  SELECT bucket, group, sum(c) AS n, sum(e) AS errors, sum(cost_in) AS cost, sum(u) AS unpriced_n, sum(tin) AS tokens_in, sum(tout) AS tokens_out,
                          CAST(mapFromArrays(groupArray(k), groupArray(c)), 'Map(UInt16, Int64)') AS hist
                   FROM (
                     SELECT ${bucket('start_time')} AS bucket, ${group} AS group, ${LATENCY_BUCKET} AS k, toInt64(count()) AS c,
-                           toInt64(countIf(status != 'success')) AS e, sum(ifNull(cost_usd, 0)) AS cost_in,
+                           toInt64(countIf(status != 'success')) AS e, sum(ifNull(cost_usd, 0)) AS cost_in, toInt64(countIf(unpriced)) AS u,
                            toInt64(sum(input_tokens)) AS tin, toInt64(sum(output_tokens)) AS tout
                     FROM spans
                     WHERE ${edges.where.join(' AND ')}
@@ -194,9 +199,10 @@ export class MetricsStore {
 export async function backfillSpanMetrics(client: ClickHouseClient): Promise<void> {
   await client.command({ query: 'TRUNCATE TABLE span_metrics' });
   await client.command({
-    query: `INSERT INTO span_metrics
+    query: `INSERT INTO span_metrics (tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days,
+                                      spans, errors, cost_usd, unpriced, input_tokens, output_tokens, latency_hist)
             SELECT tenant_id, toStartOfHour(start_time) AS hour, type, model, provider, service_name, routing_alias, status, retention_days,
-                   count(), countIf(status != 'success'), sum(ifNull(cost_usd, 0)), sum(input_tokens), sum(output_tokens),
+                   count(), countIf(status != 'success'), sum(ifNull(cost_usd, 0)), countIf(unpriced), sum(input_tokens), sum(output_tokens),
                    sumMap(map(${LATENCY_BUCKET}, toInt64(1)))
             FROM spans FINAL
             GROUP BY tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days`,
@@ -244,6 +250,7 @@ function metricPoint(row: MetricRow): MetricPoint {
     error_count: errors,
     error_rate: count === 0 ? 0 : errors / count,
     cost_usd: Number(row.sum_cost_usd),
+    unpriced_count: Number(row.unpriced_count),
     input_tokens: Number(row.sum_input_tokens),
     output_tokens: Number(row.sum_output_tokens),
     p50_latency_ms: Number(row.latency[0] ?? 0),

@@ -4,10 +4,12 @@
 // table, and reads old and new spans alike.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mapSpan, type Attributes, type OtlpSpan } from '@spanhouse/model';
+import { mapSpan, type Attributes, type OtlpSpan, type SpanhouseSpan } from '@spanhouse/model';
 import { createClickHouseClient } from './client.ts';
 import { loadMigrations, migrate } from './migrations.ts';
+import { MetricsStore } from './metrics.ts';
 import { isRunning, SearchStore } from './search.ts';
+import { SessionStore } from './sessions.ts';
 import { ScoreStore, UNKNOWN_TRACE_START_US } from './scores.ts';
 import { OPEN_SPAN_ATTRIBUTE, SPAN_INSERT_COLUMNS, toRow } from './span-columns.ts';
 import { SpanStore } from './span-store.ts';
@@ -118,6 +120,57 @@ test('scores stored before 025 are bounded by their trace start', async () => {
     assert.match(table.create_table_query, /index_granularity = 256/);
   } finally {
     await client.close();
+    await dir.remove();
+  }
+});
+
+test('a store of the release before 027 counts its unpriced calls and lists every user of a session', async () => {
+  const dir = await testStorage('upgrade-027');
+  const { client } = createClickHouseClient(dir.options);
+  try {
+    // the release before: its schema, the jobs it had run, spans (its metrics view counts them)
+    await migrate(client, loadMigrations().filter((m) => m.version <= 26));
+    const jobs = ['traces-backfill', 'span-metrics-backfill', 'traces-llm-calls', 'trace-groups-backfill'];
+    await client.insert({ table: 'store_jobs', values: jobs.map((name) => ({ name, finished: Date.now() })), format: 'JSONEachRow' });
+    const chat = (traceId: string, spanId: string, user: string, model: string) =>
+      map(span(traceId, spanId, '', 0, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model, 'session.id': 'shared', 'user.id': user, 'gen_ai.usage.input_tokens': 100 }));
+    const priced = { ...chat(A, 'a000000000000001', 'ann', 'gpt-4o'), cost_usd: 0.5 };
+    const unpriced = { ...chat(B, 'b000000000000001', 'bob', 'acme-llm'), cost_usd: null, unpriced: true };
+    await client.insert({ table: 'spans', columns: [SPAN_INSERT_COLUMNS[0], ...SPAN_INSERT_COLUMNS.slice(1)], values: [toRow(priced, 1), toRow(unpriced, 2)], format: 'JSONCompactEachRow' });
+    // its trace rows (the fold kept each call's usage and cost) and day rows: one user per session
+    const trace = (s: SpanhouseSpan, call: string) => ({
+      tenant_id: 'default', trace_id: s.trace_id, start_time: s.start_time_us, end_time: s.end_time_us, span_count: 1, llm_count: 1,
+      input_tokens: 100, total_tokens: 100, cost_usd: s.cost_usd, models: [s.model], user_id: s.user_id, session_id: 'shared', llm_calls: [call], version: 3,
+    });
+    await client.insert({ table: 'traces', values: [trace(priced, `["${priced.span_id}","",100,0,100,0.5]`), trace(unpriced, `["${unpriced.span_id}","",100,0,100,null]`)], format: 'JSONEachRow' });
+    const day = new Date(T0 / 1000).toISOString().slice(0, 10);
+    const group = { tenant_id: 'default', day, first_time: T0, last_time: T0, traces: 1, input_tokens: 100, total_tokens: 100 };
+    await client.insert({
+      table: 'trace_groups_daily',
+      values: [
+        { ...group, kind: 'session', key: 'shared', user_id: 'bob', traces: 2, cost_usd: 0.5, input_tokens: 200, total_tokens: 200 },
+        { ...group, kind: 'user', key: 'ann', cost_usd: 0.5, sessions: ['shared'] },
+        { ...group, kind: 'user', key: 'bob', cost_usd: 0, sessions: ['shared'] },
+      ],
+      format: 'JSONEachRow',
+    });
+  } finally {
+    await client.close();
+  }
+  const store = await SpanStore.open(dir.options);
+  try {
+    const unpricedCalls = await (await store.client.query({ query: 'SELECT trace_id, unpriced_count FROM traces FINAL ORDER BY trace_id', format: 'JSONEachRow' })).json<{ trace_id: string; unpriced_count: number }>();
+    assert.deepEqual(unpricedCalls.map((r) => [r.trace_id, Number(r.unpriced_count)]), [[A, 0], [B, 1]], 'rows written before read it from their calls');
+    const since = new Date(T0 / 1000 - 86_400_000);
+    const [session] = (await new SessionStore(store.client).sessions({ tenantId: 'default', since, sort: 'last', order: 'desc', limit: 10 })).data;
+    assert.deepEqual([session.user_ids, session.unpriced_count, session.cost_usd], [['ann', 'bob'], 1, 0.5]);
+    const users = (await new SessionStore(store.client).users({ tenantId: 'default', since, sort: 'last', order: 'desc', limit: 10 })).data;
+    assert.deepEqual(users.map((u) => [u.user_id, u.unpriced_count]).sort(), [['ann', 0], ['bob', 1]]);
+    // the hourly rollup rebuilt with the unpriced count (the rollup plan forced on)
+    const points = await new MetricsStore(store.client, { exactBelow: 0 }).query({ tenantId: 'default', since, bucket: 'day', groupBy: { column: 'model' } });
+    assert.deepEqual(points.map((p) => [p.group, p.count, p.unpriced_count]), [['acme-llm', 1, 1], ['gpt-4o', 1, 0]]);
+  } finally {
+    await store.close();
     await dir.remove();
   }
 });

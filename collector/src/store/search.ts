@@ -14,7 +14,10 @@ import { BY_ID, exists, fromProjection, queryRows } from './query.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
 import { LIGHT_SELECT, lightSelectFor, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { isPrefixable, newestVersionsOnly, revisionsIn, scoreConditions, spanConditions, searchTerms, type RangeFilters, type ScoreFilter, type SpanFilter } from './span-filters.ts';
-import { rollupOf, TRACE_CANDIDATE_SELECT, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
+import { rollupOf, TRACE_CANDIDATE_SELECT, TRACE_KEY_ONLY_SELECT, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
+
+/** A trace row's version and the list columns read with it by primary key. */
+type KeyOnly = 'version' | 'input_preview' | 'output_preview' | 'unpriced_count';
 
 export type SortKey = 'time' | 'cost' | 'latency' | 'tokens';
 export type SortOrder = 'desc' | 'asc';
@@ -400,7 +403,7 @@ export class SearchStore {
     const withPreviews = rows.map((row) => {
       if (row.input_preview !== undefined) return row;
       const found = previews.get(row.trace_id);
-      return { ...row, input_preview: found?.input_preview ?? '', output_preview: found?.output_preview ?? '' };
+      return { ...row, input_preview: found?.input_preview ?? '', output_preview: found?.output_preview ?? '', unpriced_count: found?.unpriced_count ?? 0 };
     });
     return { rows: withPreviews, resumeAt };
   }
@@ -486,11 +489,14 @@ export class SearchStore {
     return queryRows(this.client, traceCandidateQuery(search, { sinceMs, cursor: search.cursor, limit: search.limit + 1, columns: TRACE_LIST_SELECT, revised, from: newest }));
   }
 
-  /** The newest version of each trace and (unless told not to) its previews, by primary key. */
-  private async newestTraceVersions(tenantId: string, traceIds: string[], previews = true): Promise<Map<string, Partial<Pick<TraceRow, 'version' | 'input_preview' | 'output_preview'>>>> {
+  /**
+   * The newest version of each trace and (unless told not to) what the time projection does
+   * not hold (its previews and unpriced count), by primary key.
+   */
+  private async newestTraceVersions(tenantId: string, traceIds: string[], previews = true): Promise<Map<string, Partial<Pick<TraceRow, KeyOnly>>>> {
     if (traceIds.length === 0) return new Map();
-    const rows = await queryRows<Pick<TraceRow, 'trace_id' | 'version' | 'input_preview' | 'output_preview'>>(this.client, {
-      query: `SELECT trace_id, version${previews ? ', input_preview, output_preview' : ''} FROM traces
+    const rows = await queryRows<Pick<TraceRow, 'trace_id' | KeyOnly>>(this.client, {
+      query: `SELECT trace_id, version${previews ? `, ${TRACE_KEY_ONLY_SELECT}` : ''} FROM traces
               WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
               ORDER BY version DESC LIMIT 1 BY trace_id`,
       query_params: { tenant: tenantId, traces: traceIds },

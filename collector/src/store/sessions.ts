@@ -67,11 +67,13 @@ interface Totals {
   traces: number;
   error_traces: number;
   cost_usd: number;
+  unpriced_calls: number;
   input_tokens: number;
   output_tokens: number;
   total_tokens: number;
   models: string[];
   sessions: string[];
+  users: string[];
 }
 
 /** The same totals as ClickHouse sends them (64-bit numbers as text). */
@@ -108,11 +110,13 @@ function addTotals(a: Totals | undefined, b: Totals): Totals {
     traces: a.traces + b.traces,
     error_traces: a.error_traces + b.error_traces,
     cost_usd: a.cost_usd + b.cost_usd,
+    unpriced_calls: a.unpriced_calls + b.unpriced_calls,
     input_tokens: a.input_tokens + b.input_tokens,
     output_tokens: a.output_tokens + b.output_tokens,
     total_tokens: a.total_tokens + b.total_tokens,
     models: [...new Set([...a.models, ...b.models])],
     sessions: [...new Set([...a.sessions, ...b.sessions])],
+    users: [...new Set([...a.users, ...b.users])],
   };
 }
 
@@ -124,11 +128,13 @@ const totalsOf = (r: RawTotals): Totals => ({
   traces: Number(r.traces),
   error_traces: Number(r.error_traces),
   cost_usd: Number(r.cost_usd),
+  unpriced_calls: Number(r.unpriced_calls),
   input_tokens: Number(r.input_tokens),
   output_tokens: Number(r.output_tokens),
   total_tokens: Number(r.total_tokens),
   models: r.models,
   sessions: r.sessions,
+  users: r.users,
 });
 
 export class SessionStore {
@@ -141,11 +147,13 @@ export class SessionStore {
       data: rows.map((r) => ({
         session_id: r.key,
         user_id: r.user_id,
+        user_ids: [...r.users].sort(),
         first_time: isoTime(r.first_us),
         last_time: isoTime(r.last_us),
         trace_count: r.traces,
         error_count: r.error_traces,
         cost_usd: r.cost_usd,
+        unpriced_count: r.unpriced_calls,
         input_tokens: r.input_tokens,
         output_tokens: r.output_tokens,
         total_tokens: r.total_tokens,
@@ -166,6 +174,7 @@ export class SessionStore {
         trace_count: r.traces,
         error_count: r.error_traces,
         cost_usd: r.cost_usd,
+        unpriced_count: r.unpriced_calls,
         total_tokens: r.total_tokens,
         models: r.models,
       })),
@@ -187,7 +196,8 @@ export class SessionStore {
     // group-level conditions: a group matches when one of its traces does
     const having = ['sum(traces) > 0'];
     if (search.userId !== undefined) {
-      having.push('max(user_id) = {user_id:String}');
+      // any of the session's users (migration 027)
+      having.push('has(groupUniqArrayArray(users), {user_id:String})');
       params.user_id = search.userId;
     }
     if (search.model !== undefined) {
@@ -239,9 +249,9 @@ export class SessionStore {
   private async dayTotals(kind: GroupKind, tenantId: string, keys: string[], days: { from: string; to: string | null }): Promise<Totals[]> {
     const rows = await queryRows<RawTotals>(this.client, {
       query: `SELECT key, max(user_id) AS user_id, toUnixTimestamp64Micro(min(first_time)) AS first_us, toUnixTimestamp64Micro(max(last_time)) AS last_us,
-                     sum(traces) AS traces, sum(error_traces) AS error_traces, sum(cost_usd) AS cost_usd, sum(input_tokens) AS input_tokens,
-                     sum(output_tokens) AS output_tokens, sum(total_tokens) AS total_tokens,
-                     groupUniqArrayArray(models) AS models, groupUniqArrayArray(sessions) AS sessions
+                     sum(traces) AS traces, sum(error_traces) AS error_traces, sum(cost_usd) AS cost_usd, sum(unpriced_calls) AS unpriced_calls,
+                     sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(total_tokens) AS total_tokens,
+                     groupUniqArrayArray(models) AS models, groupUniqArrayArray(sessions) AS sessions, groupUniqArrayArray(users) AS users
               FROM trace_groups_daily
               WHERE tenant_id = {tenant:String} AND kind = {kind:String} AND key IN {keys:Array(String)}
                 AND day >= {from_day:Date} ${days.to ? 'AND day <= {to_day:Date}' : ''}
@@ -265,14 +275,15 @@ export class SessionStore {
     const inRanges = ranges.map((_, i) => `(start_time >= fromUnixTimestamp64Micro({from_${i}:Int64}) AND start_time < fromUnixTimestamp64Micro({to_${i}:Int64}))`);
     const rows = await queryRows<RawTotals>(this.client, {
       query: `SELECT t_key AS key, argMax(t_user, t_start) AS user_id, min(t_start) AS first_us, max(t_end) AS last_us,
-                     count() AS traces, countIf(t_errors > 0) AS error_traces, sum(t_cost) AS cost_usd,
+                     count() AS traces, countIf(t_errors > 0) AS error_traces, sum(t_cost) AS cost_usd, sum(t_unpriced) AS unpriced_calls,
                      sum(t_input) AS input_tokens, sum(t_output) AS output_tokens, sum(t_tokens) AS total_tokens,
-                     arrayDistinct(arrayFlatten(groupArray(t_models))) AS models, groupUniqArrayIf(t_session, t_session != '') AS sessions
+                     arrayDistinct(arrayFlatten(groupArray(t_models))) AS models, groupUniqArrayIf(t_session, t_session != '') AS sessions,
+                     groupUniqArrayIf(t_user, t_user != '') AS users
               FROM (
                 -- the newest version of each trace
                 SELECT trace_id, argMax(${key}, version) AS t_key, argMax(session_id, version) AS t_session, argMax(user_id, version) AS t_user,
                        toUnixTimestamp64Micro(argMax(start_time, version)) AS t_start, toUnixTimestamp64Micro(argMax(end_time, version)) AS t_end,
-                       argMax(error_count, version) AS t_errors, argMax(ifNull(cost_usd, 0), version) AS t_cost,
+                       argMax(error_count, version) AS t_errors, argMax(ifNull(cost_usd, 0), version) AS t_cost, argMax(unpriced_count, version) AS t_unpriced,
                        argMax(input_tokens, version) AS t_input, argMax(output_tokens, version) AS t_output,
                        argMax(total_tokens, version) AS t_tokens, argMax(models, version) AS t_models
                 FROM traces

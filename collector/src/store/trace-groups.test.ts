@@ -14,7 +14,7 @@ const noon = Date.UTC(2026, 10, 20, 12) * 1000;
 function trace(over: Partial<TraceRollup>): TraceRollup {
   return {
     tenant_id: 't', trace_id: 'a'.repeat(32), name: 'chat', status: 'success', start_time_us: noon, end_time_us: noon + 1_000_000,
-    span_count: 1, llm_count: 1, tool_count: 0, error_count: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: null,
+    span_count: 1, llm_count: 1, tool_count: 0, error_count: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: null, unpriced_count: 0,
     models: [], providers: [], services: [], tags: [], routing_aliases: [], span_types: [], cluster_ids: [], metadata: {},
     input: '', output: '', user_id: '', session_id: '', span_ids: [], llm_calls: [], name_key: '', input_key: '', output_key: '',
     ...over,

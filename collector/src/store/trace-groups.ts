@@ -15,7 +15,7 @@ export interface TraceChange {
 
 export const TRACE_GROUP_COLUMNS = [
   'tenant_id', 'kind', 'day', 'key', 'retention_days', 'user_id', 'first_time', 'last_time', 'traces', 'error_traces',
-  'cost_usd', 'input_tokens', 'output_tokens', 'total_tokens', 'models', 'services', 'sessions',
+  'cost_usd', 'unpriced_calls', 'input_tokens', 'output_tokens', 'total_tokens', 'models', 'services', 'sessions', 'users',
 ] as const;
 
 /** Neutral times for rows that only take values out (min and max ignore them). */
@@ -31,10 +31,11 @@ interface GroupDelta {
   user_id: string;
   first_us: number | null;
   last_us: number | null;
-  sums: [traces: number, errorTraces: number, cost: number, input: number, output: number, total: number];
+  sums: [traces: number, errorTraces: number, cost: number, unpriced: number, input: number, output: number, total: number];
   models: string[];
   services: string[];
   sessions: string[];
+  users: string[];
 }
 
 /** The UTC day a trace belongs to: the day it started. */
@@ -42,7 +43,7 @@ const dayOf = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slic
 
 /** What one trace version adds to its session's and its user's day (sign -1 takes it out). */
 function contributions(r: TraceRollup, sign: 1 | -1): GroupDelta[] {
-  const sums: GroupDelta['sums'] = [1, r.error_count > 0 ? 1 : 0, r.cost_usd ?? 0, r.input_tokens, r.output_tokens, r.total_tokens].map(
+  const sums: GroupDelta['sums'] = [1, r.error_count > 0 ? 1 : 0, r.cost_usd ?? 0, r.unpriced_count, r.input_tokens, r.output_tokens, r.total_tokens].map(
     (v) => sign * v,
   ) as GroupDelta['sums'];
   const base = { tenant_id: r.tenant_id, day: dayOf(r.start_time_us), retention_days: r.retention_days ?? null, sums };
@@ -54,8 +55,10 @@ function contributions(r: TraceRollup, sign: 1 | -1): GroupDelta[] {
     services: added ? r.services : [],
   };
   const rows: GroupDelta[] = [];
-  if (r.session_id) rows.push({ ...base, ...shown, kind: 'session', key: r.session_id, user_id: added ? r.user_id : '', sessions: [] });
-  if (r.user_id) rows.push({ ...base, ...shown, kind: 'user', key: r.user_id, user_id: '', sessions: added && r.session_id ? [r.session_id] : [] });
+  if (r.session_id) {
+    rows.push({ ...base, ...shown, kind: 'session', key: r.session_id, user_id: added ? r.user_id : '', sessions: [], users: added && r.user_id ? [r.user_id] : [] });
+  }
+  if (r.user_id) rows.push({ ...base, ...shown, kind: 'user', key: r.user_id, user_id: '', sessions: added && r.session_id ? [r.session_id] : [], users: [] });
   return rows;
 }
 
@@ -77,6 +80,7 @@ export function traceGroupRows(changes: TraceChange[]): unknown[][] {
     seen.models = [...new Set([...seen.models, ...delta.models])];
     seen.services = [...new Set([...seen.services, ...delta.services])];
     seen.sessions = [...new Set([...seen.sessions, ...delta.sessions])];
+    seen.users = [...new Set([...seen.users, ...delta.users])];
   };
   for (const { rollup, previous } of changes) {
     if (previous) contributions(previous, -1).forEach(add);
@@ -84,7 +88,7 @@ export function traceGroupRows(changes: TraceChange[]): unknown[][] {
   }
   return [...byKey.values()].map((d) => [
     d.tenant_id, d.kind, d.day, d.key, d.retention_days, d.user_id,
-    d.first_us ?? NO_FIRST, d.last_us ?? NO_LAST, ...d.sums, d.models, d.services, d.sessions,
+    d.first_us ?? NO_FIRST, d.last_us ?? NO_LAST, ...d.sums, d.models, d.services, d.sessions, d.users,
   ]);
 }
 
@@ -95,14 +99,15 @@ export async function writeTraceGroups(client: ClickHouseClient, changes: TraceC
 /** One kind's rows from the newest version of every stored trace. */
 const BACKFILL: Record<GroupKind, string> = {
   session: `SELECT tenant_id, 'session', toDate(start_time) AS day, session_id, retention_days, max(user_id), min(start_time), max(end_time),
-                   count(), countIf(error_count > 0), sum(ifNull(cost_usd, 0)), sum(input_tokens), sum(output_tokens), sum(total_tokens),
-                   groupUniqArrayArray(CAST(models, 'Array(String)')), groupUniqArrayArray(CAST(services, 'Array(String)')), []
+                   count(), countIf(error_count > 0), sum(ifNull(cost_usd, 0)), sum(unpriced_count), sum(input_tokens), sum(output_tokens), sum(total_tokens),
+                   groupUniqArrayArray(CAST(models, 'Array(String)')), groupUniqArrayArray(CAST(services, 'Array(String)')), [],
+                   groupUniqArrayIf(user_id, user_id != '')
             FROM traces FINAL WHERE session_id != ''
             GROUP BY tenant_id, day, session_id, retention_days`,
   user: `SELECT tenant_id, 'user', toDate(start_time) AS day, user_id, retention_days, '', min(start_time), max(end_time),
-                count(), countIf(error_count > 0), sum(ifNull(cost_usd, 0)), sum(input_tokens), sum(output_tokens), sum(total_tokens),
+                count(), countIf(error_count > 0), sum(ifNull(cost_usd, 0)), sum(unpriced_count), sum(input_tokens), sum(output_tokens), sum(total_tokens),
                 groupUniqArrayArray(CAST(models, 'Array(String)')), groupUniqArrayArray(CAST(services, 'Array(String)')),
-                groupUniqArrayIf(session_id, session_id != '')
+                groupUniqArrayIf(session_id, session_id != ''), []
          FROM traces FINAL WHERE user_id != ''
          GROUP BY tenant_id, day, user_id, retention_days`,
 };

@@ -30,8 +30,10 @@ export type TraceRow = Omit<TraceRollup, 'start_time_us' | 'end_time_us' | 'inpu
 export const TRACE_CANDIDATE_SELECT = `tenant_id, trace_id, toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us,
   name, status, span_count, llm_count, tool_count, error_count, input_tokens, output_tokens, total_tokens, cost_usd,
   models, services, tags, user_id, session_id, version`;
+/** What a list shows that the time projection does not hold: read by primary key with the page's versions. */
+export const TRACE_KEY_ONLY_SELECT = 'input_preview, output_preview, unpriced_count';
 /** What a list shows (the rest of a row is for filters and the fold). */
-export const TRACE_LIST_SELECT = `${TRACE_CANDIDATE_SELECT}, input_preview, output_preview`;
+export const TRACE_LIST_SELECT = `${TRACE_CANDIDATE_SELECT}, ${TRACE_KEY_ONLY_SELECT}`;
 /** Everything, fold state included (to add spans to it). */
 const TRACE_FULL_SELECT = `${TRACE_LIST_SELECT}, providers, routing_aliases, span_types, cluster_ids, metadata, span_ids, llm_calls, name_key, input_key, output_key, retention_days`;
 
@@ -51,6 +53,7 @@ export function rollupOf(row: TraceRow): TraceRollup {
     output_tokens: Number(row.output_tokens),
     total_tokens: Number(row.total_tokens),
     cost_usd: row.cost_usd === null ? null : Number(row.cost_usd),
+    unpriced_count: Number(row.unpriced_count ?? 0),
     models: row.models,
     providers: row.providers ?? [],
     services: row.services,
@@ -75,7 +78,7 @@ export function rollupOf(row: TraceRow): TraceRollup {
 /** The columns of a trace insert, in the order toTraceRow gives the values. */
 const TRACE_INSERT_COLUMNS = [
   'tenant_id', 'trace_id', 'start_time', 'end_time', 'duration_ms', 'name', 'status', 'span_count', 'llm_count', 'tool_count',
-  'error_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'models', 'providers', 'services', 'tags',
+  'error_count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'unpriced_count', 'models', 'providers', 'services', 'tags',
   'routing_aliases', 'span_types', 'cluster_ids', 'metadata', 'user_id', 'session_id', 'input_preview', 'output_preview',
   'span_ids', 'llm_calls', 'name_key', 'input_key', 'output_key', 'retention_days', 'version',
 ];
@@ -83,7 +86,7 @@ const TRACE_INSERT_COLUMNS = [
 function toTraceRow(r: TraceRollup, version: number): unknown[] {
   return [
     r.tenant_id, r.trace_id, r.start_time_us, r.end_time_us, (r.end_time_us - r.start_time_us) / 1000, r.name, r.status, r.span_count, r.llm_count, r.tool_count,
-    r.error_count, r.input_tokens, r.output_tokens, r.total_tokens, r.cost_usd, r.models, r.providers, r.services, r.tags,
+    r.error_count, r.input_tokens, r.output_tokens, r.total_tokens, r.cost_usd, r.unpriced_count, r.models, r.providers, r.services, r.tags,
     r.routing_aliases, r.span_types, r.cluster_ids, r.metadata, r.user_id, r.session_id, r.input, r.output,
     r.span_ids, r.llm_calls, r.name_key, r.input_key, r.output_key, r.retention_days ?? null, version,
   ];

@@ -5,12 +5,18 @@ import type { Message } from './types.ts';
 /** GET /api/sessions: one row per session of the window. */
 export interface SessionRow {
   session_id: string;
+  /** The session's user (the largest id when it has several; see user_ids). */
   user_id: string;
+  /** Every user id seen on the session's traces in the window, sorted. */
+  user_ids: string[];
   first_time: string;
   last_time: string;
   trace_count: number;
   error_count: number;
+  /** Sum over the priced calls; see unpriced_count. */
   cost_usd: number;
+  /** LLM calls with token usage but no price: their cost is not in cost_usd. */
+  unpriced_count: number;
   input_tokens: number;
   output_tokens: number;
   total_tokens: number;
@@ -25,7 +31,10 @@ export interface UserRow {
   session_count: number;
   trace_count: number;
   error_count: number;
+  /** Sum over the priced calls; see unpriced_count. */
   cost_usd: number;
+  /** LLM calls with token usage but no price: their cost is not in cost_usd. */
+  unpriced_count: number;
   total_tokens: number;
   models: string[];
 }

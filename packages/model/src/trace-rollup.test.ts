@@ -41,6 +41,7 @@ test('rolls a whole trace up', () => {
   assert.equal(r.input_tokens, 157);
   assert.equal(r.total_tokens, 172);
   assert.ok(Math.abs((r.cost_usd ?? 0) - 0.012) < 1e-12);
+  assert.equal(r.unpriced_count, 1, 'the embedding used tokens and has no cost');
   assert.equal(r.input, 'plan a trip');
   assert.equal(r.output, 'here is the plan');
   assert.deepEqual(r.metadata, { tier: 'pro', region: 'eu' });
@@ -93,8 +94,8 @@ function permutations<T>(list: T[]): T[][] {
 }
 
 /** Every order, each split into every pair of requests and span by span: the same totals. */
-function assertCounts(trace: SpanhouseSpan[], expected: { llm_count: number; input_tokens: number; output_tokens: number; cost_usd: number | null }) {
-  const counts = (r: TraceRollup) => ({ llm_count: r.llm_count, input_tokens: r.input_tokens, output_tokens: r.output_tokens, cost_usd: r.cost_usd });
+function assertCounts(trace: SpanhouseSpan[], expected: { llm_count: number; input_tokens: number; output_tokens: number; cost_usd: number | null; unpriced_count: number }) {
+  const counts = (r: TraceRollup) => ({ llm_count: r.llm_count, input_tokens: r.input_tokens, output_tokens: r.output_tokens, cost_usd: r.cost_usd, unpriced_count: r.unpriced_count });
   for (const order of permutations(trace)) {
     const label = order.map((s) => s.span_id).join(',');
     assert.deepEqual(counts(rollUp(null, order)), expected, label);
@@ -112,17 +113,30 @@ test('an SDK wrapper repeating its inner call usage counts as one call, in every
       span('wrapper', 'app', 1, 99, { ...usage, cost_usd: 0.001 }),
       span('inner', 'wrapper', 2, 98, { ...usage, cost_usd: 0.001 }),
     ],
-    { llm_count: 1, input_tokens: 40, output_tokens: 12, cost_usd: 0.001 },
+    { llm_count: 1, input_tokens: 40, output_tokens: 12, cost_usd: 0.001, unpriced_count: 0 },
+  );
+});
+
+test('an unpriced call counts once, under a wrapper that repeats its usage too; a call without usage is not unpriced', () => {
+  const usage = { type: 'generation' as const, model: 'acme-private-llm-7', input_tokens: 40, output_tokens: 12, total_tokens: 52 };
+  assertCounts(
+    [span('app', '', 0, 100), span('wrapper', 'app', 1, 99, usage), span('inner', 'wrapper', 2, 98, usage), span('free', 'app', 3, 9, { type: 'generation' })],
+    { llm_count: 2, input_tokens: 40, output_tokens: 12, cost_usd: null, unpriced_count: 1 },
+  );
+  // beside a priced call: the cost is partial
+  assertCounts(
+    [span('app', '', 0, 100), span('priced', 'app', 1, 50, { ...usage, model: 'gpt-4o', cost_usd: 0.25 }), span('unpriced', 'app', 51, 99, { ...usage, input_tokens: 7 })],
+    { llm_count: 2, input_tokens: 47, output_tokens: 24, cost_usd: 0.25, unpriced_count: 1 },
   );
 });
 
 test("the AI SDK's ai.embed around doEmbed, and an inner span without usage, count once", () => {
   const embedding = { type: 'embedding' as const, model: 'text-embedding-3-small', input_tokens: 3, total_tokens: 3 };
-  assertCounts([span('embed', '', 0, 10, embedding), span('doEmbed', 'embed', 1, 9, embedding)], { llm_count: 1, input_tokens: 3, output_tokens: 0, cost_usd: null });
+  assertCounts([span('embed', '', 0, 10, embedding), span('doEmbed', 'embed', 1, 9, embedding)], { llm_count: 1, input_tokens: 3, output_tokens: 0, cost_usd: null, unpriced_count: 1 });
   // the inner HTTP-level span saw no usage: the wrapper's usage is the call's
   assertCounts(
     [span('wrapper', '', 0, 10, { type: 'generation', input_tokens: 9, output_tokens: 4, total_tokens: 13, cost_usd: 0.5 }), span('http', 'wrapper', 1, 9, { type: 'generation' })],
-    { llm_count: 1, input_tokens: 9, output_tokens: 4, cost_usd: 0.5 },
+    { llm_count: 1, input_tokens: 9, output_tokens: 4, cost_usd: 0.5, unpriced_count: 0 },
   );
 });
 
@@ -133,6 +147,6 @@ test('real nested calls with different usage all count (an agent step calling a 
       span('call1', 'step', 1, 40, { type: 'generation', input_tokens: 10, output_tokens: 5, total_tokens: 15 }),
       span('call2', 'step', 50, 90, { type: 'generation', input_tokens: 20, output_tokens: 5, total_tokens: 25 }),
     ],
-    { llm_count: 3, input_tokens: 60, output_tokens: 20, cost_usd: null },
+    { llm_count: 3, input_tokens: 60, output_tokens: 20, cost_usd: null, unpriced_count: 3 },
   );
 });

@@ -78,6 +78,7 @@ function emptyRollup(span: SpanhouseSpan): TraceRollup {
     output_tokens: 0,
     total_tokens: 0,
     cost_usd: null,
+    unpriced_count: 0,
     models: [],
     providers: [],
     services: [],
@@ -145,6 +146,8 @@ function llmCall(span: SpanhouseSpan): string {
   return JSON.stringify(call);
 }
 
+const hasUsage = (c: LlmCall) => c[2] > 0 || c[3] > 0 || c[4] > 0;
+
 /**
  * One model call is often reported by two nested LLM spans: an SDK wrapper (Anthropic's
  * `messages.create` in OpenLLMetry and OpenInference, the AI SDK's `ai.embed` around
@@ -155,7 +158,6 @@ function llmCall(span: SpanhouseSpan): string {
 export function countedCalls(calls: readonly string[]): LlmCall[] {
   const parsed = calls.map((c) => JSON.parse(c) as LlmCall);
   const byId = new Map(parsed.map((c) => [c[0], c]));
-  const hasUsage = (c: LlmCall) => c[2] > 0 || c[3] > 0 || c[4] > 0;
   const repeatedByChild = new Set<string>();
   for (const child of parsed) {
     const parent = byId.get(child[1]);
@@ -177,6 +179,8 @@ function countCalls(r: TraceRollup): void {
   r.total_tokens = calls.reduce((n, c) => n + c[4], 0);
   const costs = calls.filter((c) => c[5] !== null);
   r.cost_usd = costs.length > 0 ? roundUsd(costs.reduce((n, c) => n + (c[5] ?? 0), 0)) : null;
+  // a call that used tokens and has no cost was not priced (a call without usage costs nothing)
+  r.unpriced_count = calls.filter((c) => c[5] === null && hasUsage(c)).length;
 }
 
 function addSpan(r: TraceRollup, span: SpanhouseSpan): void {
@@ -243,6 +247,7 @@ export function traceSummaryOf(r: TraceRollup): TraceSummary {
     output_tokens: r.output_tokens,
     total_tokens: r.total_tokens,
     cost_usd: r.cost_usd,
+    unpriced_count: r.unpriced_count,
     models: [...r.models].sort(),
     services: [...r.services].sort(),
     tags: [...r.tags].sort(),

@@ -213,6 +213,8 @@ export interface TraceSummary {
   total_tokens: number;
   /** Sum over generation and embedding spans; null when none had a cost. */
   cost_usd: number | null;
+  /** LLM calls with token usage but no price (cost_usd leaves them out: the cost is partial, or unknown when null). */
+  unpriced_count: number;
   models: string[];
   services: string[];
   tags: string[];

@@ -72,6 +72,8 @@ export interface MetricRow {
   error_count: number;
   error_rate?: number;
   cost_usd: number | null;
+  /** LLM calls with usage that no price covers (left out of cost_usd). */
+  unpriced_count?: number;
   input_tokens: number;
   output_tokens: number;
   p50_latency_ms: number | null;

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import type { TraceFilters } from '../lib/filters.ts';
 import { lineSeries, timeAxis, valueAxis, formatValue } from '../lib/chart.ts';
 import { BUCKET_SECONDS, sumRows, totalsByBucket, windowPercentiles } from '../lib/metrics.ts';
-import { formatCostSum, formatDuration, plural } from '../lib/format.ts';
+import { costSumTitle, formatCostSum, formatDuration, plural } from '../lib/format.ts';
 import { useMetrics } from '../hooks/useMetrics.ts';
 import { UPlotChart, type ChartOptions } from './UPlotChart.tsx';
 import { ErrorNotice } from './Notice.tsx';
@@ -54,7 +54,7 @@ export function CostLatencyChart({ filters, nowMs }: { filters: TraceFilters; no
         <span className="faint">per {metrics.bucket}</span>
         {chart && (
           <span className="legend-note muted">
-            {formatCostSum(chart.total.hasCost ? chart.total.cost : null)} · {plural(chart.total.count, 'call')} · {chart.latency.exact ? 'p90' : `highest p90 per ${metrics.bucket}`} {formatDuration(chart.latency.p90)}
+            <span title={costSumTitle(chart.total.unpriced)}>{formatCostSum(chart.total.hasCost ? chart.total.cost : null, chart.total.unpriced)}</span> · {plural(chart.total.count, 'call')} · {chart.latency.exact ? 'p90' : `highest p90 per ${metrics.bucket}`} {formatDuration(chart.latency.p90)}
           </span>
         )}
       </div>

@@ -5,7 +5,7 @@ import { SortHeader, type SortState } from './SortHeader.tsx';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link } from 'wouter';
 import type { TraceRow as TraceListRow } from '../api/types.ts';
-import { formatCost, formatCount, formatDuration, formatRelative, formatTime, formatTimestamp, oneLine, plural, stepComposition } from '../lib/format.ts';
+import { costSumTitle, formatCostSum, formatCount, formatDuration, formatRelative, formatTime, formatTimestamp, oneLine, plural, stepComposition } from '../lib/format.ts';
 import { StatusDot } from './StatusDot.tsx';
 import type { TracePages } from '../hooks/useTracePages.ts';
 import { LoadMore } from './LoadMore.tsx';
@@ -41,7 +41,9 @@ function TraceRow({ trace, nowMs }: { trace: TraceListRow; nowMs: number }) {
       <div className="cell num" title={`${trace.input_tokens} in / ${trace.output_tokens} out`}>
         {trace.total_tokens ? formatCount(trace.total_tokens) : '—'}
       </div>
-      <div className="cell num">{formatCost(trace.cost_usd)}</div>
+      <div className="cell num" title={costSumTitle(trace.unpriced_count, trace.cost_usd)}>
+        {formatCostSum(trace.cost_usd, trace.unpriced_count, { compact: true })}
+      </div>
       <div className="cell scores">
         <ScoreChips scores={trace.scores} />
       </div>

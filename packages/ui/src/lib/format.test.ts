@@ -55,6 +55,20 @@ test('unknown costs read the same everywhere; a summed 0 is unknown', async () =
   assert.equal(formatCostSum(0.248), '$0.248');
 });
 
+test('a summed cost says what it leaves out: partial, unknown, or truly $0', async () => {
+  const { costSumTitle, formatCostSum, UNKNOWN_COST, UNKNOWN_COST_TITLE } = await import('./format.ts');
+  assert.equal(formatCostSum(0.248, 3), '$0.248 + 3 unpriced');
+  assert.equal(formatCostSum(0.248, 3, { compact: true }), '$0.248+');
+  assert.equal(formatCostSum(0, 2), UNKNOWN_COST, 'nothing priced');
+  assert.equal(formatCostSum(null, 1), UNKNOWN_COST);
+  assert.equal(formatCostSum(0, 0), '$0', 'every call priced, and free');
+  assert.equal(formatCostSum(null, 0), UNKNOWN_COST, 'no call with usage');
+  assert.equal(costSumTitle(1), '1 call with no price for its model: not in this cost');
+  assert.equal(costSumTitle(4), '4 calls with no price for their model: not in this cost');
+  assert.equal(costSumTitle(0), undefined);
+  assert.equal(costSumTitle(0, null), UNKNOWN_COST_TITLE);
+});
+
 test('foldText keeps short text whole and cuts long text after a word', async () => {
   const { foldText } = await import('./format.ts');
   assert.deepEqual(foldText('short'), { head: 'short', folded: false });

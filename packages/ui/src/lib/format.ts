@@ -36,12 +36,22 @@ export function formatCost(usd: number | null | undefined): string {
 }
 
 /**
- * A summed cost from the API (users, sessions, metrics), where calls without a price
- * count as 0: a total of exactly 0 means nothing in it was priced (or every priced call
- * was free), so it shows as unknown rather than as "$0".
+ * A summed cost from the API (traces, users, sessions, metrics), which leaves out calls no
+ * price covers and counts them as `unpriced`: "$0.42 + 3 unpriced" when part of it is
+ * known, unknown when none of it is. Without the count (clusters), a total of exactly 0
+ * may be nothing priced as well as free calls, so it shows as unknown rather than "$0".
  */
-export function formatCostSum(usd: number | null | undefined): string {
-  return usd === 0 ? UNKNOWN_COST : formatCost(usd);
+export function formatCostSum(usd: number | null | undefined, unpriced?: number, options: { compact?: boolean } = {}): string {
+  if (unpriced === undefined) return usd === 0 ? UNKNOWN_COST : formatCost(usd);
+  // compact (a list cell): "$0.42+", at least that much
+  if (unpriced > 0) return usd ? `${formatCost(usd)}${options.compact ? '+' : ` + ${unpriced} unpriced`}` : UNKNOWN_COST;
+  return formatCost(usd);
+}
+
+/** The tooltip of a summed cost that leaves unpriced calls out (none when it leaves nothing out). */
+export function costSumTitle(unpriced: number | undefined, usd?: number | null): string | undefined {
+  if (!unpriced) return usd === null ? UNKNOWN_COST_TITLE : undefined;
+  return `${plural(unpriced, 'call')} with no price for ${unpriced === 1 ? 'its' : 'their'} model: not in this cost`;
 }
 
 /** `value` with `digits` significant digits, written without an exponent, trailing zeros dropped. */

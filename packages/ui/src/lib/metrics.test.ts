@@ -26,6 +26,7 @@ test('sums counts, cost and tokens; weights percentiles by call count', () => {
   assert.ok(Math.abs(t.cost - 0.8) < 1e-9);
   assert.equal(t.p90, (1000 * 30 + 3000 * 10) / 40);
   assert.equal(sumRows([row(H0, 'x', 3, null, null)]).hasCost, false, 'unknown cost stays unknown');
+  assert.equal(sumRows([{ ...rows[0], unpriced_count: 4 }, rows[1], { ...rows[2], unpriced_count: 5 }]).unpriced, 9, 'unpriced calls add up');
 });
 
 test('per-bucket totals fill quiet buckets from the grid', () => {

@@ -6,6 +6,8 @@ export interface Totals {
   errors: number;
   cost: number;
   hasCost: boolean;
+  /** Calls with usage that no price covers: not in `cost`. */
+  unpriced: number;
   inputTokens: number;
   outputTokens: number;
   /** Count-weighted means of the per-row percentiles: exact for one group, an estimate across groups. */
@@ -17,7 +19,7 @@ export interface Totals {
 const num = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export function sumRows(rows: MetricRow[]): Totals {
-  const totals: Totals = { count: 0, errors: 0, cost: 0, hasCost: false, inputTokens: 0, outputTokens: 0, p50: null, p90: null, p99: null };
+  const totals: Totals = { count: 0, errors: 0, cost: 0, hasCost: false, unpriced: 0, inputTokens: 0, outputTokens: 0, p50: null, p90: null, p99: null };
   const weighted = { p50: [0, 0], p90: [0, 0], p99: [0, 0] };
   for (const row of rows) {
     totals.count += num(row.count);
@@ -26,6 +28,7 @@ export function sumRows(rows: MetricRow[]): Totals {
       totals.cost += num(row.cost_usd);
       totals.hasCost = true;
     }
+    totals.unpriced += num(row.unpriced_count);
     totals.inputTokens += num(row.input_tokens);
     totals.outputTokens += num(row.output_tokens);
     for (const key of ['p50', 'p90', 'p99'] as const) {
@@ -153,6 +156,7 @@ export function foldGroups(rows: MetricRow[], keep: ReadonlySet<string>, other =
       count: t.count,
       error_count: t.errors,
       cost_usd: t.hasCost ? t.cost : null,
+      unpriced_count: t.unpriced,
       input_tokens: t.inputTokens,
       output_tokens: t.outputTokens,
       p50_latency_ms: t.p50,

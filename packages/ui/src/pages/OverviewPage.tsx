@@ -8,7 +8,7 @@ import { useUrlFilters } from '../hooks/useUrlFilters.ts';
 import { colorAt } from '../lib/chart.ts';
 import { EMPTY_FILTERS, resolveTimeWindow, serializeFilters, type TraceFilters } from '../lib/filters.ts';
 import { foldGroups, pivot, sumRows, totalsByBucket, totalsByGroup, windowPercentiles, type GroupTotals } from '../lib/metrics.ts';
-import { formatCost, formatCostSum, formatCount, formatDuration, formatPercent } from '../lib/format.ts';
+import { costSumTitle, formatCost, formatCostSum, formatCount, formatDuration, formatPercent } from '../lib/format.ts';
 import { FilterBar } from '../components/FilterBar.tsx';
 import { LineChart } from '../components/GroupChart.tsx';
 import { ErrorNotice } from '../components/Notice.tsx';
@@ -25,9 +25,9 @@ function Kpis({ rows }: { rows: MetricRow[] }) {
   const cards: [string, string, string, string?][] = [
     [
       'Cost',
-      formatCostSum(t.hasCost ? t.cost : null),
-      t.count > 0 && t.hasCost && t.cost > 0 ? `${formatCost(t.cost / t.count)} per call` : '',
-      'Average over all calls: calls without a price count as $0',
+      formatCostSum(t.hasCost ? t.cost : null, t.unpriced),
+      t.count > t.unpriced && t.hasCost && t.cost > 0 ? `${formatCost(t.cost / (t.count - t.unpriced))} per ${t.unpriced > 0 ? 'priced ' : ''}call` : '',
+      t.unpriced > 0 ? `Average over the calls with a price; ${costSumTitle(t.unpriced)}` : 'Average over all calls',
     ],
     ['Tokens', formatCount(t.inputTokens + t.outputTokens), `${formatCount(t.inputTokens)} in · ${formatCount(t.outputTokens)} out`],
     ['Calls', formatCount(t.count), `${formatCount(t.errors)} failed`],
@@ -84,7 +84,7 @@ function GroupTable({ groups, groupBy, filters }: { groups: GroupTotals[]; group
               <td className="num">{formatCount(g.count)}</td>
               <td className="num bar-cell">
                 <div className="fill" style={{ width: `${maxCost > 0 ? (g.cost / maxCost) * 100 : 0}%`, right: 'auto' }} />
-                <span>{formatCostSum(g.hasCost ? g.cost : null)}</span>
+                <span title={costSumTitle(g.unpriced)}>{formatCostSum(g.hasCost ? g.cost : null, g.unpriced)}</span>
               </td>
               <td className="num">{formatCount(g.inputTokens + g.outputTokens)}</td>
               <td className="num" style={{ color: g.count > 0 && g.errors / g.count > 0.05 ? 'var(--err)' : undefined }}>

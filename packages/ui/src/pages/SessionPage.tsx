@@ -4,7 +4,7 @@ import type { TraceRow } from '../api/types.ts';
 import { ErrorNotice, Notice } from '../components/Notice.tsx';
 import { StatusDot } from '../components/StatusDot.tsx';
 import { useCursorPages } from '../hooks/useCursorPages.ts';
-import { formatCost, formatCount, formatDuration, formatTimestamp, plural, previewWithEllipsis } from '../lib/format.ts';
+import { costSumTitle, formatCostSum, formatCount, formatDuration, formatTimestamp, plural, previewWithEllipsis } from '../lib/format.ts';
 
 /** One trace of the session as a turn: what came in, what went out (text nodes only). */
 function Turn({ trace }: { trace: TraceRow }) {
@@ -37,7 +37,8 @@ function Turn({ trace }: { trace: TraceRow }) {
         </Link>
         <span className="grow" />
         <span className="muted nowrap">
-          {formatDuration(trace.duration_ms)} · {plural(trace.total_tokens, 'token')} · {formatCost(trace.cost_usd)}
+          {formatDuration(trace.duration_ms)} · {plural(trace.total_tokens, 'token')} ·{' '}
+          <span title={costSumTitle(trace.unpriced_count, trace.cost_usd)}>{formatCostSum(trace.cost_usd, trace.unpriced_count)}</span>
         </span>
       </div>
       {trace.input && side('user', trace.input)}
@@ -54,7 +55,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const { rows } = pages;
   // unknown (not $0) when no trace of the session has a price
   const cost = rows.some((t) => t.cost_usd !== null && t.cost_usd !== undefined) ? rows.reduce((sum, t) => sum + (t.cost_usd ?? 0), 0) : null;
-  const user = rows.find((t) => t.user_id)?.user_id;
+  const unpriced = rows.reduce((n, t) => n + (t.unpriced_count ?? 0), 0);
+  // a session may be shared: every user of its traces, sorted as the sessions list sorts them
+  const users = [...new Set(rows.map((t) => t.user_id).filter(Boolean))].sort();
   return (
     <main className="page scroll">
       <nav className="crumbs">
@@ -64,13 +67,14 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
       </nav>
       <div className="title-line">
         <h1>Session</h1>
-        {user && (
-          <span className="chip">
+        {users.map((user) => (
+          <span className="chip" key={user}>
             user <Link href={`/sessions?user_id=${encodeURIComponent(user)}`}>{user}</Link>
           </span>
-        )}
+        ))}
         <span className="muted">
-          {pages.hasMore ? `${formatCount(rows.length)}+ traces` : plural(rows.length, 'trace')} · {formatCost(cost)}
+          {pages.hasMore ? `${formatCount(rows.length)}+ traces` : plural(rows.length, 'trace')} ·{' '}
+          <span title={costSumTitle(unpriced, cost)}>{formatCostSum(cost, unpriced)}</span>
         </span>
       </div>
       {pages.loading && <div className="loading-bar" />}

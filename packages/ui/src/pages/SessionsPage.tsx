@@ -8,22 +8,46 @@ import type { SortState } from '../components/SortHeader.tsx';
 import { WindowSelect, windowSince } from '../components/WindowSelect.tsx';
 import { useCursorPages } from '../hooks/useCursorPages.ts';
 import { useQueryParams } from '../hooks/useQueryParams.ts';
-import { formatCostSum, formatCount, formatRelative, formatTime, formatTimestamp } from '../lib/format.ts';
+import { costSumTitle, formatCostSum, formatCount, formatRelative, formatTime, formatTimestamp } from '../lib/format.ts';
 import { ModelChips } from '../components/ModelChips.tsx';
 
 const enc = encodeURIComponent;
 
 const COLUMNS: Column<SessionRow>[] = [
   { key: 'session', label: 'Session', render: (s) => <Link href={`/sessions/${enc(s.session_id)}`} className="mono">{s.session_id}</Link> },
-  { key: 'user', label: 'User', render: (s) => (s.user_id ? <Link href={`/sessions?user_id=${enc(s.user_id)}`}>{s.user_id}</Link> : <span className="faint">—</span>) },
+  { key: 'user', label: 'User', render: (s) => <SessionUsers users={s.user_ids ?? (s.user_id ? [s.user_id] : [])} /> },
   { key: 'first', label: 'First', sort: 'first', render: (s) => <span title={formatTimestamp(s.first_time)}>{formatTime(s.first_time)}</span> },
   { key: 'last', label: 'Last', sort: 'last', render: (s) => <span title={formatTimestamp(s.last_time)}>{formatRelative(s.last_time)}</span> },
   { key: 'traces', label: 'Traces', sort: 'traces', num: true, render: (s) => formatCount(s.trace_count) },
   { key: 'errors', label: 'Errors', sort: 'errors', num: true, render: (s) => (s.error_count > 0 ? <span style={{ color: 'var(--err)' }}>{s.error_count}</span> : '0') },
   { key: 'tokens', label: 'Tokens', sort: 'tokens', num: true, render: (s) => formatCount(s.total_tokens) },
-  { key: 'cost', label: 'Cost', sort: 'cost', num: true, render: (s) => formatCostSum(s.cost_usd) },
+  { key: 'cost', label: 'Cost', sort: 'cost', num: true, render: (s) => <span title={costSumTitle(s.unpriced_count)}>{formatCostSum(s.cost_usd, s.unpriced_count)}</span> },
   { key: 'models', label: 'Models', render: (s) => <ModelChips models={s.models} max={2} /> },
 ];
+
+/** Users shown in a row before the rest fold into "+N". */
+const USERS_SHOWN = 2;
+
+/** A session's users, each a link to their sessions; a shared session shows the first few and how many more. */
+function SessionUsers({ users }: { users: string[] }) {
+  if (users.length === 0) return <span className="faint">—</span>;
+  const rest = users.slice(USERS_SHOWN);
+  return (
+    <span className="session-users">
+      {users.slice(0, USERS_SHOWN).map((user, i) => (
+        <span key={user}>
+          {i > 0 && ', '}
+          <Link href={`/sessions?user_id=${enc(user)}`}>{user}</Link>
+        </span>
+      ))}
+      {rest.length > 0 && (
+        <span className="faint" title={rest.join(', ')}>
+          {' '}+{rest.length}
+        </span>
+      )}
+    </span>
+  );
+}
 
 /** One row per session of the window: who, when, how many traces, what it cost. */
 export function SessionsPage() {

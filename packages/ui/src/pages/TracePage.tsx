@@ -5,7 +5,7 @@ import type { TraceRow } from '../api/types.ts';
 import type { TraceViewSpan } from '../api/fields.ts';
 import { useApi } from '../hooks/useApi.ts';
 import { buildSpanTree, expandTo, initialCollapsed, visibleRows, type SpanTree as Tree } from '../lib/span-tree.ts';
-import { formatCost, formatCount, formatDuration, formatTimestamp, plural, stepComposition, UNKNOWN_COST_TITLE } from '../lib/format.ts';
+import { costSumTitle, formatCostSum, formatCount, formatDuration, formatTimestamp, plural, stepComposition } from '../lib/format.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ScoreChips } from '../components/ScoreChips.tsx';
 import { ErrorNotice, Notice } from '../components/Notice.tsx';
@@ -49,7 +49,7 @@ function TraceStats({ trace, spans }: { trace: TraceRow; spans: TraceViewSpan[] 
       </div>
       <div className="stat">
         <div className="label">Cost</div>
-        <div className="value" title={trace.cost_usd === null || trace.cost_usd === undefined ? UNKNOWN_COST_TITLE : undefined}>{formatCost(trace.cost_usd)}</div>
+        <div className="value" title={costSumTitle(trace.unpriced_count, trace.cost_usd ?? null)}>{formatCostSum(trace.cost_usd, trace.unpriced_count)}</div>
       </div>
       {trace.error_count > 0 && (
         <div className="stat">

@@ -9,7 +9,7 @@ import type { SortState } from '../components/SortHeader.tsx';
 import { WindowSelect, windowSince } from '../components/WindowSelect.tsx';
 import { useCursorPages } from '../hooks/useCursorPages.ts';
 import { useQueryParams } from '../hooks/useQueryParams.ts';
-import { formatCostSum, formatCount, formatRelative, formatTimestamp } from '../lib/format.ts';
+import { costSumTitle, formatCostSum, formatCount, formatRelative, formatTimestamp } from '../lib/format.ts';
 
 const enc = encodeURIComponent;
 
@@ -19,7 +19,7 @@ const COLUMNS: Column<UserRow>[] = [
   { key: 'traces', label: 'Traces', sort: 'traces', num: true, render: (u) => <Link href={`/traces?user_id=${enc(u.user_id)}`}>{formatCount(u.trace_count)}</Link> },
   { key: 'errors', label: 'Errors', sort: 'errors', num: true, render: (u) => (u.error_count > 0 ? <span style={{ color: 'var(--err)' }}>{u.error_count}</span> : '0') },
   { key: 'tokens', label: 'Tokens', sort: 'tokens', num: true, render: (u) => formatCount(u.total_tokens) },
-  { key: 'cost', label: 'Cost', sort: 'cost', num: true, render: (u) => formatCostSum(u.cost_usd) },
+  { key: 'cost', label: 'Cost', sort: 'cost', num: true, render: (u) => <span title={costSumTitle(u.unpriced_count)}>{formatCostSum(u.cost_usd, u.unpriced_count)}</span> },
   { key: 'last', label: 'Last seen', sort: 'last', render: (u) => <span title={formatTimestamp(u.last_seen)}>{formatRelative(u.last_seen)}</span> },
   { key: 'models', label: 'Models', render: (u) => <ModelChips models={u.models} max={2} /> },
 ];
