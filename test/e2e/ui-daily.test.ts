@@ -368,6 +368,12 @@ describe('web UI for daily use', { skip: browserSkip() }, () => {
     await partial.waitFor();
     assert.equal(await partial.innerText(), '$0.250+', 'at least $0.25');
     assert.match((await partial.getAttribute('title')) ?? '', /^1 call with no price/);
+
+    // the Overview keeps the known sum and says what it leaves out; the per-call average is over priced calls
+    await page.goto(`${collector.url}/overview`);
+    const card = page.locator('[data-kpi=Cost] .sub');
+    await page.waitForFunction(() => /unpriced/.test(document.querySelector('[data-kpi=Cost] .sub')?.textContent ?? ''));
+    assert.match(await card.innerText(), /^\+ 2 unpriced calls · \$[\d.]+ per priced call$/);
     await closePage(page);
   });
 });

@@ -39,7 +39,8 @@ export function CostLatencyChart({ filters, nowMs }: { filters: TraceFilters; no
     const { xs, totals } = totalsByBucket(rows, metrics.grid);
     const data: uPlot.AlignedData = [
       xs,
-      totals.map((t) => (t.hasCost ? t.cost : t.count > 0 ? 0 : null)),
+      // unknown, not $0, where every call of the bucket was unpriced
+      totals.map((t) => (t.unpriced > 0 && !t.cost ? null : t.hasCost ? t.cost : t.count > 0 ? 0 : null)),
       totals.map((t) => t.p50),
       totals.map((t) => t.p90),
       totals.map((t) => t.count),

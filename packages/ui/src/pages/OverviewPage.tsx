@@ -8,7 +8,7 @@ import { useUrlFilters } from '../hooks/useUrlFilters.ts';
 import { colorAt } from '../lib/chart.ts';
 import { EMPTY_FILTERS, resolveTimeWindow, serializeFilters, type TraceFilters } from '../lib/filters.ts';
 import { foldGroups, pivot, sumRows, totalsByBucket, totalsByGroup, windowPercentiles, type GroupTotals } from '../lib/metrics.ts';
-import { costSumTitle, formatCost, formatCostSum, formatCount, formatDuration, formatPercent } from '../lib/format.ts';
+import { costSumTitle, formatCost, formatCostSum, formatCount, formatDuration, formatPercent, plural } from '../lib/format.ts';
 import { FilterBar } from '../components/FilterBar.tsx';
 import { LineChart } from '../components/GroupChart.tsx';
 import { ErrorNotice } from '../components/Notice.tsx';
@@ -25,9 +25,13 @@ function Kpis({ rows }: { rows: MetricRow[] }) {
   const cards: [string, string, string, string?][] = [
     [
       'Cost',
-      formatCostSum(t.hasCost ? t.cost : null, t.unpriced),
-      t.count > t.unpriced && t.hasCost && t.cost > 0 ? `${formatCost(t.cost / (t.count - t.unpriced))} per ${t.unpriced > 0 ? 'priced ' : ''}call` : '',
-      t.unpriced > 0 ? `Average over the calls with a price; ${costSumTitle(t.unpriced)}` : 'Average over all calls',
+      // the card keeps the known sum; what it leaves out goes below
+      t.unpriced > 0 && t.cost > 0 ? formatCost(t.cost) : formatCostSum(t.hasCost ? t.cost : null, t.unpriced),
+      [
+        t.unpriced > 0 ? `+ ${plural(t.unpriced, 'unpriced call')}` : '',
+        t.count > t.unpriced && t.hasCost && t.cost > 0 ? `${formatCost(t.cost / (t.count - t.unpriced))} per ${t.unpriced > 0 ? 'priced ' : ''}call` : '',
+      ].filter(Boolean).join(' · '),
+      t.unpriced > 0 ? `${costSumTitle(t.unpriced)}; the average is over the calls with a price` : 'Average over all calls',
     ],
     ['Tokens', formatCount(t.inputTokens + t.outputTokens), `${formatCount(t.inputTokens)} in · ${formatCount(t.outputTokens)} out`],
     ['Calls', formatCount(t.count), `${formatCount(t.errors)} failed`],
@@ -170,7 +174,8 @@ export function OverviewPage() {
     const labels = [...groups.slice(0, MAX_GROUPS).map((g) => g.group), ...(groups.length > MAX_GROUPS ? ['other'] : [])];
     const colors = labels.map((l, i) => (l === 'other' ? '#94a3b8' : colorAt(i)));
     const grid = metrics.grid;
-    const cost = pivot(folded, labels, (r) => r.cost_usd ?? 0, 0, grid);
+    // a bucket whose calls had no price has no known cost: a gap, "—" in the legend, not $0
+    const cost = pivot(folded, labels, (r) => ((r.unpriced_count ?? 0) > 0 && !r.cost_usd ? null : (r.cost_usd ?? 0)), 0, grid);
     const tokens = pivot(folded, labels, (r) => r.input_tokens + r.output_tokens, 0, grid);
     const errors = pivot(folded, labels, (r) => (r.count > 0 ? r.error_count / r.count : null), null, grid);
     return { groups, labels, colors, cost, tokens, errors };
