@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mapSpan, type OtlpSpan, type SpanhouseSpan } from '@spanhouse/model';
-import { backfillSpanMetrics, LATENCY_BUCKET, MetricsStore, rollupHours, type MetricPoint, type MetricsQuery } from './metrics.ts';
+import { backfillSpanMetrics, LATENCY_BUCKET, MetricsStore, rollupHours, UNPRICED_CALL, type MetricPoint, type MetricsQuery } from './metrics.ts';
 import { queryRows } from './query.ts';
 import { SpanStore } from './span-store.ts';
 import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
@@ -90,6 +90,9 @@ describe('span metrics from the hourly rollup', () => {
     });
     // 47 of the 600 calls had no price; 3 of them were re-priced by a revision
     assert.deepEqual([Number(sums.spans), Number(sums.hist), Number(sums.unpriced)], [600, 600, 44]);
+    // the views count what UNPRICED_CALL counts on the spans' newest versions
+    const [spans] = await queryRows<{ n: string }>(store.client, { query: `SELECT countIf(${UNPRICED_CALL}) AS n FROM spans FINAL WHERE tenant_id = 'default'` });
+    assert.equal(Number(spans.n), 44);
     // the materialized views' bucket expression and LATENCY_BUCKET agree on every stored latency
     const [diff] = await queryRows<{ n: string }>(store.client, {
       query: `SELECT count() AS n FROM (

@@ -29,6 +29,14 @@ const BUCKET_START: Record<Bucket, (time: string) => string> = {
  * views, migration 012): a test compares the two on stored rows.
  */
 export const LATENCY_BUCKET = 'if(latency_ms > 0, toUInt16(least(65535, greatest(1, 351 + ceil(log(latency_ms) / log(1.02))))), toUInt16(0))';
+/**
+ * An unpriced call: token usage and no cost (no price covers its model, no client cost came
+ * with it). Written out from columns the spans' time projection holds, so the partial hours
+ * of a window read it there; the materialized views of span_metrics (migration 027) use the
+ * same expression, and the trace rollup the same rule (countCalls in trace-rollup.ts).
+ */
+export const UNPRICED_CALL = 'isNull(cost_usd) AND (input_tokens > 0 OR output_tokens > 0 OR total_tokens > 0)';
+
 /** The value a bucket stands for: the point whose relative error to either end is the same (< 1%). */
 const BUCKET_VALUE = (key: string) => `if(${key} = 0, 0, 2 * pow(1.02, ${key} - 351) / 2.02)`;
 
@@ -121,7 +129,7 @@ export class MetricsStore {
                      countIf(status != 'success') AS error_count,
                      -- aliases unlike the columns: WHERE filters on cost and tokens read the columns
                      sum(ifNull(cost_usd, 0)) AS sum_cost_usd,
-                     countIf(unpriced) AS unpriced_count,
+                     countIf(${UNPRICED_CALL}) AS unpriced_count,
                      sum(input_tokens) AS sum_input_tokens,
                      sum(output_tokens) AS sum_output_tokens,
                      quantiles(0.5, 0.9, 0.99)(latency_ms) AS latency
@@ -165,7 +173,7 @@ export class MetricsStore {
                          CAST(mapFromArrays(groupArray(k), groupArray(c)), 'Map(UInt16, Int64)') AS hist
                   FROM (
                     SELECT ${bucket('start_time')} AS bucket, ${group} AS group, ${LATENCY_BUCKET} AS k, toInt64(count()) AS c,
-                           toInt64(countIf(status != 'success')) AS e, sum(ifNull(cost_usd, 0)) AS cost_in, toInt64(countIf(unpriced)) AS u,
+                           toInt64(countIf(status != 'success')) AS e, sum(ifNull(cost_usd, 0)) AS cost_in, toInt64(countIf(${UNPRICED_CALL})) AS u,
                            toInt64(sum(input_tokens)) AS tin, toInt64(sum(output_tokens)) AS tout
                     FROM spans
                     WHERE ${edges.where.join(' AND ')}
@@ -202,7 +210,7 @@ export async function backfillSpanMetrics(client: ClickHouseClient): Promise<voi
     query: `INSERT INTO span_metrics (tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days,
                                       spans, errors, cost_usd, unpriced, input_tokens, output_tokens, latency_hist)
             SELECT tenant_id, toStartOfHour(start_time) AS hour, type, model, provider, service_name, routing_alias, status, retention_days,
-                   count(), countIf(status != 'success'), sum(ifNull(cost_usd, 0)), countIf(unpriced), sum(input_tokens), sum(output_tokens),
+                   count(), countIf(status != 'success'), sum(ifNull(cost_usd, 0)), countIf(${UNPRICED_CALL}), sum(input_tokens), sum(output_tokens),
                    sumMap(map(${LATENCY_BUCKET}, toInt64(1)))
             FROM spans FINAL
             GROUP BY tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days`,

@@ -17,7 +17,7 @@ import { isPrefixable, newestVersionsOnly, revisionsIn, scoreConditions, spanCon
 import { rollupOf, TRACE_CANDIDATE_SELECT, TRACE_KEY_ONLY_SELECT, TRACE_LIST_SELECT, type TraceRow } from './traces.ts';
 
 /** A trace row's version and the list columns read with it by primary key. */
-type KeyOnly = 'version' | 'input_preview' | 'output_preview' | 'unpriced_count';
+type KeyOnly = 'version' | 'input_preview' | 'output_preview';
 
 export type SortKey = 'time' | 'cost' | 'latency' | 'tokens';
 export type SortOrder = 'desc' | 'asc';
@@ -403,7 +403,7 @@ export class SearchStore {
     const withPreviews = rows.map((row) => {
       if (row.input_preview !== undefined) return row;
       const found = previews.get(row.trace_id);
-      return { ...row, input_preview: found?.input_preview ?? '', output_preview: found?.output_preview ?? '', unpriced_count: found?.unpriced_count ?? 0 };
+      return { ...row, input_preview: found?.input_preview ?? '', output_preview: found?.output_preview ?? '' };
     });
     return { rows: withPreviews, resumeAt };
   }
@@ -491,7 +491,7 @@ export class SearchStore {
 
   /**
    * The newest version of each trace and (unless told not to) what the time projection does
-   * not hold (its previews and unpriced count), by primary key.
+   * not hold (its previews), by primary key.
    */
   private async newestTraceVersions(tenantId: string, traceIds: string[], previews = true): Promise<Map<string, Partial<Pick<TraceRow, KeyOnly>>>> {
     if (traceIds.length === 0) return new Map();

@@ -31,13 +31,13 @@ export interface StoredSpan {
 /** A replaced span version as a span_revisions row: its key and what it added to span_metrics. */
 const REVISION_COLUMNS = [
   'tenant_id', 'trace_id', 'span_id', 'version', 'start_time', 'retention_days',
-  'type', 'model', 'provider', 'service_name', 'routing_alias', 'status', 'latency_ms', 'cost_usd', 'unpriced', 'input_tokens', 'output_tokens', 'counted',
+  'type', 'model', 'provider', 'service_name', 'routing_alias', 'status', 'latency_ms', 'cost_usd', 'input_tokens', 'output_tokens', 'total_tokens', 'counted',
 ];
 function revisionRow({ span, version }: StoredSpan): unknown[] {
   return [
     span.tenant_id, span.trace_id, span.span_id, version, span.start_time_us, span.retention_days ?? null,
     span.type, span.model, span.provider, span.service_name, span.routing_alias, span.status,
-    span.latency_ms, span.cost_usd, span.unpriced ?? false, span.input_tokens, span.output_tokens, 1,
+    span.latency_ms, span.cost_usd, span.input_tokens, span.output_tokens, span.total_tokens, 1,
   ];
 }
 

@@ -28,10 +28,10 @@ export type TraceRow = Omit<TraceRollup, 'start_time_us' | 'end_time_us' | 'inpu
  * from the primary-key lookup that checks its versions).
  */
 export const TRACE_CANDIDATE_SELECT = `tenant_id, trace_id, toUnixTimestamp64Micro(start_time) AS start_us, toUnixTimestamp64Micro(end_time) AS end_us,
-  name, status, span_count, llm_count, tool_count, error_count, input_tokens, output_tokens, total_tokens, cost_usd,
+  name, status, span_count, llm_count, tool_count, error_count, input_tokens, output_tokens, total_tokens, cost_usd, unpriced_count,
   models, services, tags, user_id, session_id, version`;
 /** What a list shows that the time projection does not hold: read by primary key with the page's versions. */
-export const TRACE_KEY_ONLY_SELECT = 'input_preview, output_preview, unpriced_count';
+export const TRACE_KEY_ONLY_SELECT = 'input_preview, output_preview';
 /** What a list shows (the rest of a row is for filters and the fold). */
 export const TRACE_LIST_SELECT = `${TRACE_CANDIDATE_SELECT}, ${TRACE_KEY_ONLY_SELECT}`;
 /** Everything, fold state included (to add spans to it). */
