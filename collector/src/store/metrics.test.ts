@@ -33,8 +33,8 @@ function generation(i: number, tenantId = 'default'): SpanhouseSpan {
     events: [], links: [], status: { code: i % 11 === 0 ? 2 : 0, message: '' },
   };
   const mapped = mapSpan({ span, resource: { 'service.name': i % 2 ? 'api' : 'worker' }, scope: { name: 's', version: '' }, tenantId });
-  // every 13th call has no price (the pricing stage marks such a call unpriced)
-  return { ...mapped, cost_usd: i % 13 === 0 ? null : 0.0001 * (i % 40), unpriced: i % 13 === 0 };
+  // every 13th call has no price: usage and no cost (UNPRICED_CALL)
+  return { ...mapped, cost_usd: i % 13 === 0 ? null : 0.0001 * (i % 40) };
 }
 
 before(async () => {
@@ -52,7 +52,7 @@ before(async () => {
     stored.map((previous) => ({
       previous,
       // re-priced too: the unpriced ones among them (104, 117, 130) no longer count as such
-      span: { ...previous.span, model: 'gpt-4.1', cost_usd: 0.5, unpriced: false, status: 'error', latency_ms: previous.span.latency_ms * 3 + 7 },
+      span: { ...previous.span, model: 'gpt-4.1', cost_usd: 0.5, status: 'error', latency_ms: previous.span.latency_ms * 3 + 7 },
     })),
   );
   rollup = new MetricsStore(store.client, { exactBelow: 0 });
