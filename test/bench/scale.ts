@@ -618,6 +618,9 @@ function querySpecs(p: Picks): QuerySpec[] {
         WHERE Timestamp >= ${weekNs} AND Timestamp <= ${untilNs} AND ${attr('gen_ai.operation.name')} IN ('chat', 'embeddings')
         GROUP BY bucket, model ORDER BY bucket, model`,
     },
+    // the Overview's "Top clusters" panel: its range (24 hours by default), and all time
+    { label: 'clusters, 24 h', api: () => `/api/clusters?${new URLSearchParams({ limit: '15', since: day })}`, otel: null },
+    { label: 'clusters, all time', api: () => '/api/clusters?limit=15', otel: null },
     {
       label: `trace by id (${TRACE_LOOKUPS} ids)`,
       api: (run) => `/api/traces/${lookupId(run, 0)}`,

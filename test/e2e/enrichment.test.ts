@@ -265,6 +265,17 @@ describe('routing alias and clusters', () => {
     assert.ok(sql, JSON.stringify(list.body));
     assert.ok(sql.size >= 3, `the SQL cluster holds the three SQL prompts (size ${sql.size})`);
     assert.match(sql.label, /sql|duplic|email/i);
+    // in a time window: the spans that started in it; clusters with none are left out
+    const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+    const lastHour = await getJson(`${collector.url}/api/clusters?since=${iso(Date.now() - 3_600_000)}`);
+    const windowed = lastHour.body.data.find((c: any) => c.cluster_id === sqlA);
+    assert.deepEqual([windowed.size, windowed.unpriced_count, windowed.label], [sql.size, 0, sql.label]);
+    const dayAgo = (await getJson(`${collector.url}/api/clusters?until=${iso(Date.now() - 86_400_000)}`)).body.data;
+    assert.equal(dayAgo.some((c: any) => c.cluster_id === sqlA), false, 'none of its spans had started a day ago');
+    assert.ok(dayAgo.every((c: any) => c.size > 0));
+    const backwards = await getJson(`${collector.url}/api/clusters?since=${iso(Date.now())}&until=${iso(Date.now() - 1000)}`);
+    assert.equal(backwards.status, 400);
+    assert.match(backwards.body.error.message, /until must be after since/);
     const recluster = await fetch(`${collector.url}/api/clusters/recluster`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

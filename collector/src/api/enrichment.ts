@@ -17,8 +17,12 @@ export function enrichmentRoutes({ rewriter, enrichment }: { rewriter: SpanRewri
   const router = Router();
 
   router.get('/clusters', async (req, res) => {
-    const q = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), tenant: z.string().min(1).optional() }).strict().parse(req.query);
-    const data = await enrichment.clusters.list(readTenant(req, q.tenant), enrichment.embedder.id, q.limit);
+    const q = z
+      .object({ limit: z.coerce.number().int().min(1).max(1000).default(100), since: timeParam.optional(), until: timeParam.optional(), tenant: z.string().min(1).optional() })
+      .strict()
+      .refine((w) => !w.since || !w.until || w.until > w.since, 'until must be after since')
+      .parse(req.query);
+    const data = await enrichment.clusters.list(readTenant(req, q.tenant), enrichment.embedder.id, q.limit, { since: q.since, until: q.until });
     res.json({ data });
   });
 

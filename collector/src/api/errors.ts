@@ -66,9 +66,22 @@ interface HttpLikeError {
   message?: string;
 }
 
+/**
+ * ClickHouse refusing a read over the limits every store query runs with (SESSION_DEFAULTS in
+ * store/query.ts): the caller can do something about it, so it is told, not "internal error".
+ * 503, so OTLP clients retry a write that hit one (a smaller or later batch may pass).
+ */
+const QUERY_LIMITS: Record<string, Problem> = {
+  MEMORY_LIMIT_EXCEEDED: { status: 503, code: 'query_too_large', message: 'the request needs more memory than one query may use here: narrow the time window or add filters' },
+  TIMEOUT_EXCEEDED: { status: 503, code: 'query_timeout', message: 'the request ran past the time one query may take here: narrow the time window or add filters' },
+};
+
 /** Pure: the problem an error stands for. Unknown errors are a 500 whose details stay in the log. */
 export function problemOf(error: unknown): Problem {
   if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  // @clickhouse/client's ClickHouseError (server and chDB alike): `type` names the error
+  const type = error instanceof Error ? (error as Error & { type?: unknown }).type : undefined;
+  if (typeof type === 'string' && type in QUERY_LIMITS) return QUERY_LIMITS[type];
   if (error instanceof ZodError) {
     const message = error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
     return { status: 400, code: 'bad_request', message };

@@ -2,7 +2,11 @@
 // the cost and latency of their spans.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClusterRow } from '@spanhouse/enrich';
-import type { ClusterSummary } from '@spanhouse/model';
+import { roundUsd, type ClusterSummary } from '@spanhouse/model';
+import { UNPRICED_CALL } from './metrics.ts';
+import { exists, queryRows } from './query.ts';
+import { SPAN_LIST_SETTINGS } from './search.ts';
+import { newestVersionsOnly, revisionsIn, spanConditions } from './span-filters.ts';
 export type { ClusterSummary };
 
 interface StoredClusterRow {
@@ -39,46 +43,60 @@ export class ClusterStore {
     if (values.length > 0) await this.client.insert({ table: 'clusters', values, format: 'JSONEachRow' });
   }
 
-  /** Clusters of a tenant with the totals of their spans (newest span versions), largest first. */
-  async list(tenantId: string, embedder: string, limit: number): Promise<ClusterSummary[]> {
+  /**
+   * Clusters of a tenant with the totals of their spans (newest versions) in a window, largest
+   * first; with no window, over all time. The totals are grouped from the spans' time
+   * projection (cluster, cost, tokens, latency, status: a few columns a span), and replaced
+   * versions are left out only when the window has any (as metrics do). Given a window, a
+   * cluster with no span in it is left out.
+   */
+  async list(tenantId: string, embedder: string, limit: number, window: { since?: Date; until?: Date } = {}): Promise<ClusterSummary[]> {
     const clusters = await this.load(tenantId, embedder);
-    const result = await this.client.query({
-      query: `SELECT cluster_id, count() AS spans, sum(ifNull(cost_usd, 0)) AS cost_usd, sum(latency_ms) AS latency_ms_total,
-                     countIf(status != 'success') AS error_count
-              FROM (SELECT cluster_id, cost_usd, latency_ms, status FROM spans
-                    WHERE tenant_id = {tenant:String} AND cluster_id IS NOT NULL
-                    ORDER BY trace_id, span_id, version DESC LIMIT 1 BY trace_id, span_id)
-              GROUP BY cluster_id`,
-      query_params: { tenant: tenantId },
-      format: 'JSONEachRow',
-    });
-    const stats = new Map<string, { spans: number; cost_usd: number; latency_ms_total: number; error_count: number }>();
-    for (const row of await result.json<{ cluster_id: string; spans: string | number; cost_usd: number; latency_ms_total: number; error_count: string | number }>()) {
-      stats.set(row.cluster_id, { spans: Number(row.spans), cost_usd: Number(row.cost_usd), latency_ms_total: Number(row.latency_ms_total), error_count: Number(row.error_count) });
+    const filter = { tenantId, since: window.since, until: window.until };
+    const { where, params } = spanConditions(filter);
+    if (await exists(this.client, revisionsIn(filter))) {
+      const newest = newestVersionsOnly(filter, 'nv');
+      where.push(...newest.where);
+      Object.assign(params, newest.params);
     }
+    // aliases unlike the columns: UNPRICED_CALL reads cost_usd and the token counts
+    const rows = await queryRows<{ cluster_id: string; spans: string | number; cost: number; unpriced: string | number; latency_ms_total: number; error_count: string | number }>(this.client, {
+      query: `SELECT cluster_id, count() AS spans, sum(ifNull(cost_usd, 0)) AS cost, countIf(${UNPRICED_CALL}) AS unpriced,
+                     sum(latency_ms) AS latency_ms_total, countIf(status != 'success') AS error_count
+              FROM spans
+              WHERE ${where.join(' AND ')} AND cluster_id IS NOT NULL
+              GROUP BY cluster_id`,
+      query_params: params,
+      clickhouse_settings: SPAN_LIST_SETTINGS,
+    });
+    const stats = new Map(rows.map((row) => [row.cluster_id, row]));
+    const windowed = window.since !== undefined || window.until !== undefined;
     return clusters
       .map((cluster) => {
-        const ids = [cluster.cluster_id, ...cluster.aliases];
-        const total = { spans: 0, cost_usd: 0, latency_ms_total: 0, error_count: 0 };
-        for (const id of ids) {
+        const total = { spans: 0, cost_usd: 0, unpriced: 0, latency_ms_total: 0, error_count: 0 };
+        // a cluster merged into this one keeps its id on the spans it had
+        for (const id of [cluster.cluster_id, ...cluster.aliases]) {
           const s = stats.get(id);
           if (!s) continue;
-          total.spans += s.spans;
-          total.cost_usd += s.cost_usd;
-          total.latency_ms_total += s.latency_ms_total;
-          total.error_count += s.error_count;
+          total.spans += Number(s.spans);
+          total.cost_usd += Number(s.cost);
+          total.unpriced += Number(s.unpriced);
+          total.latency_ms_total += Number(s.latency_ms_total);
+          total.error_count += Number(s.error_count);
         }
         return {
           cluster_id: cluster.cluster_id,
           label: cluster.label,
           size: total.spans,
-          cost_usd: total.cost_usd,
+          cost_usd: roundUsd(total.cost_usd),
+          unpriced_count: total.unpriced,
           latency_ms_total: total.latency_ms_total,
           latency_ms_avg: total.spans > 0 ? total.latency_ms_total / total.spans : 0,
           error_count: total.error_count,
           aliases: cluster.aliases,
         };
       })
+      .filter((cluster) => !windowed || cluster.size > 0)
       .sort((a, b) => b.size - a.size || a.cluster_id.localeCompare(b.cluster_id))
       .slice(0, limit);
   }

@@ -8,6 +8,7 @@
 // within 1%. When that answer counts few spans (under `exactBelow`), the spans are read
 // after all, for exact percentiles. Everything else reads the spans.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { roundUsd } from '@spanhouse/model';
 import { BACKGROUND, exists, isoTime, queryRows } from './query.ts';
 import { newestVersionsOnly, revisionsIn, spanConditions, type SpanFilter } from './span-filters.ts';
 
@@ -257,7 +258,8 @@ function metricPoint(row: MetricRow): MetricPoint {
     count,
     error_count: errors,
     error_rate: count === 0 ? 0 : errors / count,
-    cost_usd: Number(row.sum_cost_usd),
+    // summed by ClickHouse in binary floating point: rounded as every computed cost is
+    cost_usd: roundUsd(Number(row.sum_cost_usd)),
     unpriced_count: Number(row.unpriced_count),
     input_tokens: Number(row.sum_input_tokens),
     output_tokens: Number(row.sum_output_tokens),

@@ -12,7 +12,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { isoTime, queryRows } from './query.ts';
 import { TRACE_LIST_SETTINGS } from './search.ts';
 import type { GroupKind } from './trace-groups.ts';
-import type { SessionRow, UserRow } from '@spanhouse/model';
+import { roundUsd, type SessionRow, type UserRow } from '@spanhouse/model';
 export type { SessionRow, UserRow };
 
 export type { GroupKind };
@@ -152,7 +152,7 @@ export class SessionStore {
         last_time: isoTime(r.last_us),
         trace_count: r.traces,
         error_count: r.error_traces,
-        cost_usd: r.cost_usd,
+        cost_usd: roundUsd(r.cost_usd),
         unpriced_count: r.unpriced_calls,
         input_tokens: r.input_tokens,
         output_tokens: r.output_tokens,
@@ -173,7 +173,7 @@ export class SessionStore {
         session_count: r.sessions.length,
         trace_count: r.traces,
         error_count: r.error_traces,
-        cost_usd: r.cost_usd,
+        cost_usd: roundUsd(r.cost_usd),
         unpriced_count: r.unpriced_calls,
         total_tokens: r.total_tokens,
         models: r.models,

@@ -89,7 +89,10 @@ export interface ClusterSummary {
   label: string;
   /** Spans assigned to the cluster (including ids merged into it). */
   size: number;
+  /** Sum over the priced spans; see unpriced_count. */
   cost_usd: number;
+  /** Calls with token usage but no price: their cost is not in cost_usd. */
+  unpriced_count: number;
   latency_ms_total: number;
   latency_ms_avg: number;
   error_count: number;

@@ -127,8 +127,8 @@ export const api = {
   span: (spanId: string, signal?: AbortSignal) => request<Span>('GET', `/api/spans/${enc(spanId)}`, undefined, signal),
   metrics: (params: QueryParams, signal?: AbortSignal) =>
     request<{ data: MetricRow[] }>('GET', `/api/metrics${buildQuery(params)}`, undefined, signal),
-  /** Largest prompt clusters over all time (the endpoint takes no filters). */
-  clusters: (params: { limit?: number }, signal?: AbortSignal) =>
+  /** Largest prompt clusters in a time window (all time without one). */
+  clusters: (params: { limit?: number; since?: string; until?: string }, signal?: AbortSignal) =>
     request<{ data: Cluster[] }>('GET', `/api/clusters${buildQuery(params)}`, undefined, signal),
   spanEvents: (spanId: string, signal?: AbortSignal) =>
     request<{ data: StoredEvent[] }>('GET', `/api/spans/${enc(spanId)}/events`, undefined, signal),

@@ -106,15 +106,15 @@ function GroupTable({ groups, groupBy, filters }: { groups: GroupTotals[]; group
 
 const TOP_CLUSTERS = 15;
 
-/** The largest prompt clusters; /api/clusters has no filters, so this panel covers all time. */
-function Clusters({ tick }: { tick: number }) {
-  const clusters = useApi(`clusters-${tick}`, (signal) => api.clusters({ limit: TOP_CLUSTERS }, signal));
+/** The largest prompt clusters in the page's time window (its other filters do not apply to clusters). */
+function Clusters({ tick, window, filters }: { tick: number; window: { since?: string; until?: string }; filters: TraceFilters }) {
+  const clusters = useApi(`clusters-${tick}-${window.since}-${window.until}`, (signal) => api.clusters({ limit: TOP_CLUSTERS, ...window }, signal));
   const list: Cluster[] = clusters.data?.data ?? [];
   return (
     <section className="panel" aria-label="Top clusters">
       <div className="panel-head">
         <h2>Top clusters</h2>
-        <span className="faint">similar prompts grouped together · all time</span>
+        <span className="faint">similar prompts grouped together · {window.since || window.until ? 'in this time range' : 'all time'}</span>
       </div>
       {clusters.error !== undefined ? (
         <div className="panel-body">
@@ -136,10 +136,14 @@ function Clusters({ tick }: { tick: number }) {
             {list.map((c) => (
               <tr key={c.cluster_id}>
                 <td title={c.cluster_id}>
-                  <Link href={`/?${serializeFilters({ ...EMPTY_FILTERS, range: 'all', cluster_id: c.cluster_id })}`}>{c.label || c.cluster_id}</Link>
+                  <Link href={`/?${serializeFilters({ ...EMPTY_FILTERS, range: filters.range, since: filters.since, until: filters.until, cluster_id: c.cluster_id })}`}>
+                    {c.label || c.cluster_id}
+                  </Link>
                 </td>
                 <td className="num">{formatCount(c.size)}</td>
-                <td className="num">{formatCostSum(c.cost_usd)}</td>
+                <td className="num" title={costSumTitle(c.unpriced_count)}>
+                  {formatCostSum(c.cost_usd, c.unpriced_count)}
+                </td>
                 <td className="num">{formatDuration(c.size > 0 ? c.latency_ms_avg : null)}</td>
               </tr>
             ))}
@@ -229,7 +233,7 @@ export function OverviewPage() {
           </div>
           <div className="grid-2">
             <GroupTable groups={tableGroups} groupBy={groupBy} filters={filters} />
-            <Clusters tick={tick} />
+            <Clusters tick={tick} window={timeWindow} filters={filters} />
           </div>
           <GenAiMetricsPanel since={timeWindow.since} until={timeWindow.until} tick={tick} />
         </>
