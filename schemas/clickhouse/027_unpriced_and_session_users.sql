@@ -43,6 +43,11 @@ ALTER TABLE trace_groups_daily
 -- it lacked, so a replaced version's count is taken out. (The views name the table's columns
 -- in it: unqualified, cost_usd and the token counts would be the sums' aliases.)
 ALTER TABLE span_metrics ADD COLUMN IF NOT EXISTS unpriced Int64 DEFAULT 0 AFTER cost_usd;
+-- SummingMergeTree sums numbers when parts merge, but of a plain Map it keeps one row's: the
+-- latency histograms of an hour written by several inserts lost calls at every merge (a test
+-- merging 12 one-call parts kept 8). As sumMap they are summed by key; the rebuild after this
+-- migration recomputes what merges had lost.
+ALTER TABLE span_metrics MODIFY COLUMN latency_hist SimpleAggregateFunction(sumMap, Map(UInt16, Int64));
 ALTER TABLE span_revisions ADD COLUMN IF NOT EXISTS total_tokens UInt64 DEFAULT 0 AFTER output_tokens;
 
 -- Both tables are rebuilt after this migration: ZSTD from now on, as the other tables since

@@ -157,6 +157,19 @@ describe('span metrics from the hourly rollup', () => {
     assert.equal(points.reduce((n, p) => n + p.count, 0), 1);
   });
 
+  test("merged parts keep every call's latency: the histograms are summed by key, not kept from one row", async () => {
+    // calls of the same hour and model stored one request at a time: a row of each in every part
+    for (let i = 0; i < 12; i++) await store.insertSpans([generation(i, 'merging')]);
+    await store.client.command({ query: 'OPTIMIZE TABLE span_metrics FINAL' });
+    const [sums] = await queryRows<{ rows: string; spans: string; hist: string }>(store.client, {
+      query: `SELECT count() AS rows, sum(spans) AS spans, arraySum(mapValues(sumMap(latency_hist))) AS hist FROM span_metrics WHERE tenant_id = 'merging'`,
+    });
+    assert.ok(Number(sums.rows) < 12, `the parts merged (${sums.rows} rows)`);
+    assert.deepEqual([Number(sums.spans), Number(sums.hist)], [12, 12], 'every call is in the merged histograms');
+    const q = { ...base({ since: at(-1), until: at(2), bucket: 'day' as const }), tenantId: 'merging' };
+    assertSameAnswer(await rollup.query(q), await exact.query(q));
+  });
+
   test('the backfill after an upgrade rebuilds the same rollup from the stored spans', async () => {
     const q = base({ since: at(2.5), until: at(27.25), groupBy: { column: 'model' } });
     const before = await rollup.query(q);
