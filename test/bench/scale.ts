@@ -621,6 +621,8 @@ function querySpecs(p: Picks): QuerySpec[] {
     // the Overview's "Top clusters" panel: its range (24 hours by default), and all time
     { label: 'clusters, 24 h', api: () => `/api/clusters?${new URLSearchParams({ limit: '15', since: day })}`, otel: null },
     { label: 'clusters, all time', api: () => '/api/clusters?limit=15', otel: null },
+    // the Ingest health page's report (a day by default)
+    { label: 'ingest health, 24 h', api: () => `/api/ingest-health?${new URLSearchParams({ since: day, until })}`, otel: null },
     {
       label: `trace by id (${TRACE_LOOKUPS} ids)`,
       api: (run) => `/api/traces/${lookupId(run, 0)}`,

@@ -9,6 +9,7 @@ import { repairDataDir } from './data-dir-repair.ts';
 import { migrate } from './migrations.ts';
 import { backfillSpanMetrics } from './metrics.ts';
 import { backfillTraceGroups } from './trace-groups.ts';
+import { backfillIngestHealth } from './ingest-health.ts';
 import { EncodedRows } from './encoded-rows.ts';
 import { BACKGROUND, BY_ID, exists, insertRows, insertText, queryRows } from './query.ts';
 import { FULL_SELECT, fromRow, LIGHT_SELECT, lightSelectFor, ROLLUP_FIELDS, rollupInput, SPAN_INSERT_COLUMNS, spanRecord, toRows, type SpanRecord, type SpanRow } from './span-columns.ts';
@@ -28,16 +29,20 @@ export interface StoredSpan {
   version: number;
 }
 
-/** A replaced span version as a span_revisions row: its key and what it added to span_metrics. */
+/** A replaced span version as a span_revisions row: its key and what it added to span_metrics and ingest_health_hourly. */
 const REVISION_COLUMNS = [
   'tenant_id', 'trace_id', 'span_id', 'version', 'start_time', 'retention_days',
-  'type', 'model', 'provider', 'service_name', 'routing_alias', 'status', 'latency_ms', 'cost_usd', 'input_tokens', 'output_tokens', 'total_tokens', 'counted',
+  'type', 'model', 'provider', 'service_name', 'routing_alias', 'status', 'latency_ms', 'cost_usd', 'input_tokens', 'output_tokens', 'total_tokens',
+  'mapping_dialects', 'mapping_semconv', 'mapping_inferred', 'mapping_unmapped', 'missing_content', 'counted',
 ];
 function revisionRow({ span, version }: StoredSpan): unknown[] {
   return [
     span.tenant_id, span.trace_id, span.span_id, version, span.start_time_us, span.retention_days ?? null,
     span.type, span.model, span.provider, span.service_name, span.routing_alias, span.status,
-    span.latency_ms, span.cost_usd, span.input_tokens, span.output_tokens, span.total_tokens, 1,
+    span.latency_ms, span.cost_usd, span.input_tokens, span.output_tokens, span.total_tokens,
+    span.mapping.dialects, span.mapping.semconv ?? '', span.mapping.inferred ?? [], span.mapping.unmapped,
+    // as the view counts a stored generation with no messages either way
+    span.type === 'generation' && span.input_messages.length === 0 && span.output_messages.length === 0 ? 1 : 0, 1,
   ];
 }
 
@@ -88,6 +93,8 @@ export class SpanStore {
     // 027: unpriced calls beside every summed cost, and a session's users: both tables again
     await store.runOnce('span-metrics-unpriced', () => backfillSpanMetrics(client));
     await store.runOnce('trace-groups-users', () => backfillTraceGroups(client));
+    // 028: ingest health by the hour, from the spans stored before it
+    await store.runOnce('ingest-health-backfill', () => backfillIngestHealth(client));
     return store;
   }
 

@@ -32,7 +32,7 @@ export function IngestHealthPage() {
   return (
     <main className="page">
       <h1>Ingest health</h1>
-      <p className="faint">Spans received in the last 24 hours, by the dialect that mapped them: what each one left empty, and the attributes no dialect understood.</p>
+      <p className="faint">Spans of the last 24 hours (counted by whole hours), by the dialect that mapped them: what each one left empty, and the attributes no dialect understood.</p>
       {health.error !== undefined && <ErrorNotice error={health.error} missing="This server has no ingest-health report yet." />}
       {!h ? (
         <div className="faint">{health.loading ? 'Loading…' : ''}</div>
