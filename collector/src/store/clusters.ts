@@ -3,10 +3,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClusterRow } from '@spanhouse/enrich';
 import { roundUsd, type ClusterSummary } from '@spanhouse/model';
-import { UNPRICED_CALL } from './metrics.ts';
-import { exists, queryRows } from './query.ts';
+import { currentVersionsOnly, UNPRICED_CALL } from './metrics.ts';
+import { queryRows } from './query.ts';
 import { SPAN_LIST_SETTINGS } from './search.ts';
-import { newestVersionsOnly, revisionsIn, spanConditions } from './span-filters.ts';
+import { spanConditions } from './span-filters.ts';
 export type { ClusterSummary };
 
 interface StoredClusterRow {
@@ -54,11 +54,9 @@ export class ClusterStore {
     const clusters = await this.load(tenantId, embedder);
     const filter = { tenantId, since: window.since, until: window.until };
     const { where, params } = spanConditions(filter);
-    if (await exists(this.client, revisionsIn(filter))) {
-      const newest = newestVersionsOnly(filter, 'nv');
-      where.push(...newest.where);
-      Object.assign(params, newest.params);
-    }
+    const newest = await currentVersionsOnly(this.client, filter);
+    where.push(...newest.where);
+    Object.assign(params, newest.params);
     // aliases unlike the columns: UNPRICED_CALL reads cost_usd and the token counts
     const rows = await queryRows<{ cluster_id: string; spans: string | number; cost: number; unpriced: string | number; latency_ms_total: number; error_count: string | number }>(this.client, {
       query: `SELECT cluster_id, count() AS spans, sum(ifNull(cost_usd, 0)) AS cost, countIf(${UNPRICED_CALL}) AS unpriced,

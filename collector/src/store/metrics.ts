@@ -10,7 +10,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { roundUsd } from '@spanhouse/model';
 import { BACKGROUND, exists, isoTime, queryRows } from './query.ts';
-import { newestVersionsOnly, revisionsIn, spanConditions, type SpanFilter } from './span-filters.ts';
+import { newestVersionsOnly, revisionsIn, spanConditions, type SpanFilter, type SqlCondition } from './span-filters.ts';
 
 /** A time bucket, or `window`: the whole window as one bucket (exact percentiles of the window). */
 export type Bucket = 'minute' | 'hour' | 'day' | 'window';
@@ -191,13 +191,21 @@ export class MetricsStore {
     });
   }
 
-  /** A span revised after the fact counts once, with its newest values (the condition only when needed). */
   private async newestOnly(q: MetricsQuery, params: Record<string, unknown>): Promise<string[]> {
-    if (!(await exists(this.client, revisionsIn(q)))) return [];
-    const newest = newestVersionsOnly(q, 'rv');
+    const newest = await currentVersionsOnly(this.client, q);
     Object.assign(params, newest.params);
     return newest.where;
   }
+}
+
+/**
+ * Conditions that keep a window's spans to their newest versions, for reads that group spans
+ * without FINAL: a span revised after the fact counts once, with its newest values. Empty (no
+ * cost) when no span of the window was revised, the usual case.
+ */
+export async function currentVersionsOnly(client: ClickHouseClient, window: Pick<SpanFilter, 'tenantId' | 'since' | 'until'>): Promise<SqlCondition> {
+  if (!(await exists(client, revisionsIn(window)))) return { where: [], params: {} };
+  return newestVersionsOnly(window, 'rv');
 }
 
 /**
