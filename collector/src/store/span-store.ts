@@ -84,14 +84,15 @@ export class SpanStore {
     await migrate(client);
     const session = () => (mode === 'chdb' ? createClickHouseClient(options).client : client);
     const store = new SpanStore(client, mode, session(), session());
-    await store.runOnce('traces-backfill', () => store.backfillRollups(options.log ?? (() => {})));
-    await store.runOnce('span-metrics-backfill', () => backfillSpanMetrics(client));
-    // 017 added llm_calls (a wrapper repeating its child's usage counts once): fold stored traces again
+    // Each rebuild is named for the newest migration that needs it, and a rebuild makes a table
+    // as the current code would: a store older than several migrations rebuilds it once.
+    // Earlier names (traces-backfill 011, span-metrics-backfill 012, trace-groups-backfill 018)
+    // are covered by these.
+    // 011 rolled stored spans up into `traces`, 017 added llm_calls (a wrapper repeating its child's usage counts once)
     await store.runOnce('traces-llm-calls', () => store.backfillRollups(options.log ?? (() => {})));
-    // 018: sessions' and users' day totals, from the traces stored before it
-    await store.runOnce('trace-groups-backfill', () => backfillTraceGroups(client));
-    // 027: unpriced calls beside every summed cost, and a session's users: both tables again
+    // 012 added span_metrics, 027 its unpriced count and summed histograms
     await store.runOnce('span-metrics-unpriced', () => backfillSpanMetrics(client));
+    // 018 added the sessions' and users' day totals, 027 their unpriced counts and a session's users (from the traces: after them)
     await store.runOnce('trace-groups-users', () => backfillTraceGroups(client));
     // 028: ingest health by the hour, from the spans stored before it
     await store.runOnce('ingest-health-backfill', () => backfillIngestHealth(client));
