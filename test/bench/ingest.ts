@@ -3,8 +3,10 @@
 // End to end: a collector (child process, embedded chDB in a temp dir) receives N GenAI
 // spans (~1.3 KB each with content) as OTLP/HTTP protobuf from a load generator (another
 // child process). Reports acked spans/s, p50/p99 request latency and the collector's
-// peak RSS. Then, in a fresh process, the raw ceiling: the same rows inserted straight
-// into chDB with the store's insert path and no HTTP, decoding or mapping.
+// peak RSS, and the CPU time it used during the load (all its threads, and its JavaScript
+// thread alone: the rest is chDB's). Then, in a fresh process, the raw ceiling: the same
+// rows inserted straight into chDB with the store's insert path and no HTTP, decoding or
+// mapping.
 import { fork } from "node:child_process";
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -182,6 +184,16 @@ function nextMessage<T>(proc: ReturnType<typeof fork>): Promise<T> {
   });
 }
 
+/** CPU seconds (user + system) a process has used: all its threads, and its main thread (JavaScript). */
+function cpuSeconds(pid: number): { all: number; main: number } {
+  const ticks = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (clock ticks of 1/100 s)
+  };
+  // the process's figures include threads that have ended; task/<pid> is the main thread alone
+  return { all: ticks(readFileSync(`/proc/${pid}/stat`, 'utf8')), main: ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) };
+}
+
 /** Peak resident set of a process (VmHWM), in MiB. */
 function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -197,9 +209,12 @@ async function main() {
     const { url } = await nextMessage<{ url: string }>(collector);
     const load = child('load', ['--url', url]);
     await nextMessage<{ sending: true }>(load);
+    const cpuBefore = cpuSeconds(collector.pid!);
     const loaded = nextMessage<{ seconds: number; failed: number; requests: number; bytesPerSpan: number; p50: number; p99: number }>(load);
     const browsing = values.browse === 'on' ? browse(url, loaded) : Promise.resolve([]);
     const result = await loaded;
+    const cpuAfter = cpuSeconds(collector.pid!);
+    const cpu = { all: cpuAfter.all - cpuBefore.all, main: cpuAfter.main - cpuBefore.main };
     const listMs = await browsing;
     const rss = peakRssMiB(collector.pid!);
     const stopping = performance.now();
@@ -219,6 +234,7 @@ async function main() {
       ...(SPOOL ? [`spool on: acknowledged once in the spool's log; the rest stored ${drainSeconds.toFixed(1)} s after the last acknowledgement (stored end to end: ${(SPANS / (result.seconds + drainSeconds)).toFixed(0)} spans/s)`] : []),
       ...(listMs.length > 0 ? [`trace list while ingesting (GET /api/traces?limit=50, ${listMs.length} requests): p50 ${percentile(listMs, 50).toFixed(0)} ms, p95 ${percentile(listMs, 95).toFixed(0)} ms`] : []),
       `collector peak RSS: ${rss.toFixed(0)} MiB`,
+      `collector CPU during the load: ${cpu.all.toFixed(1)} s over ${result.seconds.toFixed(1)} s (${((1e6 * cpu.all) / SPANS).toFixed(0)} µs a span; its JavaScript thread ${cpu.main.toFixed(1)} s, chDB and the rest ${(cpu.all - cpu.main).toFixed(1)} s)`,
       `ceiling, the same rows into a plain MergeTree (JSONCompactEachRow inserts of 5000, as the store makes them): ${rawRate.toFixed(0)} rows/s; into the spans table alone: ${(SPANS / ceiling.spansSeconds).toFixed(0)} rows/s`,
       `end to end / ceiling: ${((100 * e2eRate) / rawRate).toFixed(0)}%`,
     ];

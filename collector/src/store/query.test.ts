@@ -66,3 +66,21 @@ test("a statement's settings apply to it alone (an inline SETTINGS clause), quot
   assert.equal(Number(row.c), 1);
   assert.equal(await setting('max_threads'), before);
 });
+
+test('encoded rows go in with the client\'s settings and fail in its error shape (chDB: as one Buffer)', async () => {
+  const { bufferInsertOf } = await import('./client.ts');
+  const { insertText } = await import('./query.ts');
+  assert.equal(Boolean(bufferInsertOf(store.client)), store.mode === 'chdb', 'embedded clients insert Buffers, server clients the text');
+  // the client's settings apply: this one lets a row ClickHouse cannot parse be skipped
+  const lenient = createClickHouseClient(storage.options, { input_format_allow_errors_num: 1 } as ClickHouseSettings).client;
+  await insertText(lenient, 'rows_in', ['n', 's'], '[7001,"ok"]\n[-1,"not a UInt32"]\n');
+  await lenient.close();
+  const [row] = await (await store.client.query({ query: 'SELECT count() AS c FROM rows_in WHERE n = 7001', format: 'JSONEachRow' })).json<{ c: string }>();
+  assert.equal(Number(row.c), 1);
+  // ... and a row ClickHouse refuses fails as the client's own calls do (ClickHouseError, `type` named)
+  await assert.rejects(insertText(store.client, 'rows_in', ['n', 's'], '[-1,"x"]\n'), (error: Error & { type?: string }) => {
+    assert.equal(error.constructor.name, 'ClickHouseError');
+    assert.equal(error.type, 'CANNOT_PARSE_NUMBER');
+    return true;
+  });
+});

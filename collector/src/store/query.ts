@@ -3,6 +3,7 @@
 import type { ClickHouseClient, ClickHouseSettings, QueryParams } from '@clickhouse/client';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { bufferInsertOf } from './client.ts';
 
 /**
  * Every query of the store runs bounded, so one heavy request answers a clear error
@@ -83,6 +84,15 @@ export function fromProjection(name: string): ClickHouseSettings {
  * `rows` may be produced lazily (a generator): they are made and encoded a slice at a time.
  */
 export async function insertRows(client: ClickHouseClient, table: string, columns: readonly string[], rows: Iterable<unknown[]>): Promise<void> {
+  if (bufferInsertOf(client)) {
+    // encoded here, as the client would (JSON.stringify per row), and inserted as one Buffer
+    const lines: string[] = [];
+    for (const row of rows) {
+      lines.push(JSON.stringify(row));
+      if (lines.length % INSERT_SLICE === 0) await nextTurn();
+    }
+    return insertText(client, table, columns, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  }
   const iterator = rows[Symbol.iterator]();
   const first = iterator.next();
   if (first.done) return;
@@ -93,6 +103,8 @@ export async function insertRows(client: ClickHouseClient, table: string, column
 /** Inserts rows already encoded as JSONCompactEachRow lines (each ending in a newline). */
 export async function insertText(client: ClickHouseClient, table: string, columns: readonly string[], text: string): Promise<void> {
   if (text.length === 0) return;
+  const insertBuffer = bufferInsertOf(client);
+  if (insertBuffer) return void (await insertBuffer({ table, columns, values: Buffer.from(text), settings: INSERT }));
   const result = await client.exec({
     query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`,
     values: Readable.from([text]),

@@ -43,23 +43,35 @@ const dayOf = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slic
 
 /** What one trace version adds to its session's and its user's day (sign -1 takes it out). */
 function contributions(r: TraceRollup, sign: 1 | -1): GroupDelta[] {
-  const sums: GroupDelta['sums'] = [1, r.error_count > 0 ? 1 : 0, r.cost_usd ?? 0, r.unpriced_count, r.input_tokens, r.output_tokens, r.total_tokens].map(
-    (v) => sign * v,
-  ) as GroupDelta['sums'];
-  const base = { tenant_id: r.tenant_id, day: dayOf(r.start_time_us), retention_days: r.retention_days ?? null, sums };
   const added = sign > 0;
-  const shown = {
+  // built field by field: object spreads here cost more than the rest of a batch's grouping
+  const delta = (kind: GroupKind, key: string, userId: string, sessions: string[], users: string[]): GroupDelta => ({
+    tenant_id: r.tenant_id,
+    kind,
+    day: dayOf(r.start_time_us),
+    key,
+    retention_days: r.retention_days ?? null,
+    user_id: userId,
     first_us: added ? r.start_time_us : null,
     last_us: added ? r.end_time_us : null,
+    sums: [sign, r.error_count > 0 ? sign : 0, sign * (r.cost_usd ?? 0), sign * r.unpriced_count, sign * r.input_tokens, sign * r.output_tokens, sign * r.total_tokens],
     models: added ? r.models : [],
     services: added ? r.services : [],
-  };
+    sessions,
+    users,
+  });
   const rows: GroupDelta[] = [];
-  if (r.session_id) {
-    rows.push({ ...base, ...shown, kind: 'session', key: r.session_id, user_id: added ? r.user_id : '', sessions: [], users: added && r.user_id ? [r.user_id] : [] });
-  }
-  if (r.user_id) rows.push({ ...base, ...shown, kind: 'user', key: r.user_id, user_id: '', sessions: added && r.session_id ? [r.session_id] : [], users: [] });
+  if (r.session_id) rows.push(delta('session', r.session_id, added ? r.user_id : '', [], added && r.user_id ? [r.user_id] : []));
+  if (r.user_id) rows.push(delta('user', r.user_id, '', added && r.session_id ? [r.session_id] : [], []));
   return rows;
+}
+
+/** A group's netted change while a batch is added up (sets, so merging stays linear). */
+interface GroupSum extends Omit<GroupDelta, 'models' | 'services' | 'sessions' | 'users'> {
+  models: Set<string>;
+  services: Set<string>;
+  sessions: Set<string>;
+  users: Set<string>;
 }
 
 /**
@@ -68,19 +80,24 @@ function contributions(r: TraceRollup, sign: 1 | -1): GroupDelta[] {
  * retried batch are the same rows (and insert deduplication drops them).
  */
 export function traceGroupRows(changes: TraceChange[]): unknown[][] {
-  const byKey = new Map<string, GroupDelta>();
+  const byKey = new Map<string, GroupSum>();
   const add = (delta: GroupDelta) => {
-    const id = JSON.stringify([delta.tenant_id, delta.kind, delta.day, delta.key, delta.retention_days]);
+    // unambiguous: of these only the key may hold a NUL, and the fields around it cannot
+    const id = `${delta.tenant_id}\0${delta.kind}\0${delta.day}\0${delta.key}\0${delta.retention_days}`;
     const seen = byKey.get(id);
-    if (!seen) return void byKey.set(id, delta);
-    seen.sums = seen.sums.map((v, i) => v + delta.sums[i]) as GroupDelta['sums'];
-    seen.user_id = seen.user_id > delta.user_id ? seen.user_id : delta.user_id;
+    if (!seen) {
+      const { models, services, sessions, users, ...rest } = delta;
+      byKey.set(id, Object.assign(rest, { models: new Set(models), services: new Set(services), sessions: new Set(sessions), users: new Set(users) }));
+      return;
+    }
+    for (let i = 0; i < seen.sums.length; i++) seen.sums[i] += delta.sums[i];
+    if (delta.user_id > seen.user_id) seen.user_id = delta.user_id;
     if (delta.first_us !== null) seen.first_us = seen.first_us === null ? delta.first_us : Math.min(seen.first_us, delta.first_us);
     if (delta.last_us !== null) seen.last_us = seen.last_us === null ? delta.last_us : Math.max(seen.last_us, delta.last_us);
-    seen.models = [...new Set([...seen.models, ...delta.models])];
-    seen.services = [...new Set([...seen.services, ...delta.services])];
-    seen.sessions = [...new Set([...seen.sessions, ...delta.sessions])];
-    seen.users = [...new Set([...seen.users, ...delta.users])];
+    for (const v of delta.models) seen.models.add(v);
+    for (const v of delta.services) seen.services.add(v);
+    for (const v of delta.sessions) seen.sessions.add(v);
+    for (const v of delta.users) seen.users.add(v);
   };
   for (const { rollup, previous } of changes) {
     if (previous) contributions(previous, -1).forEach(add);
@@ -88,7 +105,7 @@ export function traceGroupRows(changes: TraceChange[]): unknown[][] {
   }
   return [...byKey.values()].map((d) => [
     d.tenant_id, d.kind, d.day, d.key, d.retention_days, d.user_id,
-    d.first_us ?? NO_FIRST, d.last_us ?? NO_LAST, ...d.sums, d.models, d.services, d.sessions, d.users,
+    d.first_us ?? NO_FIRST, d.last_us ?? NO_LAST, ...d.sums, [...d.models], [...d.services], [...d.sessions], [...d.users],
   ]);
 }
 

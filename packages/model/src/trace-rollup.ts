@@ -112,20 +112,22 @@ export function rollUp(previous: TraceRollup | null, spans: SpanhouseSpan[]): Tr
     if (!previous) throw new Error('rollUp needs a previous rollup or at least one span');
     return previous;
   }
-  const base = previous ?? emptyRollup(spans[0]);
-  const r: TraceRollup = {
-    ...base,
-    models: [...base.models],
-    providers: [...base.providers],
-    services: [...base.services],
-    tags: [...base.tags],
-    routing_aliases: [...base.routing_aliases],
-    span_types: [...base.span_types],
-    cluster_ids: [...base.cluster_ids],
-    metadata: { ...base.metadata },
-    span_ids: [...base.span_ids],
-    llm_calls: [...(base.llm_calls ?? [])],
-  };
+  // a new trace starts from a fresh rollup; a stored one is copied (arrays too), never changed
+  const r: TraceRollup = previous
+    ? {
+        ...previous,
+        models: [...previous.models],
+        providers: [...previous.providers],
+        services: [...previous.services],
+        tags: [...previous.tags],
+        routing_aliases: [...previous.routing_aliases],
+        span_types: [...previous.span_types],
+        cluster_ids: [...previous.cluster_ids],
+        metadata: { ...previous.metadata },
+        span_ids: [...previous.span_ids],
+        llm_calls: [...(previous.llm_calls ?? [])],
+      }
+    : emptyRollup(spans[0]);
   const counted = new Set(r.span_ids);
   for (const span of spans) {
     if (span.trace_id !== r.trace_id || span.tenant_id !== r.tenant_id) throw new Error('rollUp: spans of another trace');
