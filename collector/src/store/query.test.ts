@@ -72,7 +72,7 @@ test('encoded rows go in with the client\'s settings and fail in its error shape
   const { insertText } = await import('./query.ts');
   assert.equal(Boolean(bufferInsertOf(store.client)), store.mode === 'chdb', 'embedded clients insert Buffers, server clients the text');
   // the client's settings apply: this one lets a row ClickHouse cannot parse be skipped
-  const lenient = createClickHouseClient(storage.options, { input_format_allow_errors_num: 1 } as ClickHouseSettings).client;
+  const lenient = createClickHouseClient(storage.options, { input_format_allow_errors_num: '1' }).client;
   await insertText(lenient, 'rows_in', ['n', 's'], '[7001,"ok"]\n[-1,"not a UInt32"]\n');
   await lenient.close();
   const [row] = await (await store.client.query({ query: 'SELECT count() AS c FROM rows_in WHERE n = 7001', format: 'JSONEachRow' })).json<{ c: string }>();
