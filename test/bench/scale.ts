@@ -794,7 +794,8 @@ const baseType = (type: string) => type.replace(/^(?:SimpleAggregateFunction\(\w
 
 /**
  * INSERT … SELECT of `copies` time-shifted copies of the loaded traces of `table`, read
- * from its staging snapshot. Copy n of a trace gets a new id md5(trace_id, n) and moves
+ * from its staging snapshot. Copy n of a trace gets a new id md5(trace_id, n), its spans
+ * new ids md5(span_id, n) (parents, scores, events, logs and the rollup's lists alike), and moves
  * by whole days plus up to ±1 h (keeping the daily rhythm), wrapped into the 7-day window
  * from the trace's start (_t0), so every span of a trace moves alike.
  */
@@ -812,7 +813,20 @@ function copyStatement(table: string, columns: Column[], firstCopy: number, copi
     if (/^Date(32)?$/.test(type)) return hasStart ? `toDate(s.start_time + toIntervalMicrosecond(${delta}))` : `toDate(toDateTime(s.${c.name}, 'UTC') + toIntervalSecond(intDiv(${delta}, 1000000)))`;
     return `s.${c.name}`;
   };
-  const expressions = columns.map((c) => (c.name === 'trace_id' ? `lower(hex(MD5(concat(s.trace_id, toString(${n})))))` : shifted(c)));
+  // span ids are unique per copy too, as random 64-bit ids are in real data (a copy that kept
+  // them left 50 spans per id at 10M, and by-id lookups and the span_id bloom filter with them)
+  const spanId = (value: string) => `if(${value} = '', '', substring(lower(hex(MD5(concat(${value}, toString(${n}))))), 1, 16))`;
+  // traces.llm_calls: '["<span id>","<parent id>",…]' per call
+  const callHead = (x: string) => `concat('[', toJSONString(JSONExtractString(${x}, 1)), ',', toJSONString(JSONExtractString(${x}, 2)))`;
+  const call = (x: string) => `concat('[', toJSONString(${spanId(`JSONExtractString(${x}, 1)`)}), ',', toJSONString(${spanId(`JSONExtractString(${x}, 2)`)}), substring(${x}, length(${callHead(x)}) + 1))`;
+  const expression = (c: Column): string => {
+    if (c.name === 'trace_id') return `lower(hex(MD5(concat(s.trace_id, toString(${n})))))`;
+    if (c.name === 'span_id' || c.name === 'parent_span_id') return spanId(`s.${c.name}`);
+    if (table === 'traces' && c.name === 'span_ids') return `arrayMap(x -> ${spanId('x')}, s.span_ids)`;
+    if (table === 'traces' && c.name === 'llm_calls') return `arrayMap(x -> ${call('x')}, s.llm_calls)`;
+    return shifted(c);
+  };
+  const expressions = columns.map(expression);
   return `INSERT INTO ${table} (${columns.map((c) => `\`${c.name}\``).join(', ')})
     SELECT ${expressions.join(',\n      ')}
     FROM bench_grow.src_${table} AS s
