@@ -31,8 +31,9 @@ export function createClickHouseClient(options: ClickHouseOptions, settings: Cli
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes match.
   const connection = withSettingsInline(chdb as unknown as Connection);
   const client = createClient({ connection, clickhouse_settings: settings });
+  const defaults = stringSettings(settings);
   bufferInserts.set(client, (insert) =>
-    chdb.chdb.rawInsert({ ...insert, format: 'JSONCompactEachRow', settings: { ...stringSettings(settings), ...stringSettings(insert.settings) } }).catch((error: unknown) => {
+    chdb.chdb.rawInsert({ ...insert, format: 'JSONCompactEachRow', settings: { ...defaults, ...stringSettings(insert.settings) } }).catch((error: unknown) => {
       // the shape the client's own calls fail with (ClickHouseError: `type` names the error)
       throw parseError(error instanceof Error ? error : String(error));
     }),

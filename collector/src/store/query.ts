@@ -81,23 +81,16 @@ export function fromProjection(name: string): ClickHouseSettings {
 /**
  * Inserts rows given as value arrays in `columns` order. JSONCompactEachRow: chDB parses
  * it about a quarter faster than JSONEachRow. A null stands for the column's DEFAULT.
- * `rows` may be produced lazily (a generator): they are made and encoded a slice at a time.
+ * `rows` may be produced lazily (a generator): they are made and encoded (as the client
+ * would, JSON.stringify per row) a slice at a time, then inserted as one text.
  */
 export async function insertRows(client: ClickHouseClient, table: string, columns: readonly string[], rows: Iterable<unknown[]>): Promise<void> {
-  if (bufferInsertOf(client)) {
-    // encoded here, as the client would (JSON.stringify per row), and inserted as one Buffer
-    const lines: string[] = [];
-    for (const row of rows) {
-      lines.push(JSON.stringify(row));
-      if (lines.length % INSERT_SLICE === 0) await nextTurn();
-    }
-    return insertText(client, table, columns, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  const lines: string[] = [];
+  for (const row of rows) {
+    lines.push(JSON.stringify(row));
+    if (lines.length % INSERT_SLICE === 0) await nextTurn();
   }
-  const iterator = rows[Symbol.iterator]();
-  const first = iterator.next();
-  if (first.done) return;
-  const values = Readable.from(inSlices(first.value, iterator));
-  await client.insert({ table, values, columns: columns as [string, ...string[]], format: 'JSONCompactEachRow', clickhouse_settings: INSERT });
+  await insertText(client, table, columns, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
 }
 
 /** Inserts rows already encoded as JSONCompactEachRow lines (each ending in a newline). */
@@ -113,21 +106,12 @@ export async function insertText(client: ClickHouseClient, table: string, column
   result.stream.resume(); // nothing to read; a server's response must still be consumed
 }
 
-/** Rows per slice of an insert; the event loop serves requests between slices. */
-export const INSERT_SLICE = 64;
-
 /**
- * The rows with a turn of the event loop after every INSERT_SLICE of them, as the client
- * encodes them: a batch of a few thousand spans made and encoded in one go held the loop
- * for 28-44 ms, and every gateway call or export arriving meanwhile waited for it.
+ * Rows per slice of an insert; the event loop serves requests between slices: a batch of a
+ * few thousand spans made and encoded in one go held the loop for 28-44 ms, and every gateway
+ * call or export arriving meanwhile waited for it.
  */
-async function* inSlices(first: unknown[], rest: Iterator<unknown[]>): AsyncGenerator<unknown[]> {
-  yield first;
-  for (let n = 1, next = rest.next(); !next.done; n++, next = rest.next()) {
-    yield next.value;
-    if (n % INSERT_SLICE === 0) await nextTurn();
-  }
-}
+export const INSERT_SLICE = 64;
 
 async function queryLogged<T>(client: ClickHouseClient, q: Parameters<typeof queryRows>[1]): Promise<T[]> {
   const started = performance.now();
