@@ -5,6 +5,7 @@ import { keyIdOf } from './auth/keys.ts';
 import { loadEnrichmentSettings, readSettingsFile, type EnrichmentSettings } from './enrichment/settings.ts';
 import { loadGatewaySettings, type GatewaySettings } from './gateway/settings.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
+import { DEFAULT_UNCOMPRESSED_CACHE_MIB } from './store/client.ts';
 
 /** HTTP bounds (http-limits.ts) are flat fields of the config, so each has its variable. */
 export interface CollectorConfig extends HttpLimits {
@@ -20,6 +21,8 @@ export interface CollectorConfig extends HttpLimits {
   clickhouseUser?: string;
   clickhousePassword?: string;
   clickhouseDatabase?: string;
+  /** Embedded chDB: MiB of decompressed blocks kept for reads to share (0: none). */
+  uncompressedCacheMiB: number;
   /** Largest OTLP or API request body accepted, after decompression. */
   maxBodyBytes: number;
   /** Spans per insert at most. */
@@ -70,6 +73,7 @@ export function defaultConfig(): CollectorConfig {
     port: 4318,
     grpcPort: 4317,
     dataDir: resolve('spanhouse-data'),
+    uncompressedCacheMiB: DEFAULT_UNCOMPRESSED_CACHE_MIB,
     maxBodyBytes: 20 * 1024 * 1024,
     batchMaxSpans: 5_000,
     batchMaxDelayMs: 50,
@@ -135,6 +139,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, configFile = env.SPANHOUSE
     clickhouseUser: env.CLICKHOUSE_USER || undefined,
     clickhousePassword: env.CLICKHOUSE_PASSWORD || undefined,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || undefined,
+    uncompressedCacheMiB: intFromEnv('SPANHOUSE_UNCOMPRESSED_CACHE_MB', env.SPANHOUSE_UNCOMPRESSED_CACHE_MB),
     maxBodyBytes: intFromEnv('SPANHOUSE_MAX_BODY_BYTES', env.SPANHOUSE_MAX_BODY_BYTES),
     batchMaxSpans: intFromEnv('SPANHOUSE_BATCH_MAX_SPANS', env.SPANHOUSE_BATCH_MAX_SPANS),
     batchMaxDelayMs: intFromEnv('SPANHOUSE_BATCH_MAX_DELAY_MS', env.SPANHOUSE_BATCH_MAX_DELAY_MS),

@@ -86,6 +86,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     username: config.clickhouseUser,
     password: config.clickhousePassword,
     database: config.clickhouseDatabase,
+    uncompressedCacheMiB: config.uncompressedCacheMiB,
   });
   const keys = new KeyStore(store.client);
   if (config.adminKey) {
@@ -125,7 +126,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   const sql = new SqlStore(
     store.client,
     store.mode,
-    { dataDir: config.dataDir, url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase },
+    { dataDir: config.dataDir, url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase, uncompressedCacheMiB: config.uncompressedCacheMiB },
     {
       maxExecutionSeconds: config.sqlMaxExecutionSeconds,
       maxMemoryBytes: config.sqlMaxMemoryBytes,

@@ -386,7 +386,12 @@ const fmt = (n: number | undefined | null, digits = 1) => (n === undefined || n 
 
 async function collectorRole() {
   const { startCollector } = await import('@spanhouse/collector');
-  const collector = await startCollector({ host: '127.0.0.1', port: 0, grpcPort: 0, dataDir: values.data!, log: (m) => process.stderr.write(`[collector] ${m}\n`) });
+  // SPANHOUSE_UNCOMPRESSED_CACHE_MB as `spanhouse serve` reads it (to compare cache sizes)
+  const cache = process.env.SPANHOUSE_UNCOMPRESSED_CACHE_MB;
+  const collector = await startCollector({
+    host: '127.0.0.1', port: 0, grpcPort: 0, dataDir: values.data!, log: (m) => process.stderr.write(`[collector] ${m}\n`),
+    ...(cache ? { uncompressedCacheMiB: Number(cache) } : {}),
+  });
   report({ url: collector.url });
   process.on('message', async (message) => {
     if (message === 'stop') {

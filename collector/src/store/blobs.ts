@@ -1,7 +1,7 @@
 // Inline media of messages (blob parts), stored apart from the span rows: a span keeps a
 // placeholder (blob id, size, mime type) and GET /api/spans/:id/blobs/:blobId serves the bytes.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { BY_ID, insertRows, queryRows } from './query.ts';
+import { ONE_OFF_BY_ID, insertRows, queryRows } from './query.ts';
 
 export interface BlobRow {
   tenant_id: string;
@@ -39,7 +39,7 @@ export class BlobStore {
       query: `SELECT mime_type, data FROM span_blobs
               WHERE tenant_id = {tenant:String} AND span_id = {span:String} AND blob_id = {blob:String} LIMIT 1`,
       query_params: { tenant: tenantId, span: spanId, blob: blobId },
-      clickhouse_settings: BY_ID,
+      clickhouse_settings: ONE_OFF_BY_ID,
     });
     return row ? { mime_type: row.mime_type, bytes: Buffer.from(row.data, 'base64') } : null;
   }

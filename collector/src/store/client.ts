@@ -12,7 +12,15 @@ export interface ClickHouseOptions {
   username?: string;
   password?: string;
   database?: string;
+  /**
+   * Embedded chDB: MiB of decompressed blocks ClickHouse keeps for reads to share (0: none).
+   * A server sizes its own (`uncompressed_cache_size`).
+   */
+  uncompressedCacheMiB?: number;
 }
+
+/** The decompressed-block cache of an embedded store unless configured (README "Configuration"). */
+export const DEFAULT_UNCOMPRESSED_CACHE_MIB = 256;
 
 /** `settings`: sent with every statement (the store's bounds by default). */
 export function createClickHouseClient(options: ClickHouseOptions, settings: ClickHouseSettings = SESSION_DEFAULTS): { client: ClickHouseClient; mode: 'chdb' | 'server' } {
@@ -27,9 +35,13 @@ export function createClickHouseClient(options: ClickHouseOptions, settings: Cli
     });
     return { client, mode: 'server' };
   }
-  const chdb = loadChdb()({ path: options.dataDir });
+  const connect = loadChdb();
+  const cacheMiB = options.uncompressedCacheMiB ?? DEFAULT_UNCOMPRESSED_CACHE_MIB;
+  const release = acquireEngine(options.dataDir, cacheMiB);
+  const chdb = connect({ path: options.dataDir });
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes match.
-  const connection = withSettingsInline(chdb as unknown as Connection);
+  const connection = withSettingsInline(chdb as unknown as Connection, release);
+  if (cacheMiB === 0) settings = { ...settings, use_uncompressed_cache: 0 };
   const client = createClient({ connection, clickhouse_settings: settings });
   const defaults = stringSettings(settings);
   bufferInserts.set(client, (insert) =>
@@ -78,7 +90,7 @@ type Settings = Record<string, unknown> | undefined;
  * sends) takes them as its own SETTINGS clause instead, which applies to that statement
  * alone. Other statements (DDL, where SETTINGS would mean table settings) keep the SETs.
  */
-function withSettingsInline(inner: Connection): Connection {
+function withSettingsInline(inner: Connection, onClose: () => void): Connection {
   const inline = <P extends { query: string; clickhouse_settings?: Settings }>(params: P): P => {
     const clause = settingsClause(params.clickhouse_settings);
     const format = /\s+FORMAT\s+\w+\s*$/i.exec(params.query);
@@ -97,7 +109,36 @@ function withSettingsInline(inner: Connection): Connection {
     exec: (params) => inner.exec(inline(params)),
     command: (params) => inner.command(params),
     ping: (params) => inner.ping(params),
-    close: () => inner.close(),
+    close: () => inner.close().finally(onClose),
+  };
+}
+
+/**
+ * chDB's engine, opened once per data directory before any connection on it, with the server
+ * settings only its first session can give: the cache of decompressed blocks that statements
+ * with `use_uncompressed_cache` share (a list shown again, or another filter over the same
+ * newest traces, reads the same blocks). Connections on the directory share the engine (the
+ * first one's size holds); the last one to close releases it.
+ */
+const engines = new Map<string, { close: () => void; users: number }>();
+
+function acquireEngine(path: string, cacheMiB: number): () => void {
+  let engine = engines.get(path);
+  if (!engine) {
+    const { Session } = createRequire(import.meta.url)('chdb') as { Session: new (path: string, opts: { connectionArgs: string[] }) => { close(): void } };
+    const session = new Session(path, { connectionArgs: [`--uncompressed_cache_size=${Math.round(cacheMiB * 1024 * 1024)}`] });
+    engine = { close: () => session.close(), users: 0 };
+    engines.set(path, engine);
+  }
+  engine.users++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--engine.users === 0) {
+      engines.delete(path);
+      engine.close();
+    }
   };
 }
 

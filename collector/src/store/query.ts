@@ -26,6 +26,8 @@ export const SESSION_DEFAULTS: ClickHouseSettings = {
   insert_deduplicate: 1,
   // ahead of user SQL (priority 10, sql.ts): ClickHouse pauses lower-priority queries while these run
   priority: '1',
+  // reads keep the blocks they decompress in ClickHouse's cache, where one was given (client.ts)
+  use_uncompressed_cache: 1,
 } as ClickHouseSettings;
 
 /**
@@ -45,6 +47,13 @@ export const API_READ: ClickHouseSettings = {};
  * help; weighing them still costs ~15 ms per query at 2M traces.
  */
 export const BY_ID: ClickHouseSettings = { optimize_use_projections: 0 };
+
+/**
+ * Reads by id whose blocks are seldom read again soon: one trace or span opened, the
+ * insert chain's rollup lookups. Kept out of the decompressed-block cache: filling it cost
+ * a trace by id ~6-10 ms at 1M spans, and what they would push out is what lists share.
+ */
+export const ONE_OFF_BY_ID: ClickHouseSettings = { ...BY_ID, use_uncompressed_cache: 0 };
 
 /** SPANHOUSE_LOG_QUERIES=1: every store read prints its time, rows and bytes read to stderr. */
 const LOG_QUERIES = Boolean(process.env.SPANHOUSE_LOG_QUERIES);

@@ -11,7 +11,7 @@ import { backfillSpanMetrics } from './metrics.ts';
 import { backfillTraceGroups } from './trace-groups.ts';
 import { backfillIngestHealth } from './ingest-health.ts';
 import { EncodedRows } from './encoded-rows.ts';
-import { BACKGROUND, BY_ID, exists, insertRows, insertText, queryRows } from './query.ts';
+import { BACKGROUND, ONE_OFF_BY_ID, exists, insertRows, insertText, queryRows } from './query.ts';
 import { FULL_SELECT, fromRow, LIGHT_SELECT, lightSelectFor, ROLLUP_FIELDS, rollupInput, SPAN_INSERT_COLUMNS, spanRecord, toRows, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { RollupReadAhead } from './read-ahead.ts';
 import { SpanLogStore } from './span-logs.ts';
@@ -256,7 +256,7 @@ export class SpanStore {
       query: `SELECT ${FULL_SELECT} FROM spans WHERE ${where.join(' AND ')}
               ORDER BY trace_id, span_id, version DESC LIMIT 1 BY trace_id, span_id ${limit}`,
       query_params: params,
-      clickhouse_settings: 'since' in pick ? undefined : BY_ID,
+      clickhouse_settings: 'since' in pick ? undefined : ONE_OFF_BY_ID,
     });
     return rows.map((row) => ({ span: fromRow(row), version: Number(row.version) }));
   }
@@ -281,7 +281,7 @@ export class SpanStore {
               ORDER BY span_id, version DESC
               LIMIT 1 BY span_id`,
       query_params: { tenant: tenantId, trace: traceId },
-      clickhouse_settings: BY_ID,
+      clickhouse_settings: ONE_OFF_BY_ID,
     });
     if (rows.length === 0) return null;
     // light rows carry the texts only as far as their previews, which is what a rollup keeps
@@ -297,7 +297,7 @@ export class SpanStore {
               WHERE tenant_id = {tenant:String} AND span_id = {span:String}
               ORDER BY version DESC LIMIT 1`,
       query_params: { tenant: tenantId, span: spanId },
-      clickhouse_settings: BY_ID,
+      clickhouse_settings: ONE_OFF_BY_ID,
     });
     return row ? spanRecord(row, true) : null;
   }

@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { rollUp, type SpanhouseSpan, type TraceRollup, type TraceStatus } from '@spanhouse/model';
 import { ROLLUP_SELECT, rollupInput, type SpanRow } from './span-columns.ts';
-import { BY_ID, insertRows, queryRows } from './query.ts';
+import { ONE_OFF_BY_ID, insertRows, queryRows } from './query.ts';
 import type { RollupReadAhead } from './read-ahead.ts';
 import { writeTraceGroups, type TraceChange } from './trace-groups.ts';
 
@@ -126,7 +126,7 @@ export class TraceStore {
       const stored = await queryRows<{ trace_id: string }>(this.client, {
         query: 'SELECT DISTINCT trace_id FROM traces WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}',
         query_params,
-        clickhouse_settings: BY_ID,
+        clickhouse_settings: ONE_OFF_BY_ID,
       });
       if (stored.length === 0) continue;
       const rows = await queryRows<TraceRow>(this.client, {
@@ -134,7 +134,7 @@ export class TraceStore {
                 WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
                 ORDER BY version DESC LIMIT 1 BY trace_id`,
         query_params: { ...query_params, traces: stored.map((r) => r.trace_id) },
-        clickhouse_settings: BY_ID,
+        clickhouse_settings: ONE_OFF_BY_ID,
       });
       for (const row of rows) found.set(row.trace_id, rollupOf(row));
     }
@@ -191,7 +191,7 @@ export class TraceStore {
         query: `SELECT ${ROLLUP_SELECT} FROM spans WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
                 ORDER BY version DESC LIMIT 1 BY trace_id, span_id`,
         query_params: { tenant: tenantId, traces: traceIds.slice(i, i + TRACE_CHUNK) },
-        clickhouse_settings: BY_ID,
+        clickhouse_settings: ONE_OFF_BY_ID,
       });
       const spans = rows.map(rollupInput);
       for (const traceSpans of groupByTrace(spans).get(tenantId)?.values() ?? []) rollups.push(rollUp(null, traceSpans));
