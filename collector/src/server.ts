@@ -33,6 +33,7 @@ import { Spool } from './pipeline/spool.ts';
 import { SpanMapper } from './pipeline/span-mapper.ts';
 import { ingestHealthRoutes } from './api/ingest-health.ts';
 import { IngestHealthStore } from './store/ingest-health.ts';
+import type { ClickHouseOptions } from './store/client.ts';
 import { SpanRewriter } from './pipeline/rewrite.ts';
 import type { SpanProcessor } from './pipeline/processor.ts';
 import { otlpReceiver, writeOtlpProblem } from './receivers/otlp-http.ts';
@@ -79,15 +80,16 @@ export interface RunningCollector {
 
 export async function startCollector(overrides: Partial<CollectorConfig> = {}, processors: SpanProcessor[] = []): Promise<RunningCollector> {
   const config: CollectorConfig = { ...defaultConfig(), ...overrides };
-  const store = await SpanStore.open({
+  // one ClickHouse, reached alike by the store and by user SQL
+  const clickhouse: ClickHouseOptions = {
     dataDir: config.dataDir,
-    log: config.log,
     url: config.clickhouseUrl,
     username: config.clickhouseUser,
     password: config.clickhousePassword,
     database: config.clickhouseDatabase,
     uncompressedCacheMiB: config.uncompressedCacheMiB,
-  });
+  };
+  const store = await SpanStore.open({ ...clickhouse, log: config.log });
   const keys = new KeyStore(store.client);
   if (config.adminKey) {
     await ensureAdminKey(keys, config.adminKey).catch(async (error) => {
@@ -126,7 +128,7 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   const sql = new SqlStore(
     store.client,
     store.mode,
-    { dataDir: config.dataDir, url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase, uncompressedCacheMiB: config.uncompressedCacheMiB },
+    clickhouse,
     {
       maxExecutionSeconds: config.sqlMaxExecutionSeconds,
       maxMemoryBytes: config.sqlMaxMemoryBytes,
