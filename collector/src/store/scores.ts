@@ -119,10 +119,14 @@ export class ScoreStore {
   /** Scores of these traces (their spans' and their own), newest value per target and name. */
   async forTraces(tenantId: string, traceIds: string[]): Promise<ScoreRecord[]> {
     if (traceIds.length === 0) return [];
+    // The newest version of each score by LIMIT 1 BY, not FINAL: every list page and trace
+    // read asks for its traces' scores, and at 10M spans FINAL took 11 ms for a page of
+    // traces without scores against 4 (6 against 5 for scored ones).
     const rows = await queryRows<ScoreRow>(this.client, {
-      query: `SELECT * FROM scores FINAL
+      query: `SELECT * FROM scores
               WHERE tenant_id = {tenant:String} AND trace_id IN {traces:Array(String)}
-              ORDER BY trace_id, span_id, name`,
+              ORDER BY trace_id, span_id, name, version DESC
+              LIMIT 1 BY trace_id, span_id, name`,
       query_params: { tenant: tenantId, traces: traceIds },
     });
     return rows.map(fromScoreRow);
