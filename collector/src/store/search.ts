@@ -544,16 +544,22 @@ export function traceCandidateQuery(
   const { where, params } = traceConditions(search, page.sinceMs, page.revised);
   const sort = TRACE_SORT[search.sort];
   const dir = dirOf(search.order);
+  // read in the order of a projection sorted by the sort key (time, or duration: sortProjectionFor)
+  const inOrder = search.sort === 'time' || (page.from === undefined && sortProjectionFor(search) !== null);
   if (page.cursor) {
     where.push(afterCursor(sort, search.order, page.cursor.value, 'trace_id', '{c_trace:String}', params));
-    // the same bound alone, which the primary key of the time projection can use
-    if (search.sort === 'time') where.push(`start_time ${afterOf(search.order)}= ${sort.param}`);
+    // the same bound alone, which the projection's primary key can use
+    if (inOrder) where.push(`${sort.order} ${afterOf(search.order)}= ${sort.param}`);
     params.c_trace = page.cursor.traceId;
   }
+  // The duration projection is read in order only when the ORDER BY names its whole key as
+  // stored: the tenant first, and a float's NaN where a reverse read meets it (first). No
+  // duration is NaN, so the rows are the same as with the plain ORDER BY.
+  const order = inOrder && search.sort === 'latency' ? `tenant_id ${dir}, duration_ms ${dir}${dir === 'DESC' ? ' NULLS FIRST' : ''}` : orderOf(sort, search.order);
   return {
     query: `SELECT ${page.columns}, ${sort.value} AS sort_value FROM ${page.from ?? 'traces'}
             WHERE ${where.join(' AND ')}
-            ORDER BY ${orderOf(sort, search.order)}, trace_id ${dir}
+            ORDER BY ${order}, trace_id ${dir}
             LIMIT {limit:UInt32}`,
     query_params: { ...params, limit: page.limit },
     // a few traces known by id (a rare text, a rare score) are found by primary key, not in a whole window's time order
@@ -562,12 +568,24 @@ export function traceCandidateQuery(
 }
 
 export function traceListSettings(search: TraceSearch) {
-  const byKey = keyProjectionFor(search);
-  return byKey ? fromProjection(byKey) : TRACE_LIST_SETTINGS;
+  const projection = keyProjectionFor(search) ?? sortProjectionFor(search);
+  return projection ? fromProjection(projection) : TRACE_LIST_SETTINGS;
 }
 
 /** Search fields that bound or order a page rather than filter it. */
 const PAGE_FIELDS = new Set<string>(['tenantId', 'since', 'until', 'sort', 'order', 'limit', 'cursor']);
+
+/** The fields that filter a trace search (not its window, order or page). */
+function filtersOf(search: TraceSearch): string[] {
+  return Object.entries(search)
+    .filter(([key, value]) => {
+      if (PAGE_FIELDS.has(key) || value === undefined) return false;
+      if (Array.isArray(value)) return value.length > 0;
+      if (key === 'spans') return Object.values(value as object).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+      return true;
+    })
+    .map(([key]) => key);
+}
 
 /**
  * A newest-first page whose only filter is one user or one session reads that key's
@@ -576,14 +594,19 @@ const PAGE_FIELDS = new Set<string>(['tenantId', 'since', 'until', 'sort', 'orde
  */
 export function keyProjectionFor(search: TraceSearch): string | null {
   if (search.sort !== 'time') return null;
-  const filters = Object.entries(search).filter(([key, value]) => {
-    if (PAGE_FIELDS.has(key) || value === undefined) return false;
-    if (Array.isArray(value)) return value.length > 0;
-    if (key === 'spans') return Object.values(value as object).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
-    return true;
-  });
+  const filters = filtersOf(search);
   if (filters.length !== 1) return null;
-  return filters[0][0] === 'userId' ? 'p_traces_by_user' : filters[0][0] === 'sessionId' ? 'p_traces_by_session' : null;
+  return filters[0] === 'userId' ? 'p_traces_by_user' : filters[0] === 'sessionId' ? 'p_traces_by_session' : null;
+}
+
+/**
+ * A page sorted by duration with no filter but its window reads the projection ordered by
+ * duration (keys only, migration 029) in order, and stops once the page is full: at 1M
+ * spans over 7 days, ~4,600 rows read instead of the window's 215,000 in the time
+ * projection. A filter would need columns it lacks, and could make an in-order read go far.
+ */
+export function sortProjectionFor(search: TraceSearch): string | null {
+  return search.sort === 'latency' && filtersOf(search).length === 0 ? 'p_traces_by_duration' : null;
 }
 
 /** Spans whose newest version holds the search's text, in a window. */
