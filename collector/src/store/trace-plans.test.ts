@@ -79,7 +79,7 @@ async function candidates(search: TraceSearch, cursor?: SearchCursor) {
 
 test('a page sorted by duration with no filter but its window reads the duration projection in order', async () => {
   for (const order of ['desc', 'asc'] as const) {
-    for (const since of [undefined, new Date(Date.now() - 3600_000)]) {
+    for (const since of [undefined, new Date(Date.now() - 2 * 3600_000)]) {
       const { plan } = await candidates({ tenantId: 'default', sort: 'latency', order, since, limit: 10 });
       assert.match(plan, /ReadFromMergeTree \(p_traces_by_duration\)/, `${order} since ${since}`);
       assert.match(plan, order === 'desc' ? /Read type: InReverseOrder/ : /Read type: InOrder/, `${order} since ${since}`);
@@ -92,15 +92,20 @@ test('a page sorted by duration with no filter but its window reads the duration
   // a filter needs columns the projection lacks: the window is read from the time projection
   const filtered = await candidates({ tenantId: 'default', sort: 'latency', order: 'desc', status: 'error', limit: 10 });
   assert.match(filtered.plan, /ReadFromMergeTree \(p_traces_by_time\)/);
+  // and so is a window under an hour, whose traces in duration order are few among many
+  const narrow = await candidates({ tenantId: 'default', sort: 'latency', order: 'desc', since: new Date(Date.now() - 600_000), limit: 10 });
+  assert.match(narrow.plan, /ReadFromMergeTree \(p_traces_by_time\)/);
 });
 
 test('pages sorted by duration from the projection are the rows and order of a full sort, cursor after cursor', async () => {
   for (const order of ['desc', 'asc'] as const) {
-    const since = new Date(Date.now() - 1800_000);
+    // just over an hour: the window leaves out the oldest ~300 traces
+    const since = new Date(Date.now() - 3700_000);
     const expected = await (
       await store.client.query({
-        query: `SELECT trace_id, duration_ms FROM traces WHERE tenant_id = 'default' AND start_time >= now64(6) - toIntervalSecond(1800)
+        query: `SELECT trace_id, duration_ms FROM traces WHERE tenant_id = 'default' AND start_time >= fromUnixTimestamp64Micro({since:Int64})
                 ORDER BY duration_ms ${order}, trace_id ${order} LIMIT 33`,
+        query_params: { since: since.getTime() * 1000 },
         format: 'JSONEachRow',
         clickhouse_settings: { optimize_use_projections: 0 },
       })
@@ -108,7 +113,8 @@ test('pages sorted by duration from the projection are the rows and order of a f
     let cursor: SearchCursor | undefined;
     const got: Array<{ trace_id: string; sort_value: number }> = [];
     for (let page = 0; page < 3; page++) {
-      const { rows } = await candidates({ tenantId: 'default', sort: 'latency', order, since, limit: 10 }, cursor);
+      const { plan, rows } = await candidates({ tenantId: 'default', sort: 'latency', order, since, limit: 10 }, cursor);
+      assert.match(plan, /ReadFromMergeTree \(p_traces_by_duration\)/, `${order}, page ${page + 1}`);
       got.push(...rows);
       const last = rows[rows.length - 1];
       cursor = { sort: 'latency', order, value: Number(last.sort_value), traceId: last.trace_id };
