@@ -2,8 +2,8 @@
 -- the duration of every trace in the window from the time projection: at 10M spans, 2M
 -- durations for a 7-day page. A projection ordered by duration holds the keys such a page
 -- needs (its rows come from the primary-key lookup, as for every sorted page), so the page
--- is read in order and stops once it is full (search.ts, sortProjectionFor): at 1M spans,
--- ~4,600 rows read instead of 215,000. ~60 MiB at 10M spans.
+-- is read in order and stops once it is full (search.ts, sortProjectionFor): at 10M spans
+-- over 7 days, 3,840 rows read instead of 2,015,104. 48.9 MiB at 10M spans.
 ALTER TABLE traces ADD PROJECTION IF NOT EXISTS p_traces_by_duration
 (
     SELECT tenant_id, duration_ms, trace_id, version, start_time

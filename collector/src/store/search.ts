@@ -544,8 +544,10 @@ export function traceCandidateQuery(
   const { where, params } = traceConditions(search, page.sinceMs, page.revised);
   const sort = TRACE_SORT[search.sort];
   const dir = dirOf(search.order);
-  // read in the order of a projection sorted by the sort key (time, or duration: sortProjectionFor)
-  const inOrder = search.sort === 'time' || (page.from === undefined && sortProjectionFor(search) !== null);
+  // decided once: the ORDER BY and the projection read must agree (sortProjectionFor reads the clock)
+  const sortProjection = page.from === undefined ? sortProjectionFor(search) : null;
+  // read in the order of a projection sorted by the sort key (time, or duration)
+  const inOrder = search.sort === 'time' || sortProjection !== null;
   if (page.cursor) {
     where.push(afterCursor(sort, search.order, page.cursor.value, 'trace_id', '{c_trace:String}', params));
     // the same bound alone, which the projection's primary key can use
@@ -555,7 +557,7 @@ export function traceCandidateQuery(
   // The duration projection is read in order only when the ORDER BY names its whole key as
   // stored: the tenant first, and a float's NaN where a reverse read meets it (first). No
   // duration is NaN, so the rows are the same as with the plain ORDER BY.
-  const order = inOrder && search.sort === 'latency' ? `tenant_id ${dir}, duration_ms ${dir}${dir === 'DESC' ? ' NULLS FIRST' : ''}` : orderOf(sort, search.order);
+  const order = sortProjection ? `tenant_id ${dir}, duration_ms ${dir}${dir === 'DESC' ? ' NULLS FIRST' : ''}` : orderOf(sort, search.order);
   return {
     query: `SELECT ${page.columns}, ${sort.value} AS sort_value FROM ${page.from ?? 'traces'}
             WHERE ${where.join(' AND ')}
@@ -563,13 +565,13 @@ export function traceCandidateQuery(
             LIMIT {limit:UInt32}`,
     query_params: { ...params, limit: page.limit },
     // a few traces known by id (a rare text, a rare score) are found by primary key, not in a whole window's time order
-    clickhouse_settings: fewIds(search) ? BY_ID : traceListSettings(search),
+    clickhouse_settings: fewIds(search) ? BY_ID : sortProjection ? fromProjection(sortProjection) : traceListSettings(search),
   };
 }
 
 export function traceListSettings(search: TraceSearch) {
-  const projection = keyProjectionFor(search) ?? sortProjectionFor(search);
-  return projection ? fromProjection(projection) : TRACE_LIST_SETTINGS;
+  const byKey = keyProjectionFor(search);
+  return byKey ? fromProjection(byKey) : TRACE_LIST_SETTINGS;
 }
 
 /** Search fields that bound or order a page rather than filter it. */
