@@ -651,6 +651,13 @@ function querySpecs(p: Picks): QuerySpec[] {
     // the UI's Generations page asks for the fields its table shows (the API's `fields`)
     { label: 'spans newest 50, table fields', api: () => spans({ fields: TABLE_FIELDS }), otel: () => otelList([]) },
     { label: 'spans status=error, table fields', api: () => spans({ status: 'error', fields: TABLE_FIELDS }), otel: () => otelList([`StatusCode = 'Error'`]) },
+    { label: `spans model=${p.model}, table fields`, api: () => spans({ model: p.model, fields: TABLE_FIELDS }), otel: () => otelList([`${attr('gen_ai.request.model')} = ${sqlString(p.model)}`]) },
+    {
+      label: `spans model + status=error, table fields`,
+      api: () => spans({ model: p.model, status: 'error', fields: TABLE_FIELDS }),
+      otel: () => otelList([`${attr('gen_ai.request.model')} = ${sqlString(p.model)}`, `StatusCode = 'Error'`]),
+    },
+    { label: 'spans sort=cost, 7 d, table fields', api: () => spans({ sort: 'cost', fields: TABLE_FIELDS }), otel: () => otelList([`mapContains(SpanAttributes, 'gen_ai.usage.cost')`], `${OTEL_COST} DESC`) },
   ];
   return specs;
 }
