@@ -235,7 +235,7 @@ async function main() {
 
     const e2eRate = SPANS / result.seconds;
     const rawRates = ceiling.passes.map((seconds) => SPANS / seconds).sort((a, b) => a - b);
-    const rawRate = rawRates[Math.floor(rawRates.length / 2)];
+    const rawRate = percentile(rawRates, 50); // the median of an odd count
     const lines = [
       `spans: ${SPANS} in ${result.requests} requests of ${BATCH} (${result.bytesPerSpan.toFixed(0)} B/span protobuf), concurrency ${CONCURRENCY}, node ${process.version}`,
       `end to end: ${e2eRate.toFixed(0)} acked spans/s, request p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, failed requests ${result.failed}`,

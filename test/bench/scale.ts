@@ -554,6 +554,15 @@ function querySpecs(p: Picks): QuerySpec[] {
   const root = `ParentSpanId = ''`;
   /** The trace ids of a lookup row: `set` 0 or 1, TRACE_LOOKUPS + 1 each (one warms up). */
   const lookupId = (run: number, set: 0 | 1) => p.traceIds[set * (TRACE_LOOKUPS + 1) + (run % (TRACE_LOOKUPS + 1))];
+  const modelIs = `${attr('gen_ai.request.model')} = ${sqlString(p.model)}`;
+  /** The span explorer's pages: a query of GET /api/spans and its `otel_traces` equivalent. */
+  const spanPages: Array<{ label: string; query: Record<string, string>; otel: () => string }> = [
+    { label: 'spans newest 50', query: {}, otel: () => otelList([]) },
+    { label: `spans model=${p.model}`, query: { model: p.model }, otel: () => otelList([modelIs]) },
+    { label: 'spans status=error', query: { status: 'error' }, otel: () => otelList([`StatusCode = 'Error'`]) },
+    { label: 'spans model + status=error', query: { model: p.model, status: 'error' }, otel: () => otelList([modelIs, `StatusCode = 'Error'`]) },
+    { label: 'spans sort=cost, 7 d', query: { sort: 'cost' }, otel: () => otelList([`mapContains(SpanAttributes, 'gen_ai.usage.cost')`], `${OTEL_COST} DESC`) },
+  ];
   // the exporter's documented lookup: the side table narrows the time range first
   const otelTraceById = (traceId: string) => `WITH ${sqlString(traceId)} AS trace_id,
           (SELECT min(Start) FROM otel.otel_traces_trace_id_ts WHERE TraceId = trace_id) AS start,
@@ -639,25 +648,9 @@ function querySpecs(p: Picks): QuerySpec[] {
       api: (run) => `/api/traces/${lookupId(run, 1)}?fields=${VIEW_FIELDS}`,
       otel: (run) => otelTraceById(lookupId(run, 1)),
     },
-    { label: 'spans newest 50', api: () => spans({}), otel: () => otelList([]) },
-    { label: `spans model=${p.model}`, api: () => spans({ model: p.model }), otel: () => otelList([`${attr('gen_ai.request.model')} = ${sqlString(p.model)}`]) },
-    { label: 'spans status=error', api: () => spans({ status: 'error' }), otel: () => otelList([`StatusCode = 'Error'`]) },
-    {
-      label: `spans model + status=error`,
-      api: () => spans({ model: p.model, status: 'error' }),
-      otel: () => otelList([`${attr('gen_ai.request.model')} = ${sqlString(p.model)}`, `StatusCode = 'Error'`]),
-    },
-    { label: 'spans sort=cost, 7 d', api: () => spans({ sort: 'cost' }), otel: () => otelList([`mapContains(SpanAttributes, 'gen_ai.usage.cost')`], `${OTEL_COST} DESC`) },
-    // the UI's Generations page asks for the fields its table shows (the API's `fields`)
-    { label: 'spans newest 50, table fields', api: () => spans({ fields: TABLE_FIELDS }), otel: () => otelList([]) },
-    { label: 'spans status=error, table fields', api: () => spans({ status: 'error', fields: TABLE_FIELDS }), otel: () => otelList([`StatusCode = 'Error'`]) },
-    { label: `spans model=${p.model}, table fields`, api: () => spans({ model: p.model, fields: TABLE_FIELDS }), otel: () => otelList([`${attr('gen_ai.request.model')} = ${sqlString(p.model)}`]) },
-    {
-      label: `spans model + status=error, table fields`,
-      api: () => spans({ model: p.model, status: 'error', fields: TABLE_FIELDS }),
-      otel: () => otelList([`${attr('gen_ai.request.model')} = ${sqlString(p.model)}`, `StatusCode = 'Error'`]),
-    },
-    { label: 'spans sort=cost, 7 d, table fields', api: () => spans({ sort: 'cost', fields: TABLE_FIELDS }), otel: () => otelList([`mapContains(SpanAttributes, 'gen_ai.usage.cost')`], `${OTEL_COST} DESC`) },
+    // each span page twice: every field, and the fields the UI's Generations table shows (the API's `fields`)
+    ...spanPages.map(({ label, query, otel }) => ({ label, api: () => spans(query), otel })),
+    ...spanPages.map(({ label, query, otel }) => ({ label: `${label}, table fields`, api: () => spans({ ...query, fields: TABLE_FIELDS }), otel })),
   ];
   return specs;
 }
