@@ -10,6 +10,7 @@
 // shift later pages.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { traceSummaryOf, type TraceStatus, type TraceSummary } from '@spanhouse/model';
+import { newestHoursBound } from './metrics.ts';
 import { BY_ID, exists, fromProjection, queryRows } from './query.ts';
 import { scoresByTarget, type ScoreRecord, type ScoreStore } from './scores.ts';
 import { LIGHT_SELECT, lightSelectFor, OPEN_SPAN_ATTRIBUTE, spanRecord, type SpanRecord, type SpanRow } from './span-columns.ts';
@@ -228,7 +229,7 @@ export class SearchStore {
     return { sort: search.sort, order: search.order, value: cursorValue(c.sort_value), traceId: c.trace_id, spanId: c.span_id, version: String(c.version) };
   }
 
-  private async spanCandidates(search: SpanSearch, cursor: SearchCursor | undefined, limit: number): Promise<Candidate[]> {
+  private async spanCandidates(search: SpanSearch, cursor: SearchCursor | undefined, limit: number, bounded = true): Promise<Candidate[]> {
     const { where, params } = spanConditions(search);
     const sort = SPAN_SORT[search.sort];
     const dir = dirOf(search.order);
@@ -236,14 +237,25 @@ export class SearchStore {
       where.push(afterCursor(sort, search.order, cursor.value, 'trace_id, span_id, version', '{c_trace:String}, {c_span:String}, {c_version:UInt64}', params));
       Object.assign(params, { c_trace: cursor.traceId, c_span: cursor.spanId ?? '', c_version: cursor.version ?? '0' });
     }
-    return queryRows<Candidate>(this.client, {
-      query: `SELECT trace_id, span_id, version, ${sort.value} AS sort_value, toUnixTimestamp64Micro(start_time) AS start_us FROM spans
+    // newest first, filtered on the hourly rollup's columns: start where the rollup counts a page
+    const { sort: _s, order: _o, limit: _l, cursor: _c, fields: _f, ...filter } = search;
+    const bound = bounded && search.sort === 'time' && search.order === 'desc' ? newestHoursBound(filter, limit, cursor?.value ?? undefined, 'b') : null;
+    if (bound) {
+      where.push('start_time >= bound');
+      Object.assign(params, bound.params);
+    }
+    const rows = await queryRows<Candidate & { bound_s?: string }>(this.client, {
+      query: `${bound ? `WITH ${bound.sql} AS bound ` : ''}
+              SELECT trace_id, span_id, version, ${sort.value} AS sort_value, toUnixTimestamp64Micro(start_time) AS start_us${bound ? ', toUnixTimestamp(bound) AS bound_s' : ''} FROM spans
               WHERE ${where.join(' AND ')}
               ORDER BY ${orderOf(sort, search.order)}, trace_id ${dir}, span_id ${dir}, version ${dir}
               LIMIT {limit:UInt32}`,
       query_params: { ...params, limit },
       clickhouse_settings: SPAN_LIST_SETTINGS,
     });
+    // short of a page from an hour the rollup counted enough from (spans changed since): read on past it
+    if (bound && rows.length < limit && (rows.length === 0 || Number(rows[0].bound_s) > 0)) return this.spanCandidates(search, cursor, limit, false);
+    return rows;
   }
 
   private async newestSpanVersions(tenantId: string, candidates: Candidate[], select: string): Promise<Map<string, SpanRow>> {

@@ -1,0 +1,121 @@
+// Span pages newest first filtered on the hourly rollup's columns (model, status, …) start
+// where the rollup counts a page, instead of reading back through every hour. These tests
+// prove the pages are the same as a plain read's: through every cursor, with a window, and
+// when the rollup counts more than the spans hold (it then reads on past its bound).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { mapSpan, type OtlpSpan } from '@spanhouse/model';
+import { newestHoursBound } from './metrics.ts';
+import { queryRows } from './query.ts';
+import { ScoreStore } from './scores.ts';
+import { SearchStore, type SpanSearch } from './search.ts';
+import { SpanStore } from './span-store.ts';
+import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
+
+const HOUR_US = 3_600_000_000;
+/** The top of an hour six hours ago: the spans fill six whole hours from there. */
+const T0 = Math.floor((Date.now() * 1000 - 6 * HOUR_US) / HOUR_US) * HOUR_US;
+
+let storage: TestStorage;
+let store: SpanStore;
+let search: SearchStore;
+/** Every span stored: [trace id, span id, start µs, model, status]. */
+const stored: Array<{ traceId: string; spanId: string; start: number; model: string; error: boolean }> = [];
+
+before(async () => {
+  storage = await testStorage('span-pages');
+  store = await SpanStore.open(storage.options);
+  search = new SearchStore(store.client, new ScoreStore(store.client));
+  const spans = [];
+  // 6 hours × 20 spans; every 7th span is an error, every 3rd uses model-b: the pair is rare
+  for (let i = 0; i < 120; i++) {
+    const traceId = (i + 1).toString(16).padStart(32, '0');
+    const spanId = (i + 1).toString(16).padStart(16, '0');
+    const start = T0 + Math.floor(i / 20) * HOUR_US + (i % 20) * 60_000_000;
+    const model = i % 3 === 0 ? 'model-b' : 'model-a';
+    const error = i % 7 === 0;
+    stored.push({ traceId, spanId, start, model, error });
+    const span: OtlpSpan = {
+      traceId, spanId, parentSpanId: '', name: 'chat', kind: 3, startTimeUs: start, endTimeUs: start + 1_000_000,
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model, 'gen_ai.provider.name': 'openai' },
+      events: [], links: [], status: { code: error ? 2 : 1, message: error ? 'boom' : '' },
+    };
+    spans.push(mapSpan({ span, resource: { 'service.name': 'pages' }, scope: { name: 'pages', version: '' }, tenantId: 'default' }));
+  }
+  await store.insertSpans(spans);
+});
+after(async () => {
+  await store.close();
+  await storage.remove();
+});
+
+/** Every page of a newest-first span list, following cursors: the span ids in order. */
+async function allPages(filter: Partial<SpanSearch>, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: SpanSearch['cursor'];
+  for (let pages = 0; pages < 200; pages++) {
+    const page = await search.listSpans({ tenantId: 'default', sort: 'time', order: 'desc', limit, cursor, ...filter });
+    ids.push(...page.data.map((s) => s.span_id));
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return ids;
+}
+
+const expected = (keep: (s: (typeof stored)[number]) => boolean) =>
+  stored
+    .filter(keep)
+    .sort((a, b) => b.start - a.start)
+    .map((s) => s.spanId);
+
+test('the rollup bound starts at the latest hour from which it counts the page', async () => {
+  const boundOf = async (filter: Parameters<typeof newestHoursBound>[0], count: number, endUs?: number) => {
+    const bound = newestHoursBound(filter, count, endUs, 'b')!;
+    const [row] = await queryRows<{ s: string }>(store.client, { query: `SELECT toUnixTimestamp(${bound.sql}) AS s`, query_params: bound.params });
+    return Number(row.s) * 1_000_000;
+  };
+  // model-b errors: spans 0, 21, 42, 63, 84, 105 (one in each hour); 3 of them from the 4th hour on
+  assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 3), T0 + 3 * HOUR_US);
+  // before a cursor in the last hour, that hour is not counted (it is only partly before it)
+  assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 3, T0 + 5 * HOUR_US + 1), T0 + 2 * HOUR_US);
+  // more than the rollup counts: no bound (the epoch)
+  assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 7), 0);
+  // another tenant's spans are not counted
+  assert.equal(await boundOf({ tenantId: 'other', model: 'model-b', status: 'error' }, 1), 0);
+  // filters the rollup cannot answer, or none but a window: no bound at all
+  assert.equal(newestHoursBound({ tenantId: 'default', model: 'model-b', userId: 'u' }, 3, undefined, 'b'), null);
+  assert.equal(newestHoursBound({ tenantId: 'default', since: new Date() }, 3, undefined, 'b'), null);
+});
+
+test('pages filtered on the rollup columns are those of a plain read, through every cursor', async () => {
+  const cases: Array<[Partial<SpanSearch>, (s: (typeof stored)[number]) => boolean]> = [
+    [{ model: 'model-b', status: 'error' }, (s) => s.model === 'model-b' && s.error],
+    [{ status: 'error' }, (s) => s.error],
+    [{ model: 'model-a' }, (s) => s.model === 'model-a'],
+    [{ provider: 'openai', type: 'generation' }, () => true],
+    [{ model: 'none' }, () => false],
+  ];
+  for (const [filter, keep] of cases) {
+    for (const limit of [1, 2, 5, 50]) {
+      assert.deepEqual(await allPages(filter, limit), expected(keep), `${JSON.stringify(filter)} limit ${limit}`);
+    }
+  }
+  // within a window that starts and ends inside hours
+  const since = new Date((T0 + 1.5 * HOUR_US) / 1000);
+  const until = new Date((T0 + 4.5 * HOUR_US) / 1000);
+  const inWindow = (s: (typeof stored)[number]) => s.start >= since.getTime() * 1000 && s.start <= until.getTime() * 1000;
+  assert.deepEqual(await allPages({ status: 'error', since, until }, 2), expected((s) => s.error && inWindow(s)));
+});
+
+test('when the rollup counts more than the spans hold, the page reads on past its bound', async () => {
+  // the rollup claims 50 model-b errors in the last hour, which holds one
+  await store.client.command({
+    query: `INSERT INTO span_metrics (tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days, spans, errors)
+            SELECT tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days, 49, 49 FROM span_metrics
+            WHERE tenant_id = 'default' AND model = 'model-b' AND status = 'error' ORDER BY hour DESC LIMIT 1`,
+  });
+  const bound = newestHoursBound({ tenantId: 'default', model: 'model-b', status: 'error' }, 4, undefined, 'b')!;
+  const [row] = await queryRows<{ s: string }>(store.client, { query: `SELECT toUnixTimestamp(${bound.sql}) AS s`, query_params: bound.params });
+  assert.equal(Number(row.s) * 1_000_000, T0 + 5 * HOUR_US, 'the rollup now bounds a page of 3 at the last hour');
+  assert.deepEqual(await allPages({ model: 'model-b', status: 'error' }, 3), expected((s) => s.model === 'model-b' && s.error));
+});
