@@ -253,6 +253,9 @@ export function rollupHours(q: MetricsQuery): { from: number; to: number } | nul
   return from < to ? { from, to } : null;
 }
 
+/** The hours newestHoursBound counts back over at most: a week. */
+const BOUND_HOURS_MAX = 7 * 24;
+
 /** The keys of an object whose values are set (not undefined, not an empty list). */
 const setKeys = <T extends object>(o: T) =>
   (Object.entries(o) as Array<[keyof T, unknown]>).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
@@ -274,15 +277,15 @@ export function newestHoursBound(filter: SpanFilter, count: number, endUs: numbe
   const { since, until, ...keyFilters } = filter;
   const { where, params } = spanConditions(keyFilters, prefix);
   // only whole hours inside the window are counted: a partial one may count spans outside it
-  if (since) {
-    where.push(`hour >= fromUnixTimestamp({${prefix}_from:Int64})`);
-    params[`${prefix}_from`] = Math.ceil(since.getTime() / HOUR_MS) * (HOUR_MS / 1000);
-  }
   const end = Math.min(endUs ?? Infinity, until ? until.getTime() * 1000 : Infinity);
   if (end !== Infinity) {
     where.push(`hour < toStartOfHour(fromUnixTimestamp64Micro({${prefix}_to:Int64}))`);
     params[`${prefix}_to`] = end;
   }
+  // and a week at most (~80k rollup rows at 10M spans a week): past that, no bound
+  const weekBefore = (end === Infinity ? Date.now() : end / 1000) - BOUND_HOURS_MAX * HOUR_MS;
+  where.push(`hour >= fromUnixTimestamp({${prefix}_from:Int64})`);
+  params[`${prefix}_from`] = Math.ceil(Math.max(since?.getTime() ?? 0, weekBefore) / HOUR_MS) * (HOUR_MS / 1000);
   params[`${prefix}_count`] = count;
   return {
     sql: `(SELECT max(hour) FROM (

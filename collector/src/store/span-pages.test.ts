@@ -78,6 +78,9 @@ test('the rollup bound starts at the latest hour from which it counts the page',
   assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 3), T0 + 3 * HOUR_US);
   // before a cursor in the last hour, that hour is not counted (it is only partly before it)
   assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 3, T0 + 5 * HOUR_US + 1), T0 + 2 * HOUR_US);
+  // it counts back a week at most: from 8 days after the spans, no bound (the epoch)
+  assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 1, T0 + 8 * 24 * HOUR_US), 0);
+  assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 1, T0 + 6 * 24 * HOUR_US), T0 + 5 * HOUR_US);
   // more than the rollup counts: no bound (the epoch)
   assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 7), 0);
   // another tenant's spans are not counted
