@@ -261,15 +261,14 @@ const setKeys = <T extends object>(o: T) =>
   (Object.entries(o) as Array<[keyof T, unknown]>).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
 
 /**
- * Where the newest `count` spans matching `filter` (before `endUs`, when given) start at the
- * earliest, from the hourly rollup: the latest hour from which it counts that many. A list
- * newest first then reads from there instead of back through every hour until its page is
- * full: a rare pair (a model's errors, 0.06% of 10M spans) otherwise read ~1M rows of the
- * time projection, as every part is read back until it alone holds a page. A scalar
- * subquery (ClickHouse runs it before choosing granules); the epoch when the rollup counts
- * fewer; the rollup counts newest versions only, so the window holds at least `count`
- * rows unless spans changed since. Null when the rollup cannot answer the filter, or it
- * filters nothing but a window.
+ * A lower bound on the start of the newest `count` spans matching `filter` (before `endUs`,
+ * when given): the latest hour from which the hourly rollup counts that many, as a scalar
+ * subquery (ClickHouse runs it before choosing granules), or the epoch when it counts fewer.
+ * A list newest first then reads from there instead of back through every hour: otherwise
+ * each part is read back until it alone holds a page (a model's errors, 0.06% of 10M spans,
+ * read ~1M rows of the time projection). The rollup counts newest versions, so the window
+ * holds at least `count` rows unless spans changed since. Null when the rollup cannot answer
+ * the filter, or the filter is only a window.
  */
 export function newestHoursBound(filter: SpanFilter, count: number, endUs: number | undefined, prefix: string): { sql: string; params: Record<string, unknown> } | null {
   const keys = setKeys(filter);

@@ -253,8 +253,12 @@ export class SearchStore {
       query_params: { ...params, limit },
       clickhouse_settings: SPAN_LIST_SETTINGS,
     });
-    // short of a page from an hour the rollup counted enough from (spans changed since): read on past it
-    if (bound && rows.length < limit && (rows.length === 0 || Number(rows[0].bound_s) > 0)) return this.spanCandidates(search, cursor, limit, false);
+    // Short of a page from an hour the rollup counted a page from (spans changed since): read on
+    // past it. No rows leave the bound unknown: ask for it alone rather than scan twice.
+    if (bound && rows.length < limit) {
+      const boundS = rows.length > 0 ? rows[0].bound_s : (await queryRows<{ bound_s: string }>(this.client, { query: `SELECT toUnixTimestamp(${bound.sql}) AS bound_s`, query_params: bound.params }))[0]?.bound_s;
+      if (Number(boundS) > 0) return this.spanCandidates(search, cursor, limit, false);
+    }
     return rows;
   }
 

@@ -121,4 +121,11 @@ test('when the rollup counts more than the spans hold, the page reads on past it
   const [row] = await queryRows<{ s: string }>(store.client, { query: `SELECT toUnixTimestamp(${bound.sql}) AS s`, query_params: bound.params });
   assert.equal(Number(row.s) * 1_000_000, T0 + 5 * HOUR_US, 'the rollup now bounds a page of 3 at the last hour');
   assert.deepEqual(await allPages({ model: 'model-b', status: 'error' }, 3), expected((s) => s.model === 'model-b' && s.error));
+  // and it claims 49 in the hour after the last span, which holds none: the bounded read finds nothing
+  await store.client.command({
+    query: `INSERT INTO span_metrics (tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days, spans, errors)
+            SELECT tenant_id, hour + INTERVAL 1 HOUR, type, model, provider, service_name, routing_alias, status, retention_days, 49, 49 FROM span_metrics
+            WHERE tenant_id = 'default' AND model = 'model-b' AND status = 'error' ORDER BY hour DESC LIMIT 1`,
+  });
+  assert.deepEqual(await allPages({ model: 'model-b', status: 'error' }, 3), expected((s) => s.model === 'model-b' && s.error));
 });
