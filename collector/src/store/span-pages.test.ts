@@ -19,7 +19,7 @@ const T0 = Math.floor((Date.now() * 1000 - 6 * HOUR_US) / HOUR_US) * HOUR_US;
 let storage: TestStorage;
 let store: SpanStore;
 let search: SearchStore;
-/** Every span stored: [trace id, span id, start µs, model, status]. */
+/** Every span stored: ids, start (µs), model, and whether it failed. */
 const stored: Array<{ traceId: string; spanId: string; start: number; model: string; error: boolean }> = [];
 
 before(async () => {
@@ -68,12 +68,24 @@ const expected = (keep: (s: (typeof stored)[number]) => boolean) =>
     .sort((a, b) => b.start - a.start)
     .map((s) => s.spanId);
 
+/** The rollup bound's start (µs; 0 for the epoch), as ClickHouse computes it. */
+async function boundOf(filter: Parameters<typeof newestHoursBound>[0], count: number, endUs?: number): Promise<number> {
+  const bound = newestHoursBound(filter, count, endUs, 'b')!;
+  const [row] = await queryRows<{ s: string }>(store.client, { query: `SELECT toUnixTimestamp(${bound.sql}) AS s`, query_params: bound.params });
+  return Number(row.s) * 1_000_000;
+}
+
+/** Makes the rollup claim 49 more model-b errors in its newest such hour, moved `hoursLater`. */
+async function claimModelBErrors(hoursLater: number): Promise<void> {
+  await store.client.command({
+    query: `INSERT INTO span_metrics (tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days, spans, errors)
+            SELECT tenant_id, hour + toIntervalHour({later:UInt8}), type, model, provider, service_name, routing_alias, status, retention_days, 49, 49 FROM span_metrics
+            WHERE tenant_id = 'default' AND model = 'model-b' AND status = 'error' ORDER BY hour DESC LIMIT 1`,
+    query_params: { later: hoursLater },
+  });
+}
+
 test('the rollup bound starts at the latest hour from which it counts the page', async () => {
-  const boundOf = async (filter: Parameters<typeof newestHoursBound>[0], count: number, endUs?: number) => {
-    const bound = newestHoursBound(filter, count, endUs, 'b')!;
-    const [row] = await queryRows<{ s: string }>(store.client, { query: `SELECT toUnixTimestamp(${bound.sql}) AS s`, query_params: bound.params });
-    return Number(row.s) * 1_000_000;
-  };
   // model-b errors: spans 0, 21, 42, 63, 84, 105 (one in each hour); 3 of them from the 4th hour on
   assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 3), T0 + 3 * HOUR_US);
   // before a cursor in the last hour, that hour is not counted (it is only partly before it)
@@ -112,20 +124,10 @@ test('pages filtered on the rollup columns are those of a plain read, through ev
 
 test('when the rollup counts more than the spans hold, the page reads on past its bound', async () => {
   // the rollup claims 50 model-b errors in the last hour, which holds one
-  await store.client.command({
-    query: `INSERT INTO span_metrics (tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days, spans, errors)
-            SELECT tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days, 49, 49 FROM span_metrics
-            WHERE tenant_id = 'default' AND model = 'model-b' AND status = 'error' ORDER BY hour DESC LIMIT 1`,
-  });
-  const bound = newestHoursBound({ tenantId: 'default', model: 'model-b', status: 'error' }, 4, undefined, 'b')!;
-  const [row] = await queryRows<{ s: string }>(store.client, { query: `SELECT toUnixTimestamp(${bound.sql}) AS s`, query_params: bound.params });
-  assert.equal(Number(row.s) * 1_000_000, T0 + 5 * HOUR_US, 'the rollup now bounds a page of 3 at the last hour');
+  await claimModelBErrors(0);
+  assert.equal(await boundOf({ tenantId: 'default', model: 'model-b', status: 'error' }, 4), T0 + 5 * HOUR_US, 'the rollup now bounds a page of 3 at the last hour');
   assert.deepEqual(await allPages({ model: 'model-b', status: 'error' }, 3), expected((s) => s.model === 'model-b' && s.error));
   // and it claims 49 in the hour after the last span, which holds none: the bounded read finds nothing
-  await store.client.command({
-    query: `INSERT INTO span_metrics (tenant_id, hour, type, model, provider, service_name, routing_alias, status, retention_days, spans, errors)
-            SELECT tenant_id, hour + INTERVAL 1 HOUR, type, model, provider, service_name, routing_alias, status, retention_days, 49, 49 FROM span_metrics
-            WHERE tenant_id = 'default' AND model = 'model-b' AND status = 'error' ORDER BY hour DESC LIMIT 1`,
-  });
+  await claimModelBErrors(1);
   assert.deepEqual(await allPages({ model: 'model-b', status: 'error' }, 3), expected((s) => s.model === 'model-b' && s.error));
 });
