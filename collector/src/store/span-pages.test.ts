@@ -49,13 +49,14 @@ after(async () => {
   await storage.remove();
 });
 
-/** Every page of a newest-first span list, following cursors: the span ids in order. */
-async function allPages(filter: Partial<SpanSearch>, limit: number): Promise<string[]> {
+/** Every page of a newest-first span list, following cursors: the span ids in order (and each row's metadata, into `metadata`). */
+async function allPages(filter: Partial<SpanSearch>, limit: number, from = search, metadata = new Map<string, Record<string, string>>()): Promise<string[]> {
   const ids: string[] = [];
   let cursor: SpanSearch['cursor'];
   for (let pages = 0; pages < 200; pages++) {
-    const page = await search.listSpans({ tenantId: 'default', sort: 'time', order: 'desc', limit, cursor, ...filter });
+    const page = await from.listSpans({ tenantId: 'default', sort: 'time', order: 'desc', limit, cursor, ...filter });
     ids.push(...page.data.map((s) => s.span_id));
+    for (const s of page.data) metadata.set(s.span_id, s.metadata ?? {});
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
   }
@@ -130,4 +131,24 @@ test('when the rollup counts more than the spans hold, the page reads on past it
   // and it claims 49 in the hour after the last span, which holds none: the bounded read finds nothing
   await claimModelBErrors(1);
   assert.deepEqual(await allPages({ model: 'model-b', status: 'error' }, 3), expected((s) => s.model === 'model-b' && s.error));
+});
+
+test('a revised span is listed once, as its newest version, whether or not its versions fit the by-key read', async () => {
+  // three versions of every 10th span, unmerged: the original and two revisions
+  const revised = stored.filter((_, i) => i % 10 === 0).map((s) => s.spanId);
+  for (const round of ['1', '2']) {
+    const current = await store.newestSpans('default', { spanIds: revised });
+    assert.equal(current.length, revised.length);
+    await store.writeRevisions(current.map((previous) => ({ span: { ...previous.span, metadata: { ...previous.span.metadata, revision: round } }, previous })));
+  }
+  // the read returns every version of a page's spans; capped at 2 rows, it falls back to one row per span
+  for (const from of [search, new SearchStore(store.client, new ScoreStore(store.client), undefined, 2)]) {
+    for (const [filter, keep] of [[{}, () => true], [{ model: 'model-a' }, (s: (typeof stored)[number]) => s.model === 'model-a']] as const) {
+      for (const limit of [3, 50]) {
+        const metadata = new Map<string, Record<string, string>>();
+        assert.deepEqual(await allPages(filter, limit, from, metadata), expected(keep), `${JSON.stringify(filter)} limit ${limit}`);
+        for (const [spanId, values] of metadata) assert.equal(values.revision, revised.includes(spanId) ? '2' : undefined, `span ${spanId}`);
+      }
+    }
+  }
 });
