@@ -1,7 +1,8 @@
 // Span pages newest first filtered on the hourly rollup's columns (model, status, …) start
 // where the rollup counts a page, instead of reading back through every hour. These tests
 // prove the pages are the same as a plain read's: through every cursor, with a window, and
-// when the rollup counts more than the spans hold (it then reads on past its bound).
+// when the rollup counts more than the spans hold (it then reads on past its bound). The last
+// test proves a page's rows, read by key, are each span's newest version.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { mapSpan, type OtlpSpan } from '@spanhouse/model';
