@@ -292,19 +292,15 @@ export class SearchStore {
     // of every column for each span (a page's spans sit in as many granules as traces). At
     // 1M spans a full-field page of 51 errors read 63-73 -> 49 ms, the Generations table's
     // fields 33 -> 23-25 ms. The first row of each key is its newest version.
-    let rows = await queryRows<SpanRow>(this.client, {
-      query: `SELECT ${select} FROM spans WHERE ${where} ORDER BY trace_id, span_id, version DESC LIMIT {rows:UInt32}`,
-      query_params: { ...params, rows: this.versionRowsMax },
-      clickhouse_settings: BY_ID,
-    });
-    if (rows.length >= this.versionRowsMax) {
-      // so many versions that the limit may have cut some keys off: one row per key instead
-      rows = await queryRows<SpanRow>(this.client, {
-        query: `SELECT ${select} FROM spans WHERE ${where} ORDER BY trace_id, span_id, version DESC LIMIT 1 BY trace_id, span_id`,
-        query_params: params,
+    const read = (limit: string, extra: Record<string, unknown> = {}) =>
+      queryRows<SpanRow>(this.client, {
+        query: `SELECT ${select} FROM spans WHERE ${where} ORDER BY trace_id, span_id, version DESC ${limit}`,
+        query_params: { ...params, ...extra },
         clickhouse_settings: BY_ID,
       });
-    }
+    let rows = await read('LIMIT {rows:UInt32}', { rows: this.versionRowsMax });
+    // so many versions that the limit may have cut some keys off: one row per key instead
+    if (rows.length >= this.versionRowsMax) rows = await read('LIMIT 1 BY trace_id, span_id');
     const newest = new Map<string, SpanRow>();
     for (const row of rows) {
       const key = `${row.trace_id}/${row.span_id}`;
