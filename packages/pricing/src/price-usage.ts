@@ -13,6 +13,7 @@ import { roundUsd, type PricingInfo } from '@spanhouse/model';
 import { findOverride, NO_OVERRIDES, type CompiledOverride, type CompiledOverrides } from './overrides.ts';
 import { activePriceVersion } from './price-data.ts';
 import { toGenAiPricesProvider } from './providers.ts';
+import { priceTokens } from './token-prices.ts';
 
 export interface UsageToPrice {
   /** Spanhouse provider id (openai, anthropic, aws.bedrock, …); empty when unknown. */
@@ -124,6 +125,8 @@ function lookUpBundled(tokens: Usage, provider: string, model: string, timestamp
     return found;
   }
   if (match === null) return null;
+  const byTokenRates = priceTokens(tokens, match.provider, match.model);
+  if (byTokenRates) return byTokenRates;
   const onlyThisModel: Provider = { ...match.provider, models: [{ ...match.model, match: { equals: model } }] };
   return calcPrice(tokens, model, { provider: onlyThisModel, timestamp });
 }
