@@ -2,7 +2,8 @@
 // where the rollup counts a page, instead of reading back through every hour. These tests
 // prove the pages are the same as a plain read's: through every cursor, with a window, and
 // when the rollup counts more than the spans hold (it then reads on past its bound). The last
-// test proves a page's rows, read by key, are each span's newest version.
+// two prove a page's rows, read by key, are each span's newest version, with the values a
+// trace read gives, for every field and for a few.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { mapSpan, type OtlpSpan } from '@spanhouse/model';
@@ -149,6 +150,32 @@ test('a revised span is listed once, as its newest version, whether or not its v
         const metadata = new Map<string, Record<string, string>>();
         assert.deepEqual(await allPages(filter, limit, from, metadata), expected(keep), `${JSON.stringify(filter)} limit ${limit}`);
         for (const [spanId, values] of metadata) assert.equal(values.revision, revised.includes(spanId) ? '2' : undefined, `span ${spanId}`);
+      }
+    }
+  }
+});
+
+test('a page\'s rows, read by key, are the spans as a trace read gives them, with every field and with a few', async () => {
+  // give a third of the spans values in every column a page shows, as a revision (unmerged)
+  const picked = stored.filter((_, i) => i % 3 === 1).map((s) => s.spanId);
+  const current = await store.newestSpans('default', { spanIds: picked });
+  await store.writeRevisions(
+    current.map((previous, i) => ({
+      span: { ...previous.span, cost_usd: 0.001 * (i + 1), cost_source: 'client' as const, user_id: `user-${i % 4}`, session_id: `session-${i % 5}`, tags: ['page', `t${i % 3}`], cluster_id: `c${i % 2}`, input_text: `question ${i}`, output_text: `answer ${i}`, metadata: { ...previous.span.metadata, customer: `acme-${i}` } },
+      previous,
+    })),
+  );
+  const fieldsets = [undefined, new Set(['model', 'cost_usd', 'user_id', 'tags', 'input_preview', 'end_time', 'kind'])];
+  for (const fields of fieldsets) {
+    for (const query of [{ sort: 'time' }, { sort: 'cost' }, { sort: 'time', status: 'error' }, { sort: 'cost', model: 'model-b' }] as const) {
+      const page = await search.listSpans({ tenantId: 'default', order: 'desc', limit: 40, fields, ...query });
+      assert.ok(page.data.length > 10, JSON.stringify(query));
+      for (const row of page.data) {
+        const trace = await store.getTrace('default', row.trace_id, false);
+        const record = trace!.spans.find((s) => s.span_id === row.span_id)!;
+        const { running: _r, scores: _s, ...listed } = row as typeof row & { running?: boolean; scores?: unknown };
+        const expectedRow = fields ? Object.fromEntries(Object.entries(record).filter(([k]) => fields.has(k) || ['tenant_id', 'trace_id', 'span_id'].includes(k))) : record;
+        assert.deepEqual(listed, expectedRow, `${JSON.stringify(query)} fields ${fields ? [...fields] : 'all'} span ${row.span_id}`);
       }
     }
   }
