@@ -2,7 +2,7 @@
 // (connections, header/request/idle timeouts, requests per connection, which also caps
 // pipelining), a cap on requests in flight that sheds the excess with 503 + Retry-After
 // instead of queueing it, and a health check that reads cached state.
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { MAX_STORED_DEPTH, wellFormedInPlace } from '@spanhouse/model';
 import { ApiError } from './api/errors.ts';
@@ -43,28 +43,35 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
 }
 
 /**
- * Express middleware: at most `maxInFlight` requests are handled at once; the next ones
- * are answered 503 + Retry-After straight away (a flood of pipelined requests costs a
- * short answer each, not a queue of storage queries).
+ * At most `maxInFlight` requests are handled at once; the next ones are answered 503 +
+ * Retry-After straight away (a flood of pipelined requests costs a short answer each, not a
+ * queue of storage queries). One count for the app and the gateway's direct routes.
  */
-export function loadShedder(maxInFlight: number) {
-  let inFlight = 0;
-  const shed = new ApiError(503, 'overloaded', 'the collector is busy; retry later', OVERLOAD_RETRY_AFTER_SECONDS);
-  return (_req: Request, res: Response, next: NextFunction) => {
-    if (inFlight >= maxInFlight) {
-      next(shed);
-      return;
-    }
-    inFlight++;
+export class InFlightLimit {
+  private inFlight = 0;
+  private readonly shed = new ApiError(503, 'overloaded', 'the collector is busy; retry later', OVERLOAD_RETRY_AFTER_SECONDS);
+
+  constructor(private readonly maxInFlight: number) {}
+
+  /** Counts `res` until it ends, or answers why it may not start. */
+  admit(res: ServerResponse): ApiError | null {
+    if (this.inFlight >= this.maxInFlight) return this.shed;
+    this.inFlight++;
     let done = false;
     const release = () => {
       if (done) return;
       done = true;
-      inFlight--;
+      this.inFlight--;
     };
     res.once('finish', release);
     res.once('close', release);
-    next();
+    return null;
+  }
+
+  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
+    const refused = this.admit(res);
+    if (refused) next(refused);
+    else next();
   };
 }
 
@@ -103,17 +110,23 @@ export class HealthCache {
  */
 export class Drainer {
   private draining = false;
-  private readonly inFlight = new Set<Response>();
+  private readonly inFlight = new Set<ServerResponse>();
 
-  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
+  /** Tracks `res` until it closes, or answers why it may not start (shutting down). */
+  admit(res: ServerResponse): ApiError | null {
     if (this.draining) {
       res.setHeader('Connection', 'close');
-      next(new ApiError(503, 'shutting_down', 'the collector is shutting down; retry later', OVERLOAD_RETRY_AFTER_SECONDS));
-      return;
+      return new ApiError(503, 'shutting_down', 'the collector is shutting down; retry later', OVERLOAD_RETRY_AFTER_SECONDS);
     }
     this.inFlight.add(res);
     res.once('close', () => this.inFlight.delete(res));
-    next();
+    return null;
+  }
+
+  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
+    const refused = this.admit(res);
+    if (refused) next(refused);
+    else next();
   };
 
   async drain(server: Server, timeoutMs: number): Promise<void> {

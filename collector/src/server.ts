@@ -1,6 +1,6 @@
 // Wires receivers, pipeline, store, API and UI into one HTTP server.
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
@@ -24,10 +24,10 @@ import { Authenticator, authOf, DEFAULT_TENANT, otlpTenant, type HeaderCarrier }
 import { defaultConfig, isLoopbackHost, type CollectorConfig } from './config.ts';
 import { createEnrichment } from './enrichment/index.ts';
 import { Gateway } from './gateway/gateway.ts';
-import { gatewayRoutes, isGatewayPath, writeOpenAiProblem } from './gateway/routes.ts';
+import { directGatewayRoutes, gatewayRoutes, isGatewayPath, writeOpenAiProblem } from './gateway/routes.ts';
 import { policyFor } from './enrichment/settings.ts';
 import { BatchWriter } from './pipeline/batch-writer.ts';
-import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, jsonBodyOnly, loadShedder, validQueryEncoding } from './http-limits.ts';
+import { applyServerLimits, boundedJsonBody, Drainer, HealthCache, InFlightLimit, jsonBodyOnly, validQueryEncoding } from './http-limits.ts';
 import { IngestPipeline } from './pipeline/ingest.ts';
 import { Spool } from './pipeline/spool.ts';
 import { SpanMapper } from './pipeline/span-mapper.ts';
@@ -153,7 +153,8 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     const ok = await health.healthy();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', storage: store.mode });
   });
-  app.use(loadShedder(config.maxInFlight));
+  const inFlight = new InFlightLimit(config.maxInFlight);
+  app.use(inFlight.middleware);
   app.use(openapiRoutes({ uiDir: config.uiDir })); // before authentication: the document and its page need no key
   // Every OTLP and API request carries a key (or is keyless on a loopback-only collector without keys).
   app.use(
@@ -166,7 +167,9 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
   );
   const otelMetrics = new OtelMetricsStore(store.client);
   const gateway = new Gateway(config.gateway, pipeline, config.log);
-  app.use(gatewayRoutes({ gateway, maxBodyBytes: config.maxBodyBytes })); // before the OTLP receiver's catch-all under /v1
+  app.use(gatewayRoutes({ gateway })); // before the OTLP receiver's catch-all under /v1
+  // the gateway's POST routes are answered before the app, with the same drain, cap and keys
+  const direct = directGatewayRoutes({ gateway, auth, admission: [drainer, inFlight], maxBodyBytes: config.maxBodyBytes, log: config.log });
   const exporter = otlpExport({ pipeline, metrics: new MetricsReceiver(otelMetrics, config.enrichment), log: config.log });
   app.use(otlpReceiver({ exporter, maxBodyBytes: config.maxBodyBytes, tenantOf: (req) => otlpTenant(authOf(req)) }));
   app.use(
@@ -204,7 +207,9 @@ export async function startCollector(overrides: Partial<CollectorConfig> = {}, p
     await store.close();
   };
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
+    const s = createServer((req, res) => {
+      if (!direct(req, res)) app(req, res);
+    }).listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   }).catch(async (error) => {
     await closeStorage();

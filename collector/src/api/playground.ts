@@ -55,8 +55,7 @@ export function playgroundRoutes({ gateway, store }: { gateway: Gateway; store: 
     if (typeof request === 'string') throw new ApiError(400, 'bad_request', request);
     let call, prepared;
     try {
-      call = gatewayCall(req, res, request);
-      call.tenantId = tenantId;
+      call = gatewayCall(req, res, request, tenantId);
       call.fields = {
         ...call.fields,
         tags: [...new Set([PLAYGROUND_TAG, ...(call.fields.tags ?? [])])],
