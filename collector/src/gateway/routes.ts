@@ -100,6 +100,8 @@ export interface DirectGatewayOptions {
 }
 
 const DIRECT_ROUTES: Readonly<Record<string, 'chat' | 'embeddings'>> = { '/v1/chat/completions': 'chat', '/v1/embeddings': 'embeddings' };
+/** The routes directGatewayRoutes serves (`POST /v1/…`), for the OpenAPI document's parity test. */
+export const DIRECT_GATEWAY_ROUTES: readonly string[] = Object.keys(DIRECT_ROUTES).map((path) => `POST ${path}`);
 
 /**
  * node's request handler for the gateway's two POST routes. Returns false for any other
