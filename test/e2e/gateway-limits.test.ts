@@ -1,8 +1,8 @@
 // The gateway's POST routes are answered ahead of Express (collector/src/gateway/routes.ts,
-// directGatewayRoutes). These prove they keep what the app's middleware gave them: compressed
-// bodies, the body limit, the in-flight cap shared with the REST API, and the key check, each
-// refusal in OpenAI's error format; through a real collector (embedded chDB) and a fake
-// OpenAI-compatible upstream.
+// directGatewayRoutes). These prove they keep what the app gave them: the router's path
+// matching, compressed bodies, the body limit, the in-flight cap shared with the REST API and the
+// key check, each refusal in OpenAI's error format; through a real collector (embedded chDB) and
+// a fake OpenAI-compatible upstream.
 import assert from 'node:assert/strict';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
@@ -64,6 +64,14 @@ test('a gzip, deflate or brotli body is read as a plain one; an unknown encoding
   const broken = await openAiError(await post(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' }));
   assert.deepEqual([broken.status, broken.type], [400, 'invalid_request_error']);
   assert.match(broken.message, /gzip/);
+});
+
+test('the routes match as the app\'s router did: a trailing slash, a query string, any case', async () => {
+  for (const path of ['/v1/chat/completions/', '/v1/chat/completions?x=1', '/V1/Chat/Completions']) {
+    const res = await post(question(path), {}, path);
+    assert.equal(res.status, 200, path);
+    assert.equal((await res.json()).choices[0].message.content, echo(path));
+  }
 });
 
 test('a body over the limit is a 413, compressed or not, and the next call is answered', async () => {

@@ -103,15 +103,20 @@ const DIRECT_ROUTES: Readonly<Record<string, 'chat' | 'embeddings'>> = { '/v1/ch
 /** The routes directGatewayRoutes serves (`POST /v1/…`), for the OpenAPI document's parity test. */
 export const DIRECT_GATEWAY_ROUTES: readonly string[] = Object.keys(DIRECT_ROUTES).map((path) => `POST ${path}`);
 
+/** A URL's path as Express's default router matches it: any case, one trailing slash allowed. */
+function routePath(url: string): string {
+  const query = url.indexOf('?');
+  const path = (query < 0 ? url : url.slice(0, query)).toLowerCase();
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
 /**
  * node's request handler for the gateway's two POST routes. Returns false for any other
  * request, which the caller hands to the app.
  */
 export function directGatewayRoutes(options: DirectGatewayOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    const url = req.url ?? '';
-    const query = url.indexOf('?');
-    const kind = req.method === 'POST' ? DIRECT_ROUTES[query < 0 ? url : url.slice(0, query)] : undefined;
+    const kind = req.method === 'POST' ? DIRECT_ROUTES[routePath(req.url ?? '')] : undefined;
     if (!kind) return false;
     answer(options, kind, req, res).catch((error: unknown) => {
       const problem = problemOf(error);
