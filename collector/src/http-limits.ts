@@ -42,6 +42,19 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 }
 
+/** Lets a request start, or says why not (the app's middleware and the gateway's direct routes ask alike). */
+export interface Admission {
+  admit(res: ServerResponse): ApiError | null;
+}
+
+const admissionMiddleware =
+  (gate: Admission) =>
+  (_req: Request, res: Response, next: NextFunction): void => {
+    const refused = gate.admit(res);
+    if (refused) next(refused);
+    else next();
+  };
+
 /**
  * At most `maxInFlight` requests are handled at once; the next ones are answered 503 +
  * Retry-After straight away (a flood of pipelined requests costs a short answer each, not a
@@ -68,11 +81,7 @@ export class InFlightLimit {
     return null;
   }
 
-  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
-    const refused = this.admit(res);
-    if (refused) next(refused);
-    else next();
-  };
+  readonly middleware = admissionMiddleware(this);
 }
 
 /**
@@ -123,11 +132,7 @@ export class Drainer {
     return null;
   }
 
-  readonly middleware = (_req: Request, res: Response, next: NextFunction): void => {
-    const refused = this.admit(res);
-    if (refused) next(refused);
-    else next();
-  };
+  readonly middleware = admissionMiddleware(this);
 
   async drain(server: Server, timeoutMs: number): Promise<void> {
     this.draining = true;

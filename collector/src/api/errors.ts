@@ -98,6 +98,16 @@ export function problemOf(error: unknown): Problem {
   return { status: 500, code: 'internal', message: 'internal error' };
 }
 
+/** problemOf, with the cause of a server fault (5xx) logged: internals go to the log, not the caller. */
+export function loggedProblemOf(error: unknown, log: (message: string) => void, where: string): Problem {
+  const problem = problemOf(error);
+  if (problem.status >= 500) {
+    const cause = error instanceof ApiError ? error.cause : error;
+    if (cause !== undefined) log(`error on ${where}: ${(cause as Error)?.stack ?? String(cause)}`);
+  }
+  return problem;
+}
+
 /** Writes a problem in one protocol's shape (the REST API's JSON, or OTLP's google.rpc.Status). */
 export type ProblemWriter = (req: Request, res: Response, problem: Problem) => void;
 
@@ -112,11 +122,7 @@ export const writeApiProblem: ProblemWriter = (_req, res, problem) => {
  */
 export function errorHandler(log: (message: string) => void, byPrefix: Record<string, ProblemWriter> = {}) {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
-    const problem = problemOf(error);
-    if (problem.status >= 500) {
-      const cause = error instanceof ApiError ? error.cause : error;
-      if (cause !== undefined) log(`error on ${req.method} ${req.path}: ${(cause as Error)?.stack ?? String(cause)}`);
-    }
+    const problem = loggedProblemOf(error, log, `${req.method} ${req.path}`);
     if (res.headersSent) {
       next(error); // Express closes the connection; nothing more can be said
       return;

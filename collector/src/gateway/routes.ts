@@ -11,7 +11,8 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import express from 'express';
 import getRawBody from 'raw-body';
 import { writeTenant, type Authenticator } from '../auth/authenticate.ts';
-import { ApiError, problemOf, storageUnavailable, type Problem, type ProblemWriter } from '../api/errors.ts';
+import { ApiError, loggedProblemOf, storageUnavailable, type Problem, type ProblemWriter } from '../api/errors.ts';
+import type { Admission } from '../http-limits.ts';
 import { callFieldsFromHeaders, ClientCancelledError, GatewayInputError, type ChatOutput, type Gateway, type GatewayCall } from './gateway.ts';
 import { openAiError } from './openai.ts';
 
@@ -85,11 +86,6 @@ export function gatewayCall(req: IncomingMessage, res: ServerResponse, body: unk
   };
 }
 
-/** Lets a request start, or says why not (shutting down, too many in flight). */
-export interface Admission {
-  admit(res: ServerResponse): ApiError | null;
-}
-
 export interface DirectGatewayOptions {
   gateway: Gateway;
   auth: Authenticator;
@@ -119,11 +115,7 @@ export function directGatewayRoutes(options: DirectGatewayOptions): (req: Incomi
     const kind = req.method === 'POST' ? DIRECT_ROUTES[routePath(req.url ?? '')] : undefined;
     if (!kind) return false;
     answer(options, kind, req, res).catch((error: unknown) => {
-      const problem = problemOf(error);
-      if (problem.status >= 500) {
-        const cause = error instanceof ApiError ? error.cause : error;
-        if (cause !== undefined) options.log(`error on POST ${req.url}: ${(cause as Error)?.stack ?? String(cause)}`);
-      }
+      const problem = loggedProblemOf(error, options.log, `POST ${routePath(req.url ?? '')}`);
       if (res.headersSent) {
         res.destroy(); // mid-answer: nothing more can be said
         return;
