@@ -1,4 +1,4 @@
-// npm run bench:gateway [-- --calls 2000 --throughput-calls 1000 --concurrency 8 --modes both|default|durable --profile --cpu-prof DIR]
+// npm run bench:gateway [-- --calls 2000 --throughput-calls 1000 --concurrency 8 --modes both|default|durable --profile --cpu-prof DIR --collector-flags=<node flags>]
 //
 // The gateway's overhead against a local fake upstream. A collector runs in a child process
 // (embedded chDB in a temp dir); the fake OpenAI-compatible upstream and the client run here,
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** A directory: the collector writes a V8 CPU profile there (node --cpu-prof). */
     'cpu-prof': { type: 'string' },
+    /** node flags for the collector's process only, space-separated: `--collector-flags=--max-semi-space-size=4` (with `=`, as the value starts with --). */
+    'collector-flags': { type: 'string', default: '' },
   },
 });
 const SELF = fileURLToPath(import.meta.url);
@@ -330,7 +332,8 @@ async function main(): Promise<void> {
     const data = tempDataDir('bench-gateway');
     const args = ['--role', 'collector', '--upstream', upstream.url, '--data', data.dir, '--durable', String(durable), ...(values.profile ? ['--profile'] : [])];
     const cpuProf = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
-    const child = fork(SELF, args, { execArgv: ['--import', 'tsx', '--conditions=source', ...cpuProf] });
+    const flags = values['collector-flags']!.split(' ').filter(Boolean);
+    const child = fork(SELF, args, { execArgv: ['--import', 'tsx', '--conditions=source', ...cpuProf, ...flags] });
     const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
     const base = `${url}/v1`;
     const [direct, through] = await profiled(child, 'sequential calls', () => latencies([upstream.url, base], calls));

@@ -1,4 +1,4 @@
-// npm run bench [-- --spans 30000 --batch 512 --concurrency 8 --spool on]
+// npm run bench [-- --spans 30000 --batch 512 --concurrency 8 --spool on --collector-flags=<node flags>]
 //
 // End to end: a collector (child process, embedded chDB in a temp dir) receives N GenAI
 // spans (~1.3 KB each with content) as OTLP/HTTP protobuf from a load generator (another
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     spool: { type: 'string', default: 'off' },
     /** on: while the load runs, a user pages the trace list (one request at a time, 100 ms apart) and its latency is reported. */
     browse: { type: 'string', default: 'off' },
+    /** node flags for the collector's process only, space-separated: `--collector-flags=--max-semi-space-size=4` (with `=`, as the value starts with --). */
+    'collector-flags': { type: 'string', default: '' },
   },
 });
 const SPOOL = values.spool === 'on';
@@ -179,7 +181,11 @@ function child(role: string, extra: string[] = []) {
   return fork(SELF, ['--role', role, '--spans', String(SPANS), '--batch', String(BATCH), '--concurrency', String(CONCURRENCY), '--spool', SPOOL ? 'on' : 'off', ...extra], {
     // workspace packages from their TypeScript source: the run measures this checkout, not whatever
     // collector/dist was last built
-    execArgv: ['--import', 'tsx', '--conditions=source', ...(process.env.BENCH_PROFILE && role === 'collector' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+    execArgv: [
+      '--import', 'tsx', '--conditions=source',
+      ...(process.env.BENCH_PROFILE && role === 'collector' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ...(role === 'collector' ? values['collector-flags']!.split(' ').filter(Boolean) : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
