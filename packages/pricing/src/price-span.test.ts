@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -118,6 +118,7 @@ test('createPricer reads an override file and prices a batch', () => {
   close(inHouse.cost_usd, (2000 * 0.1 + 100 * 0.2) / 1e6);
   assert.deepEqual(inHouse.pricing, { provider: 'openai', model: 'in-house-7b', source: 'override', version: 'override:test' });
   pricer.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a span with a model and no provider (Langfuse) gets the provider the price tables know, marked inferred', () => {
