@@ -13,7 +13,7 @@ import { roundUsd, type PricingInfo } from '@spanhouse/model';
 import { findOverride, NO_OVERRIDES, type CompiledOverride, type CompiledOverrides } from './overrides.ts';
 import { activePriceVersion } from './price-data.ts';
 import { toGenAiPricesProvider } from './providers.ts';
-import { priceTokens } from './token-prices.ts';
+import { priceTokens, tierRate } from './token-prices.ts';
 
 export interface UsageToPrice {
   /** Spanhouse provider id (openai, anthropic, aws.bedrock, …); empty when unknown. */
@@ -196,7 +196,5 @@ function perMillion(prices: ModelPrice, key: string, totalInput: number): number
   const price = prices[key];
   if (price === undefined) return undefined;
   if (typeof price === 'number') return price;
-  let applied = price.base;
-  for (const tier of [...price.tiers].sort((a, b) => a.start - b.start)) if (totalInput > tier.start) applied = tier.price;
-  return applied;
+  return tierRate({ base: price.base, tiers: [...price.tiers].sort((a, b) => a.start - b.start) }, totalInput);
 }

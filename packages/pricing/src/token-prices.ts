@@ -21,15 +21,22 @@ const TOKEN_UNITS: Readonly<Record<string, { usage: string; direction: 'input' |
   output_reasoning_mtok: { usage: 'output_reasoning_tokens', direction: 'output' },
 };
 
+/** A model's token rates, and the usage keys they price. */
+interface TokenRates {
+  rates: Array<[string, Rate]>;
+  priced: ReadonlySet<string>;
+}
+
 /** The model's rates when they are token rates only, else undefined; remembered per model object. */
-function tokenRatesOf(model: ModelInfo): Array<[string, Rate]> | undefined {
+function tokenRatesOf(model: ModelInfo): TokenRates | undefined {
   const known = rates.get(model);
   if (known !== undefined || rates.has(model)) return known;
   const found = Array.isArray(model.prices) ? undefined : tokenRates(model.prices);
-  rates.set(model, found);
-  return found;
+  const entry = found && { rates: found, priced: new Set(found.map(([key]) => TOKEN_UNITS[key].usage)) };
+  rates.set(model, entry);
+  return entry;
 }
-const rates = new WeakMap<ModelInfo, Array<[string, Rate]> | undefined>();
+const rates = new WeakMap<ModelInfo, TokenRates | undefined>();
 
 const PER_REQUEST = 'requests_kcount';
 
@@ -59,10 +66,10 @@ const count = (usage: Usage, key: string) => usage[key] ?? 0;
  * or undefined when the model's prices need calcPrice (or the usage is not a partition).
  */
 export function priceTokens(usage: Usage, provider: Provider, model: ModelInfo): PriceCalculation | undefined {
-  const modelRates = tokenRatesOf(model);
-  if (!modelRates) return undefined;
+  const known = tokenRatesOf(model);
+  if (!known) return undefined;
   for (const key in usage) if (!REPORTED.has(key)) return undefined;
-  const priced = new Set(modelRates.map(([key]) => TOKEN_UNITS[key].usage));
+  const { rates: modelRates, priced } = known;
   // leaves: a total less the priced parts inside it (an unpriced part stays at its total's rate)
   const leaf: Record<string, number> = {
     cache_read_tokens: count(usage, 'cache_read_tokens'),
@@ -82,7 +89,8 @@ export function priceTokens(usage: Usage, provider: Provider, model: ModelInfo):
   for (const [key, rate] of modelRates) {
     const unit = TOKEN_UNITS[key];
     const tokens = leaf[unit.usage];
-    const price = typeof rate === 'number' ? (rate * tokens) / 1e6 : (tiered(rate, tokens, totalInput) * 1e6) / 1e6;
+    // calcPrice's own arithmetic, operation for operation (a tier's price scaled back by 1e6), so totals match to the bit
+    const price = typeof rate === 'number' ? (rate * tokens) / 1e6 : tokens <= 0 ? 0 : (((tierRate(rate, totalInput) * tokens) / 1e6) * 1e6) / 1e6;
     if (unit.direction === 'input') inputPrice += price;
     else outputPrice += price;
   }
@@ -97,9 +105,9 @@ export function priceTokens(usage: Usage, provider: Provider, model: ModelInfo):
   };
 }
 
-function tiered(rate: Exclude<Rate, number>, tokens: number, totalInput: number): number {
-  if (tokens <= 0) return 0;
+/** A tiered rate's price per million for a call of `totalInput` input tokens (tiers sorted by start): the last tier it passes. */
+export function tierRate(rate: { base: number; tiers: ReadonlyArray<{ start: number; price: number }> }, totalInput: number): number {
   let applied = rate.base;
   for (const tier of rate.tiers) if (totalInput > tier.start) applied = tier.price;
-  return (applied * tokens) / 1e6;
+  return applied;
 }
