@@ -108,6 +108,12 @@ export interface UpstreamResponse {
   body: AsyncIterable<Uint8Array> & { text(): Promise<string>; json(): Promise<unknown>; destroy(error?: Error): unknown };
 }
 
+/** One header of node's or undici's header record as a string (repeated ones joined, as HTTP folds them). */
+export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /**
  * POST a JSON body upstream with undici.request, not fetch: no WHATWG streams or Response
  * objects on the hop (the profile's third of a call's event-loop time), the same keep-alive
@@ -117,10 +123,7 @@ export async function postUpstream(url: string, headers: Record<string, string>,
   const response = await undiciRequest(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
   return {
     status: response.statusCode,
-    header: (name) => {
-      const value = response.headers[name];
-      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-    },
+    header: (name) => headerValue(response.headers, name) ?? null,
     body: response.body,
   };
 }

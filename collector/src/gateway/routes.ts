@@ -14,7 +14,7 @@ import { writeTenant, type Authenticator } from '../auth/authenticate.ts';
 import { ApiError, loggedProblemOf, storageUnavailable, type Problem, type ProblemWriter } from '../api/errors.ts';
 import type { Admission } from '../http-limits.ts';
 import { callFieldsFromHeaders, ClientCancelledError, GatewayInputError, type ChatOutput, type Gateway, type GatewayCall } from './gateway.ts';
-import { openAiError } from './openai.ts';
+import { headerValue, openAiError } from './openai.ts';
 
 export const GATEWAY_PATHS = ['/v1/chat/completions', '/v1/embeddings', '/v1/models'];
 /** The header a client sends its own upstream key in (when the operator allows it). */
@@ -65,10 +65,7 @@ export function httpOutput(res: ServerResponse): ChatOutput {
   };
 }
 
-const headerOf = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-};
+const headerOf = (req: IncomingMessage, name: string) => headerValue(req.headers, name);
 
 /** The call a request stands for; its signal aborts when the client goes away before the answer ends. */
 export function gatewayCall(req: IncomingMessage, res: ServerResponse, body: unknown, tenantId: string): GatewayCall {
