@@ -1,4 +1,4 @@
-// npm run bench:gateway [-- --calls 2000 --throughput-calls 1000 --concurrency 8 --modes both|default|durable --profile --cpu-prof DIR --collector-flags=<node flags>]
+// npm run bench:gateway [-- --calls 2000 --throughput-calls 1000 --concurrency 8 --modes both|default|durable|proxy --profile --cpu-prof DIR --collector-flags=<node flags>]
 //
 // The gateway's overhead against a local fake upstream. A collector runs in a child process
 // (embedded chDB in a temp dir); the fake OpenAI-compatible upstream and the client run here,
@@ -11,6 +11,9 @@
 // - first-chunk forwarding delay: from the upstream writing its first chunk to the client
 //   reading it, through the gateway and (for reference) straight, taking turns too;
 // - sustained calls/s through the gateway at a given concurrency.
+// `--modes proxy` runs the same phases with a bare pass-through proxy (node:http and an undici
+// Pool, nothing parsed or stored) in the collector's place: what this machine adds to any
+// extra hop, the floor under the gateway's figures.
 // With --profile, each phase also reports where the time went inside the collector: its event
 // loop's delay (monitorEventLoopDelay), and per sequential call the time from the request's
 // arrival to the upstream request, the upstream's part, and from the upstream's answer to the
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     upstream: { type: 'string' },
     data: { type: 'string' },
     durable: { type: 'string' },
+    proxy: { type: 'boolean', default: false },
     modes: { type: 'string', default: 'both' },
     profile: { type: 'boolean', default: false },
     /** A directory: the collector writes a V8 CPU profile there (node --cpu-prof). */
@@ -301,6 +305,29 @@ async function profiled<T>(child: ChildProcess, label: string, phase: () => Prom
   return result;
 }
 
+/** Child process (--modes proxy): a bare pass-through proxy to the fake upstream, in the collector's place. */
+async function runBareProxy(): Promise<void> {
+  const { Pool } = await import('undici');
+  const upstream = new URL(values.upstream!);
+  const pool = new Pool(upstream.origin);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const path = upstream.pathname.replace(/\/$/, '') + req.url!.replace(/^\/v1/, '');
+      const answer = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+      res.writeHead(answer.statusCode, { 'content-type': String(answer.headers['content-type']) });
+      answer.body.pipe(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.send!({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  process.on('message', (message) => {
+    if (message === 'stop') process.exit(0);
+    else process.send!({ report: 'no profile: a bare proxy' });
+  });
+}
+
 /** Child process: a collector whose gateway's default provider is the fake upstream. */
 async function runCollector(): Promise<void> {
   const { startCollector } = await import('@spanhouse/collector');
@@ -326,18 +353,20 @@ async function main(): Promise<void> {
   const throughputCalls = Number(values['throughput-calls']);
   const concurrency = Number(values.concurrency);
   const upstream = await startUpstream();
-  const modes = { both: [true, false], durable: [true], default: [false] }[values.modes as 'both' | 'durable' | 'default'];
-  if (!modes) throw new Error('--modes: both, durable or default');
-  for (const durable of modes) {
+  const modes = { both: ['durable', 'default'], durable: ['durable'], default: ['default'], proxy: ['proxy'] }[values.modes as 'both' | 'durable' | 'default' | 'proxy'];
+  if (!modes) throw new Error('--modes: both, durable, default or proxy');
+  for (const mode of modes) {
+    const durable = mode === 'durable';
     const data = tempDataDir('bench-gateway');
-    const args = ['--role', 'collector', '--upstream', upstream.url, '--data', data.dir, '--durable', String(durable), ...(values.profile ? ['--profile'] : [])];
+    const role = mode === 'proxy' ? ['--role', 'collector', '--proxy'] : ['--role', 'collector', '--durable', String(durable)];
+    const args = [...role, '--upstream', upstream.url, '--data', data.dir, ...(values.profile ? ['--profile'] : [])];
     const cpuProf = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
     const flags = values['collector-flags']!.split(' ').filter(Boolean);
     const child = fork(SELF, args, { execArgv: ['--import', 'tsx', '--conditions=source', ...cpuProf, ...flags] });
     const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
     const base = `${url}/v1`;
     const [direct, through] = await profiled(child, 'sequential calls', () => latencies([upstream.url, base], calls));
-    const [directStream, throughStream] = await profiled(child, 'streams', () => firstChunkDelays([upstream.url, base], upstream, streamCalls, `gw-${durable}`));
+    const [directStream, throughStream] = await profiled(child, 'streams', () => firstChunkDelays([upstream.url, base], upstream, streamCalls, `gw-${mode}`));
     const d = stats(direct);
     const ds = stats(directStream);
     const via = stats(through);
@@ -347,10 +376,10 @@ async function main(): Promise<void> {
     const bothSlow = through.filter((t, i) => t >= via.p99 && direct[i] >= d.p99).length;
     const slowCount = through.filter((t) => t >= via.p99).length;
     console.log(`upstream alone (in turn with the gateway's calls, ${direct.length} calls): ${fmtLong(direct)}; first chunk to client p50 ${ds.p50.toFixed(2)} ms, p99 ${ds.p99.toFixed(2)} ms`);
-    console.log(`through the gateway: ${fmtLong(through)}; of its slowest 1% (${slowCount}), ${bothSlow} had a direct call in the same pair in the direct path's slowest 1%`);
+    console.log(`through ${mode === 'proxy' ? 'the bare proxy' : 'the gateway'}: ${fmtLong(through)}; of its slowest 1% (${slowCount}), ${bothSlow} had a direct call in the same pair in the direct path's slowest 1%`);
     const rate = await profiled(child, 'throughput', () => throughput(base, throughputCalls, concurrency));
     console.log(
-      `gateway, durableResponses=${durable}: added latency p50 ${(via.p50 - d.p50).toFixed(2)} ms, p99 ${(via.p99 - d.p99).toFixed(2)} ms, p99.9 ${(via.p999 - d.p999).toFixed(2)} ms ` +
+      `${mode === 'proxy' ? 'bare proxy' : `gateway, durableResponses=${durable}`}: added latency p50 ${(via.p50 - d.p50).toFixed(2)} ms, p99 ${(via.p99 - d.p99).toFixed(2)} ms, p99.9 ${(via.p999 - d.p999).toFixed(2)} ms ` +
         `(percentile of gateway calls minus the same percentile of direct calls); ` +
         `paired (gateway call minus the direct call before it) p50 ${paired.p50.toFixed(2)} / p99 ${paired.p99.toFixed(2)} / p99.9 ${paired.p999.toFixed(2)} ms; ` +
         `first chunk forwarded p50 ${(stream.p50 - ds.p50).toFixed(2)} ms, p99 ${(stream.p99 - ds.p99).toFixed(2)} ms after the direct path ` +
@@ -364,5 +393,5 @@ async function main(): Promise<void> {
   await upstream.close();
 }
 
-if (values.role === 'collector') await runCollector();
+if (values.role === 'collector') await (values.proxy ? runBareProxy() : runCollector());
 else await main();
