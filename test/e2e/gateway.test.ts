@@ -30,6 +30,7 @@ import {
   type FakeUpstream,
 } from '../support/fake-upstreams.ts';
 import { makeKey, withKeyStore } from '../support/keys.ts';
+import { otelTracer } from '../support/otel.ts';
 
 const data = tempDataDir('gateway');
 let collector: RunningCollector;
@@ -504,6 +505,42 @@ describe('playground API', () => {
     const foreign = await globex('POST', '/api/playground/runs', { span_id: call.span_id });
     assert.equal(foreign.status, 404);
     assert.equal(foreign.body.error.code, 'not_found');
+  });
+
+  test('a span an SDK sent over OTLP straight to Anthropic replays on the Anthropic provider, with or without its model named', async () => {
+    const otel = otelTracer(collector.url, { headers: { authorization: `Bearer ${keys.acme}` } });
+    const span = otel.tracer.startSpan('chat claude-sonnet-4', {
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'anthropic',
+        'gen_ai.request.model': 'claude-sonnet-4',
+        'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'asked over otlp' }] }]),
+      },
+    });
+    span.end();
+    await otel.shutdown();
+    const spanId = span.spanContext().spanId;
+    const stored = await acme('GET', `/api/spans/${spanId}`);
+    assert.equal(stored.status, 200, stored.text);
+    assert.equal(stored.body.provider, 'anthropic');
+
+    // left out (the API), or named as the UI loads it: both go to fakeanthropic, the configured provider with a key
+    for (const body of [{ span_id: spanId }, { span_id: spanId, model: 'claude-sonnet-4' }]) {
+      const before = anthropicUp.requests.length;
+      const res = await acme('POST', '/api/playground/runs', body);
+      assert.equal(res.status, 201, res.text);
+      assert.equal(res.body.error, null, JSON.stringify(res.body.error));
+      assert.equal(res.body.run.output_text, echo('asked over otlp'));
+      assert.equal(anthropicUp.requests.length, before + 1, 'the Anthropic upstream answered the replay');
+      assert.equal(anthropicUp.requests.at(-1)!.body.model, 'claude-sonnet-4');
+    }
+    // another model goes where that model's name routes it (the default provider)
+    const openaiCalls = openaiUp.requests.length;
+    const other = await acme('POST', '/api/playground/runs', { span_id: spanId, model: 'gpt-4o-mini' });
+    assert.equal(other.status, 201, other.text);
+    assert.equal(other.body.error, null, JSON.stringify(other.body.error));
+    assert.equal(openaiUp.requests.length, openaiCalls + 1);
+    assert.equal(openaiUp.requests.at(-1)!.body.model, 'gpt-4o-mini');
   });
 
   test('a run whose upstream fails answers with the error and stores the failed run', async () => {

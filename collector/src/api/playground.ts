@@ -51,7 +51,7 @@ export function playgroundRoutes({ gateway, store }: { gateway: Gateway; store: 
     const tenantId = writeTenant(req, input.tenant_id);
     const source = input.span_id ? await store.getSpan(tenantId, input.span_id.toLowerCase()) : null;
     if (input.span_id && !source) throw notFound(`span ${input.span_id}`);
-    const request = playgroundRequest(input, source);
+    const request = playgroundRequest(input, source, gateway.settings);
     if (typeof request === 'string') throw new ApiError(400, 'bad_request', request);
     let call, prepared;
     try {

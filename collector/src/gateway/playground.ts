@@ -4,6 +4,7 @@
 import type { Message, RunSummary } from '@spanhouse/model';
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from './openai.ts';
+import { parseTarget, type GatewaySettings } from './settings.ts';
 
 /** The tag and metadata keys that mark a playground run and link it to its source span. */
 export const PLAYGROUND_TAG = 'playground';
@@ -44,6 +45,7 @@ export interface SourceSpan {
   type: string;
   model: string;
   request_model: string;
+  provider: string;
   input_messages?: Message[];
   span_attributes: Record<string, string>;
 }
@@ -81,17 +83,38 @@ function toolsOf(attrs: Record<string, string>): unknown[] | undefined {
   }
 }
 
+type RouteSettings = Pick<GatewaySettings, 'providers' | 'aliases' | 'defaultProvider'>;
+
+/**
+ * Pure: where a replay of the source span's own model goes. A span the gateway made names its
+ * alias or `provider/model`, or a model of the default provider; a span an SDK sent straight to
+ * its provider (provider `anthropic`, model `claude-sonnet-4`) names a bare model, which the
+ * gateway would send to its default provider: it goes to the configured provider of the span's
+ * provider instead (the default one when several match, else the first with a key).
+ */
+export function replayModel(model: string, spanProvider: string, settings: RouteSettings): string {
+  if (Object.hasOwn(settings.aliases, model) || parseTarget(model, settings).provider !== settings.defaultProvider) return model;
+  const matching = Object.values(settings.providers).filter((p) => p.providerName === spanProvider);
+  if (matching.length === 0 || matching.some((p) => p.name === settings.defaultProvider)) return model;
+  // one with a key of its own first (attemptKey refuses a provider that needs one and has none)
+  const usable = matching.find((p) => p.apiKey || !p.apiKeyEnv) ?? matching[0];
+  return `${usable.name}/${model}`;
+}
+
 /**
  * Pure: the chat request of a run: the overrides, else the source span's turns, model,
- * temperature, max tokens and tools. An explicit null removes a parameter.
+ * temperature, max tokens and tools. An explicit null removes a parameter. The source's own
+ * model (given or left out) goes to the source's provider (replayModel).
  * Returns an error message when something required is missing.
  */
-export function playgroundRequest(body: PlaygroundRunBody, source: SourceSpan | null): ChatRequest | string {
+export function playgroundRequest(body: PlaygroundRunBody, source: SourceSpan | null, settings: RouteSettings): ChatRequest | string {
   const attrs = source?.span_attributes ?? {};
   const turns = body.messages ?? source?.input_messages ?? [];
   if (turns.length === 0) return 'messages: give the turns to run, or a span_id whose input has them';
-  const model = body.model ?? (source?.request_model || source?.model);
-  if (!model) return 'model: give a model or alias (the source span names none)';
+  const sourceModel = source?.request_model || source?.model;
+  const asked = body.model ?? sourceModel;
+  if (!asked) return 'model: give a model or alias (the source span names none)';
+  const model = source && asked === sourceModel ? replayModel(asked, source.provider, settings) : asked;
   const request: ChatRequest = { model, messages: toChatMessages(turns as Array<Record<string, unknown>>) };
   const temperature = body.temperature === undefined ? numberAttribute(attrs, 'gen_ai.request.temperature') : body.temperature;
   const maxTokens = body.max_tokens === undefined ? numberAttribute(attrs, 'gen_ai.request.max_tokens') : body.max_tokens;
