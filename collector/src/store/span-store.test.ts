@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { mapSpan, rollUp, traceSummaryOf, type Attributes, type OtlpSpan, type SpanhouseSpan } from '@spanhouse/model';
 import { ROLLUP_FIELDS } from './span-columns.ts';
+import { queryRows } from './query.ts';
 import { SpanStore } from './span-store.ts';
 import { testStorage, type TestStorage } from '../../../test/support/storage.ts';
 
@@ -145,3 +146,25 @@ test('spans queued while an insert of their trace is in flight fold onto what it
     assert.deepEqual(trace?.models, ['gpt-4o', 'gpt-4o-mini']);
   }
 });
+
+test(
+  'two collectors storing spans of the same traces at the same moment: each trace row counts both',
+  { todo: 'a store has one writing collector until a re-roll sweep exists (docs/storage.md, "Several collectors on one ClickHouse server")' },
+  async () => {
+    const other = await SpanStore.open(storage.options);
+    try {
+      const traces = Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(31, '0')}`);
+      await Promise.all([
+        store.insertSpans(traces.map((t) => map(span(t, 'c000000000000001', '', 0, 100, llm('gpt-4o', 10))))),
+        other.insertSpans(traces.map((t) => map(span(t, 'c000000000000002', '', 5, 100, llm('gpt-4o', 10))))),
+      ]);
+      const rows = await queryRows<{ span_count: number }>(store.client, {
+        query: 'SELECT span_count FROM traces FINAL WHERE tenant_id = {tenant:String} AND trace_id IN {ids:Array(String)}',
+        query_params: { tenant: 'default', ids: traces },
+      });
+      assert.deepEqual(rows.map((r) => Number(r.span_count)), traces.map(() => 2));
+    } finally {
+      await other.close();
+    }
+  },
+);
