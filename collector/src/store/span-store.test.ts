@@ -147,24 +147,67 @@ test('spans queued while an insert of their trace is in flight fold onto what it
   }
 });
 
-test(
-  'two collectors storing spans of the same traces at the same moment: each trace row counts both',
-  { todo: 'a store has one writing collector until a re-roll sweep exists (docs/storage.md, "Several collectors on one ClickHouse server")' },
-  async () => {
-    const other = await SpanStore.open(storage.options);
-    try {
-      const traces = Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(31, '0')}`);
+test('two collectors storing spans of the same traces at the same moment: the sweep makes every trace row and day total count both', async () => {
+  const other = await SpanStore.open(storage.options);
+  try {
+    const before = Date.now() * 1000;
+    // each store stores one span of the same 20 traces at once; should one store happen to
+    // write before the other read (no race), again on other traces, session and user
+    let traces: string[] = [];
+    let keys: string[] = [];
+    const counted = async () =>
+      (
+        await queryRows<{ span_count: number }>(store.client, {
+          query: 'SELECT span_count FROM traces FINAL WHERE tenant_id = {tenant:String} AND trace_id IN {ids:Array(String)}',
+          query_params: { tenant: 'default', ids: traces },
+        })
+      ).map((r) => Number(r.span_count));
+    let raced = 0;
+    for (let attempt = 0; attempt < 5 && raced === 0; attempt++) {
+      traces = Array.from({ length: 20 }, (_, i) => `c${attempt}${String(i).padStart(30, '0')}`);
+      keys = [`sess-shared-${attempt}`, `user-shared-${attempt}`];
+      const shared = (traceId: string, spanId: string, offsetMs: number) =>
+        map(span(traceId, spanId, '', offsetMs, 100, { ...llm('gpt-4o', 10, 0.001), 'session.id': keys[0], 'user.id': keys[1] }));
       await Promise.all([
-        store.insertSpans(traces.map((t) => map(span(t, 'c000000000000001', '', 0, 100, llm('gpt-4o', 10))))),
-        other.insertSpans(traces.map((t) => map(span(t, 'c000000000000002', '', 5, 100, llm('gpt-4o', 10))))),
+        store.insertSpans(traces.map((t) => shared(t, 'c000000000000001', 0))),
+        other.insertSpans(traces.map((t) => shared(t, 'c000000000000002', 5))),
       ]);
-      const rows = await queryRows<{ span_count: number }>(store.client, {
-        query: 'SELECT span_count FROM traces FINAL WHERE tenant_id = {tenant:String} AND trace_id IN {ids:Array(String)}',
-        query_params: { tenant: 'default', ids: traces },
-      });
-      assert.deepEqual(rows.map((r) => Number(r.span_count)), traces.map(() => 2));
-    } finally {
-      await other.close();
+      // each writer folded its span into the same (absent) row: the newer row lost the other's span
+      raced = (await counted()).filter((n) => n === 1).length;
     }
-  },
-);
+    assert.ok(raced > 0, 'the two writes raced on at least one trace');
+    const dayTotals = async () =>
+      (
+        await queryRows<{ kind: string; traces: string; cost: number }>(store.client, {
+          query: `SELECT kind, toString(sum(traces)) AS traces, sum(cost_usd) AS cost FROM trace_groups_daily
+                  WHERE tenant_id = 'default' AND key IN {keys:Array(String)} GROUP BY kind ORDER BY kind`,
+          query_params: { keys },
+        })
+      ).map((r) => [r.kind, r.traces, Math.round(r.cost * 1e6) / 1e6]);
+    // and both wrote a raced trace's day totals as a new trace's
+    assert.deepEqual((await dayTotals()).map(([kind, n]) => [kind, n]), [['session', String(20 + raced)], ['user', String(20 + raced)]]);
+
+    assert.deepEqual(await store.sweepRollups(before, Date.now() * 1000 + 1), { rebuilt: raced, groupsChecked: 2 });
+    assert.deepEqual(await counted(), traces.map(() => 2));
+    // 20 traces of 2 calls at $0.001: the session's and the user's day totals, each counted once
+    assert.deepEqual(await dayTotals(), [['session', '20', 0.04], ['user', '20', 0.04]]);
+    // a second sweep finds nothing left to do, and the totals stay
+    assert.deepEqual(await store.sweepRollups(before, Date.now() * 1000 + 1), { rebuilt: 0, groupsChecked: 2 });
+    assert.deepEqual(await dayTotals(), [['session', '20', 0.04], ['user', '20', 0.04]]);
+  } finally {
+    await other.close();
+  }
+});
+
+test('every open store beats a heartbeat into store_writers', async () => {
+  const other = await SpanStore.open(storage.options);
+  try {
+    const ids = await queryRows<{ writer_id: string }>(store.client, {
+      query: 'SELECT writer_id FROM store_writers FINAL WHERE seen > now64(3) - INTERVAL 60 SECOND ORDER BY writer_id',
+    });
+    assert.equal(new Set(ids.map((r) => r.writer_id)).size, ids.length);
+    assert.ok(ids.length >= 2, `both stores beat: ${JSON.stringify(ids)}`);
+  } finally {
+    await other.close();
+  }
+});

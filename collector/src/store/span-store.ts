@@ -14,9 +14,16 @@ import { EncodedRows } from './encoded-rows.ts';
 import { BACKGROUND, ONE_OFF_BY_ID, exists, insertRows, insertText, queryRows } from './query.ts';
 import { FULL_SELECT, fromRow, LIGHT_SELECT, lightSelectFor, ROLLUP_FIELDS, rollupInput, SPAN_INSERT_COLUMNS, spanRecord, toRows, type SpanRecord, type SpanRow } from './span-columns.ts';
 import { RollupReadAhead } from './read-ahead.ts';
+import { RollupSweep, WRITER_TTL_S, WriterHeartbeat, type RebuiltTrace, type SweepResult } from './rollup-sweep.ts';
 import { SpanLogStore } from './span-logs.ts';
 import { TraceStore } from './traces.ts';
 import type { TraceChange } from './trace-groups.ts';
+
+/** The heartbeat's period, and how old a trace row must be for a sweep to check it (tests shorten both). */
+export interface SweepTiming {
+  everyMs: number;
+  settleMs: number;
+}
 
 export interface InsertResult {
   inserted: number;
@@ -50,12 +57,28 @@ function revisionRow({ span, version }: StoredSpan): unknown[] {
 const RECENT_KEYS = 500_000;
 /** Trace ids read per step when rollups are rebuilt for a whole store (after an upgrade). */
 const BACKFILL_TRACES = 5_000;
+/** How often a store beats its heartbeat and, with other writers about, sweeps (rollup-sweep.ts). */
+const HEARTBEAT_MS = 10_000;
+/** Trace rows younger than this may belong to writes still in flight: the next sweep takes them. */
+const SWEEP_SETTLE_MS = 15_000;
+/** Each sweep starts this far before the last one ended (clocks of the writers a minute apart). */
+const SWEEP_OVERLAP_US = 60_000_000;
+/** A first sweep looks back this far. */
+const SWEEP_LOOKBACK_US = 600_000_000;
 
 export class SpanStore {
   private readonly traces: TraceStore;
   readonly logs: SpanLogStore;
   private readonly ahead: RollupReadAhead;
   private readonly rows = new EncodedRows();
+  private readonly heartbeat: WriterHeartbeat;
+  private readonly sweeper: RollupSweep;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatRun: Promise<void> = Promise.resolve();
+  /** Where this store's last sweep ended (row versions, µs); 0: it has not swept. */
+  private sweptUntilUs = 0;
+  /** When this store last saw another writer's heartbeat (ms). */
+  private sawOtherWriterAt = 0;
 
   /**
    * `writer` carries the store's writes (the insert chain of new spans and of rewrites). With
@@ -73,10 +96,12 @@ export class SpanStore {
     this.traces = new TraceStore(writer);
     this.logs = new SpanLogStore(client);
     this.ahead = new RollupReadAhead(new TraceStore(reader));
+    this.heartbeat = new WriterHeartbeat(writer);
+    this.sweeper = new RollupSweep(writer, (tenantId, traceIds, newest) => this.rollUpAgain(tenantId, traceIds, newest));
   }
 
   /** Connects (embedded chDB or server), applies pending migrations, and fills what they left empty. */
-  static async open(options: ClickHouseOptions & { log?: (message: string) => void }): Promise<SpanStore> {
+  static async open(options: ClickHouseOptions & { log?: (message: string) => void; sweep?: SweepTiming }): Promise<SpanStore> {
     if (!options.url) {
       for (const db of repairDataDir(options.dataDir)) options.log?.(`removed the half-written SQL views ${db} (a full disk?); they are created again now`);
     }
@@ -96,10 +121,65 @@ export class SpanStore {
     await store.runOnce('trace-groups-users', () => backfillTraceGroups(client));
     // 028: ingest health by the hour, from the spans stored before it
     await store.runOnce('ingest-health-backfill', () => backfillIngestHealth(client));
+    await store.startHeartbeat(options.log ?? (() => {}), options.sweep ?? { everyMs: HEARTBEAT_MS, settleMs: SWEEP_SETTLE_MS });
     return store;
   }
 
+  /**
+   * Beats this store's heartbeat now and every `timing.everyMs`; while other writers beat too,
+   * the oldest sweeps the trace rows written since its last sweep (rollup-sweep.ts).
+   */
+  private async startHeartbeat(log: (message: string) => void, timing: SweepTiming): Promise<void> {
+    await this.heartbeat.beat();
+    const tick = async () => {
+      try {
+        await this.heartbeat.beat();
+        const writers = await this.heartbeat.active();
+        if (writers.length > 1) this.sawOtherWriterAt = Date.now();
+        // the oldest writer sweeps, and goes on a while after the others went quiet (what they wrote last)
+        const sweeping = writers[0] === this.heartbeat.id && Date.now() - this.sawOtherWriterAt < 2 * WRITER_TTL_S * 1000;
+        if (!sweeping) {
+          this.sweptUntilUs = 0; // another sweeps, or none needs to: a later turn starts afresh
+          return;
+        }
+        const until = (Date.now() - timing.settleMs) * 1000;
+        const from = this.sweptUntilUs === 0 ? until - SWEEP_LOOKBACK_US : this.sweptUntilUs - SWEEP_OVERLAP_US;
+        const result = await this.sweepRollups(from, until);
+        this.sweptUntilUs = until;
+        if (result.rebuilt > 0) log(`${writers.length} collectors write this store: rolled ${result.rebuilt} traces up again whose rows missed spans another wrote at the same moment`);
+      } catch (error) {
+        log(`the rollup sweep failed (it runs again in ${timing.everyMs / 1000} s): ${(error as Error).message}`);
+      }
+    };
+    let ticking = false;
+    this.heartbeatTimer = setInterval(() => {
+      if (ticking) return; // a slow sweep skips beats rather than queueing them
+      ticking = true;
+      this.heartbeatRun = tick().finally(() => (ticking = false));
+    }, timing.everyMs);
+    this.heartbeatTimer.unref();
+  }
+
+  /**
+   * Rolls up again, from their spans, the traces whose newest row written in [fromUs, toUs)
+   * does not count every stored span, and corrects their sessions' and users' day totals.
+   */
+  sweepRollups(fromUs: number, toUs: number): Promise<SweepResult> {
+    return this.exclusive(() => this.sweeper.sweep(fromUs, toUs));
+  }
+
+  /** The sweep's rebuild: versions above the newest stored row, whatever this machine's clock says. */
+  private async rollUpAgain(tenantId: string, traceIds: string[], newest: number): Promise<RebuiltTrace[]> {
+    const changes = await this.traces.rebuild(tenantId, traceIds);
+    this.lastVersion = Math.max(this.lastVersion, newest);
+    await this.writeTraces(changes, this.nextVersion());
+    return changes.map(({ rollup: r }) => ({ tenant_id: r.tenant_id, session_id: r.session_id, user_id: r.user_id, start_time_us: r.start_time_us }));
+  }
+
   async close(): Promise<void> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.heartbeatRun;
+    await this.heartbeat.beat(true).catch(() => undefined); // gone: not a second writer to the next collector
     for (const session of new Set([this.writer, this.reader])) if (session !== this.client) await session.close();
     await this.client.close();
   }
