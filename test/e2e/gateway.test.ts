@@ -57,6 +57,15 @@ async function storedCall(traceId: string, api = acme) {
   return { call, attempts, spans };
 }
 
+/** Polls until `check` gives a truthy value (asserts no timing). */
+async function until<T>(check: () => T | Promise<T>): Promise<NonNullable<T>> {
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Waits for a trace written after the client's answer (cancelled calls); polls, asserts no timing. */
 async function eventually(traceId: string) {
   for (;;) {
@@ -349,6 +358,22 @@ describe('gateway: failures', () => {
     assert.equal(call.status, 'error');
     assert.equal(call.error_type, 'cancelled');
     assert.equal(call.output_text, 'Echo:');
+  });
+
+  test('a client that goes away before a non-streamed answer cancels the upstream request; the call is stored as cancelled', { timeout: 60_000 }, async () => {
+    const controller = new AbortController();
+    const res = chat({ model: 'slow-abandoned', messages: [{ role: 'user', content: 'no answer coming' }] }, {}, keys.acme, controller.signal);
+    await until(() => openaiUp.requests.some((r) => r.body?.model === 'slow-abandoned'));
+    controller.abort();
+    await assert.rejects(res, { name: 'AbortError' });
+    await openaiUp.upstreamClosed('slow-abandoned'); // the gateway cancelled its upstream request
+    const traces = await until(async () => {
+      const list = await acme('GET', '/api/traces?limit=50&model=slow-abandoned');
+      return list.body.data?.length ? list.body.data : null;
+    });
+    const { call } = await eventually(traces[0].trace_id);
+    assert.equal(call.status, 'error');
+    assert.equal(call.error_type, 'cancelled');
   });
 
   test('an upstream that cuts its stream: the client gets an error event and the end, the span the error', async () => {

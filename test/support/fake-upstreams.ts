@@ -2,7 +2,7 @@
 // an OpenAI-compatible one (/v1/chat/completions, /v1/embeddings) and an Anthropic-compatible
 // one (/v1/messages, with its own event stream). Both answer "Echo: <last user text>", call the
 // first tool when tools are offered and no tool result came yet, and can misbehave on demand:
-//   fail-500 → 500, rate-limited → 429 (Retry-After: 0), bad-request → 400, slow → no answer
+//   fail-500 → 500, rate-limited → 429 (Retry-After: 0), bad-request → 400, slow and slow-abandoned → no answer
 //   until the client gives up, gated-stream → first chunk, then the rest after release(),
 //   hang-stream → first chunk, then nothing (until the client goes away), drop-stream → first
 //   chunk, then the connection is cut; overloaded (Anthropic) → 529.
@@ -83,8 +83,8 @@ async function misbehave(model: string, res: ServerResponse, fake: Closed, error
   if (model === 'bad-request') return sendJson(res, 400, errorBody(400, 'messages: this model refuses this request')), true;
   if (model === 'rate-limited') return sendJson(res, 429, errorBody(429, 'Rate limit reached for requests'), { 'retry-after': '0' }), true;
   if (model === 'overloaded') return sendJson(res, 529, errorBody(529, 'Overloaded')), true;
-  if (model === 'slow') {
-    // never answers; tells the test when the gateway gave up on it
+  if (model === 'slow' || model === 'slow-abandoned') {
+    // never answers; tells the test when the gateway gave up on it (each name once)
     res.on('close', () => fake.closed(model));
     return true;
   }
