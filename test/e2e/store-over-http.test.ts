@@ -26,7 +26,10 @@ test('the store tests pass over the ClickHouse HTTP interface', { timeout: 900_0
     maxBuffer: 64 * 1024 * 1024,
   });
   const output = `${run.stdout}\n${run.stderr}`;
-  assert.equal(run.status, 0, output.slice(-6000));
+  // the failures first (each with the lines that follow it), then the end of the output
+  const lines = output.split('\n');
+  const failures = lines.flatMap((line, i) => (/^\s*not ok /.test(line) ? lines.slice(i, i + 40) : [])).join('\n');
+  assert.equal(run.status, 0, `${failures.slice(0, 12000)}\n…\n${output.slice(-3000)}`);
   assert.match(output, /^# fail 0$/m);
   const passed = Number(/^# pass (\d+)$/m.exec(output)?.[1] ?? 0);
   assert.ok(passed >= 15, `only ${passed} store tests ran`);

@@ -192,7 +192,7 @@ test('two collectors storing spans of the same traces at the same moment: the sw
     // 20 traces of 2 calls at $0.001: the session's and the user's day totals, each counted once
     assert.deepEqual(await dayTotals(), [['session', '20', 0.04], ['user', '20', 0.04]]);
     // a second sweep finds nothing left to do, and the totals stay
-    assert.deepEqual(await store.sweepRollups(before, Date.now() * 1000 + 1), { rebuilt: 0, groupsChecked: 2 });
+    assert.equal((await store.sweepRollups(before, Date.now() * 1000 + 1)).rebuilt, 0);
     assert.deepEqual(await dayTotals(), [['session', '20', 0.04], ['user', '20', 0.04]]);
   } finally {
     await other.close();
