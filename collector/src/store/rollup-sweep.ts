@@ -13,7 +13,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BACKGROUND, insertRows, queryRows } from './query.ts';
-import { TRACE_GROUP_COLUMNS, type GroupKind } from './trace-groups.ts';
+import { correctTraceGroups, dayOf } from './trace-groups.ts';
 
 /** A writer whose heartbeat is older than this no longer counts. */
 export const WRITER_TTL_S = 60;
@@ -60,38 +60,6 @@ const MISCOUNTED = `
   ) AS s USING (tenant_id, trace_id)
   WHERE counted != stored`;
 
-const SUMS = ['traces', 'error_traces', 'cost_usd', 'unpriced_calls', 'input_tokens', 'output_tokens', 'total_tokens'] as const;
-
-/**
- * The day totals of a kind's groups (keys) on these days, as the stored trace rows add them
- * up (trace-groups.ts BACKFILL's sums), minus what trace_groups_daily holds: the rows that
- * make them equal. Sets and times only grow with the versions written, so they stay.
- */
-function correctionSql(kind: GroupKind): string {
-  const keyColumn = kind === 'session' ? 'session_id' : 'user_id';
-  const differs = SUMS.map((s) => (s === 'cost_usd' ? `abs(t.${s} - g.${s}) > 1e-9` : `t.${s} != g.${s}`)).join(' OR ');
-  return `
-    INSERT INTO trace_groups_daily (${TRACE_GROUP_COLUMNS.join(', ')})
-    SELECT tenant_id, '${kind}', day, key, retention_days, '', '2299-12-31 00:00:00', '1970-01-01 00:00:00',
-           ${SUMS.map((s) => `t.${s} - g.${s}`).join(', ')}, [], [], [], []
-    FROM (
-      SELECT tenant_id, toDate(start_time) AS day, ${keyColumn} AS key, retention_days,
-             toInt64(count()) AS traces, toInt64(countIf(error_count > 0)) AS error_traces, sum(ifNull(cost_usd, 0)) AS cost_usd,
-             toInt64(sum(unpriced_count)) AS unpriced_calls, toInt64(sum(input_tokens)) AS input_tokens,
-             toInt64(sum(output_tokens)) AS output_tokens, toInt64(sum(total_tokens)) AS total_tokens
-      FROM traces FINAL
-      WHERE tenant_id = {tenant:String} AND ${keyColumn} IN {keys:Array(String)} AND toDate(start_time) IN {days:Array(Date)}
-      GROUP BY tenant_id, day, key, retention_days
-    ) AS t
-    FULL OUTER JOIN (
-      SELECT tenant_id, day, key, retention_days, ${SUMS.map((s) => `sum(${s}) AS ${s}`).join(', ')}
-      FROM trace_groups_daily
-      WHERE tenant_id = {tenant:String} AND kind = '${kind}' AND key IN {keys:Array(String)} AND day IN {days:Array(Date)}
-      GROUP BY tenant_id, day, key, retention_days
-    ) AS g USING (tenant_id, day, key, retention_days)
-    WHERE ${differs}`;
-}
-
 /** A trace rolled up again, as far as its day totals go. */
 export interface RebuiltTrace {
   tenant_id: string;
@@ -135,18 +103,17 @@ export class RollupSweep {
   private async correctGroups(traces: RebuiltTrace[]): Promise<number> {
     let checked = 0;
     const byTenant = new Map<string, RebuiltTrace[]>();
-    for (const t of traces) byTenant.set(t.tenant_id, [...(byTenant.get(t.tenant_id) ?? []), t]);
+    for (const t of traces) {
+      const ofTenant = byTenant.get(t.tenant_id) ?? [];
+      ofTenant.push(t);
+      byTenant.set(t.tenant_id, ofTenant);
+    }
     for (const [tenantId, ofTenant] of byTenant) {
-      const days = [...new Set(ofTenant.map((t) => new Date(Math.floor(t.start_time_us / 1000)).toISOString().slice(0, 10)))];
+      const days = [...new Set(ofTenant.map((t) => dayOf(t.start_time_us)))];
       for (const kind of ['session', 'user'] as const) {
         const keys = [...new Set(ofTenant.map((t) => (kind === 'session' ? t.session_id : t.user_id)).filter(Boolean))];
         if (keys.length === 0) continue;
-        await this.client.command({
-          query: correctionSql(kind),
-          query_params: { tenant: tenantId, keys, days },
-          // a correction equal to one written before is still a correction
-          clickhouse_settings: { ...BACKGROUND, insert_deduplicate: 0 },
-        });
+        await correctTraceGroups(this.client, tenantId, kind, keys, days);
         checked += keys.length;
       }
     }

@@ -39,7 +39,7 @@ interface GroupDelta {
 }
 
 /** The UTC day a trace belongs to: the day it started. */
-const dayOf = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
+export const dayOf = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
 
 /** What one trace version adds to its session's and its user's day (sign -1 takes it out). */
 function contributions(r: TraceRollup, sign: 1 | -1): GroupDelta[] {
@@ -113,16 +113,22 @@ export async function writeTraceGroups(client: ClickHouseClient, changes: TraceC
   await insertRows(client, 'trace_groups_daily', TRACE_GROUP_COLUMNS, traceGroupRows(changes));
 }
 
+/** A group-day's sums over its trace rows, in TRACE_GROUP_COLUMNS' order (traces … total_tokens). */
+const SUM_COLUMNS = ['traces', 'error_traces', 'cost_usd', 'unpriced_calls', 'input_tokens', 'output_tokens', 'total_tokens'] as const;
+const TRACE_SUMS = `toInt64(count()) AS traces, toInt64(countIf(error_count > 0)) AS error_traces, sum(ifNull(cost_usd, 0)) AS cost_usd,
+                   toInt64(sum(unpriced_count)) AS unpriced_calls, toInt64(sum(input_tokens)) AS input_tokens,
+                   toInt64(sum(output_tokens)) AS output_tokens, toInt64(sum(total_tokens)) AS total_tokens`;
+
 /** One kind's rows from the newest version of every stored trace. */
 const BACKFILL: Record<GroupKind, string> = {
   session: `SELECT tenant_id, 'session', toDate(start_time) AS day, session_id, retention_days, max(user_id), min(start_time), max(end_time),
-                   count(), countIf(error_count > 0), sum(ifNull(cost_usd, 0)), sum(unpriced_count), sum(input_tokens), sum(output_tokens), sum(total_tokens),
+                   ${TRACE_SUMS},
                    groupUniqArrayArray(CAST(models, 'Array(String)')), groupUniqArrayArray(CAST(services, 'Array(String)')), [],
                    groupUniqArrayIf(user_id, user_id != '')
             FROM traces FINAL WHERE session_id != ''
             GROUP BY tenant_id, day, session_id, retention_days`,
   user: `SELECT tenant_id, 'user', toDate(start_time) AS day, user_id, retention_days, '', min(start_time), max(end_time),
-                count(), countIf(error_count > 0), sum(ifNull(cost_usd, 0)), sum(unpriced_count), sum(input_tokens), sum(output_tokens), sum(total_tokens),
+                ${TRACE_SUMS},
                 groupUniqArrayArray(CAST(models, 'Array(String)')), groupUniqArrayArray(CAST(services, 'Array(String)')),
                 groupUniqArrayIf(session_id, session_id != ''), []
          FROM traces FINAL WHERE user_id != ''
@@ -143,4 +149,41 @@ export async function backfillTraceGroups(client: ClickHouseClient): Promise<voi
       clickhouse_settings: { ...BACKGROUND, insert_deduplicate: 0 },
     });
   }
+}
+
+/**
+ * The rows that set these groups' day totals (keys of a kind, on these days) to what the stored
+ * trace rows add up to: the trace rows' sums (as BACKFILL makes them) minus what the table holds.
+ * Sets and times only grow with the versions written, so they are left as they are.
+ */
+function correctionSql(kind: GroupKind): string {
+  const keyColumn = kind === 'session' ? 'session_id' : 'user_id';
+  const differs = SUM_COLUMNS.map((s) => (s === 'cost_usd' ? `abs(t.${s} - g.${s}) > 1e-9` : `t.${s} != g.${s}`)).join(' OR ');
+  return `
+    INSERT INTO trace_groups_daily (${TRACE_GROUP_COLUMNS.join(', ')})
+    SELECT tenant_id, '${kind}', day, key, retention_days, '', '${NO_FIRST}', '${NO_LAST}',
+           ${SUM_COLUMNS.map((s) => `t.${s} - g.${s}`).join(', ')}, [], [], [], []
+    FROM (
+      SELECT tenant_id, toDate(start_time) AS day, ${keyColumn} AS key, retention_days, ${TRACE_SUMS}
+      FROM traces FINAL
+      WHERE tenant_id = {tenant:String} AND ${keyColumn} IN {keys:Array(String)} AND toDate(start_time) IN {days:Array(Date)}
+      GROUP BY tenant_id, day, key, retention_days
+    ) AS t
+    FULL OUTER JOIN (
+      SELECT tenant_id, day, key, retention_days, ${SUM_COLUMNS.map((s) => `sum(${s}) AS ${s}`).join(', ')}
+      FROM trace_groups_daily
+      WHERE tenant_id = {tenant:String} AND kind = '${kind}' AND key IN {keys:Array(String)} AND day IN {days:Array(Date)}
+      GROUP BY tenant_id, day, key, retention_days
+    ) AS g USING (tenant_id, day, key, retention_days)
+    WHERE ${differs}`;
+}
+
+/** Sets the day totals of a tenant's groups of `kind` (keys) on these days to what its stored trace rows add up to. */
+export async function correctTraceGroups(client: ClickHouseClient, tenantId: string, kind: GroupKind, keys: string[], days: string[]): Promise<void> {
+  await client.command({
+    query: correctionSql(kind),
+    query_params: { tenant: tenantId, keys, days },
+    // a correction equal to one written before is still a correction
+    clickhouse_settings: { ...BACKGROUND, insert_deduplicate: 0 },
+  });
 }
